@@ -1,0 +1,107 @@
+/**
+ * The contract between the engine and a component: a {@link Target} opens one
+ * {@link TargetInstance} per worker thread, whose named ops the engine calls.
+ *
+ * Components implement this in their `ops.ts`; the engine knows nothing else
+ * about them. This module holds types only (plus a tiny param helper), so
+ * components never import the harness.
+ * @module
+ */
+import type { z } from "zod";
+
+/** Seeded pseudo-random numbers; one stream per task, so runs repeat. */
+export interface Rng {
+  /** A float in [0, 1). */
+  next(): number;
+  /** An integer in [min, max], both inclusive. */
+  int(min: number, max: number): number;
+}
+
+/** Where an instance runs: which worker of how many, and run-wide facts. */
+export interface WorkerInfo {
+  /** 0-based index of this worker thread. */
+  index: number;
+  /** Number of worker threads in the run. */
+  count: number;
+  /** Async tasks in this worker that call ops concurrently. */
+  concurrency: number;
+  /** The scenario seed (each task's Rng is derived from it). */
+  seed: number;
+  /** A directory private to this run, for files such as databases. */
+  runDir: string;
+  /** Whatever {@link Target.prepare} returned, structured-cloned. */
+  shared: unknown;
+}
+
+/** Facts handed to {@link Target.prepare} in the main thread. */
+export interface RunInfo {
+  /** Number of worker threads in the run. */
+  workers: number;
+  /** The scenario seed. */
+  seed: number;
+  /** A directory private to this run, for files such as databases. */
+  runDir: string;
+}
+
+/** One correctness check's result, evaluated after the load stops. */
+export interface InvariantResult {
+  /** The invariant's name, as written in the scenario. */
+  name: string;
+  /** Whether it held. */
+  ok: boolean;
+  /** What was checked and what was found, with numbers. */
+  detail: string;
+}
+
+/** One op callable by the engine. Params were parsed once, before the run. */
+export type Op = (params: unknown, rng: Rng) => unknown | Promise<unknown>;
+
+/** Static description of one op, so scenarios are checked before a run. */
+export interface OpSpec {
+  /** One line shown by `tensile list`. */
+  description: string;
+  /** Schema of the op's `params` in a scenario mix entry. */
+  params?: z.ZodType;
+}
+
+/** A component the engine can load. */
+export interface Target {
+  /** The name scenarios use in `target:`. */
+  name: string;
+  /** One line shown by `tensile list`. */
+  description: string;
+  /** Schema of the scenario's `options:` for this target. */
+  options?: z.ZodType;
+  /** The ops a scenario mix may name. */
+  ops: Record<string, OpSpec>;
+  /** Invariant names a scenario may request, with a one-line description. */
+  invariants?: Record<string, string>;
+  /**
+   * Runs once in the main thread before workers start (create a database,
+   * seed rows). Its structured-cloneable result reaches every worker.
+   */
+  prepare?(options: unknown, run: RunInfo): Promise<unknown>;
+  /** Opens this worker's instance. `options` were parsed by `options`. */
+  open(options: unknown, worker: WorkerInfo): Promise<TargetInstance>;
+}
+
+/** A target opened inside one worker. */
+export interface TargetInstance {
+  /** Op implementations by name; must cover every name in `Target.ops`. */
+  ops: Record<string, Op>;
+  /**
+   * Checks the named invariants after every worker's load has stopped.
+   * Each worker is asked; results are merged by name (all must hold).
+   */
+  invariants?(names: readonly string[]): Promise<InvariantResult[]>;
+  /** Releases everything the instance opened. */
+  close(): Promise<void>;
+}
+
+/** A param that is either a fixed number or an inclusive `[min, max]` range. */
+export type NumberOrRange = number | readonly [number, number];
+
+/** Draws a value for a {@link NumberOrRange} param. */
+export function draw(value: NumberOrRange, rng: Rng): number {
+  return typeof value === "number" ? value : rng.int(value[0], value[1]);
+}
