@@ -17,6 +17,9 @@ export type Outcome =
   | "injected"
   | "error";
 
+/** How a failed op ended. */
+export type FailureOutcome = Exclude<Outcome, "ok">;
+
 /** Every outcome, in report order. */
 export const OUTCOMES: readonly Outcome[] = [
   "ok",
@@ -84,7 +87,7 @@ export class InjectedFault extends Error {
 }
 
 /** Maps a thrown value to its outcome class. */
-export function outcomeOf(error: unknown): Outcome {
+export function outcomeOf(error: unknown): FailureOutcome {
   const outcome = (error as { outcome?: unknown } | null)?.outcome;
   switch (outcome) {
     case "validation":

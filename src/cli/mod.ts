@@ -1,0 +1,154 @@
+/**
+ * The command line: parses arguments, dispatches to one command per file, and
+ * is the only place that turns errors into messages and exit codes.
+ * @module
+ */
+import {
+  Command,
+  CommanderError,
+  InvalidArgumentError,
+  Option,
+} from "@commander-js/extra-typings";
+import { type Profile, PROFILES, ScenarioError } from "../scenario/mod.ts";
+import { VERSION } from "./_artifact.ts";
+import { UsageError } from "./_scenarios.ts";
+import { EXIT, type ExitCode } from "./exit_codes.ts";
+import { denoIo, type Io } from "./io.ts";
+import { listCommand } from "./list.ts";
+import { REPORT_FORMATS, reportCommand } from "./report.ts";
+import { runCommand } from "./run.ts";
+import { schemaCommand } from "./schema.ts";
+import { validateCommand } from "./validate.ts";
+
+export { EXIT, type ExitCode } from "./exit_codes.ts";
+export { denoIo, type Io } from "./io.ts";
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new InvalidArgumentError(`expected a whole number, got "${value}"`);
+  }
+  return n;
+}
+
+function profileOption() {
+  return new Option("--profile <profile>", "load profile: smoke, ci or full")
+    .choices(PROFILES as Profile[])
+    .default("ci" as Profile);
+}
+
+/**
+ * Runs the CLI with `args` (without the program name); resolves to the exit
+ * code. With no arguments, or options only, it runs every built-in scenario.
+ */
+export async function main(
+  args: readonly string[],
+  io: Io = denoIo(),
+): Promise<ExitCode> {
+  let code: ExitCode = EXIT.ok;
+  const program = new Command()
+    .name("tensile")
+    .description(
+      "Stress-test stateful components: real load, a grade, hard numbers.",
+    )
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+
+  program.command("run")
+    .description(
+      "run scenario files, built-in suites or built-in scenarios (default: every built-in)",
+    )
+    .argument("[scenarios...]", "files, built-in suite names or scenario names")
+    .addOption(profileOption())
+    .option("--out <dir>", "where to write result.json and report.md")
+    .option("--seed <n>", "override every scenario's seed", positiveInt)
+    .option(
+      "--workers <n>",
+      "override every scenario's worker count",
+      positiveInt,
+    )
+    .option("--only <names>", "comma-separated scenario names to keep")
+    .option(
+      "--json",
+      "print the artifact to stdout (summary goes to stderr)",
+      false,
+    )
+    .option("--quiet", "no progress and no per-scenario summaries", false)
+    .action(async (scenarios, options) => {
+      if (options.workers === 0) {
+        throw new UsageError(
+          "Cannot use --workers 0: at least one worker runs",
+        );
+      }
+      code = await runCommand(scenarios, {
+        ...options,
+        only: options.only?.split(",").map((name) => name.trim()),
+      }, io);
+    });
+
+  program.command("validate")
+    .description("check scenario files without running them")
+    .argument("<files...>", "scenario files")
+    .addOption(profileOption())
+    .action(async (files, options) => {
+      code = await validateCommand(files, options, io);
+    });
+
+  program.command("list")
+    .description("list built-in scenarios and targets")
+    .action(async () => {
+      code = await listCommand(io);
+    });
+
+  program.command("schema")
+    .description("print the JSON Schema of scenario files")
+    .option("--artifact", "print the result artifact's schema instead", false)
+    .option("--write", "write both schemas into schema/", false)
+    .action(async (options) => {
+      code = await schemaCommand(options, io);
+    });
+
+  program.command("report")
+    .description("render a result.json in another format")
+    .argument("<result>", "a result.json written by tensile run")
+    .addOption(
+      new Option("--format <format>", "output format")
+        .choices(REPORT_FORMATS)
+        .default("markdown" as const),
+    )
+    .action(async (result, options) => {
+      code = await reportCommand(result, options, io);
+    });
+
+  const argv = args.length === 0 || (args[0].startsWith("-") &&
+      !["-h", "--help", "-V", "--version"].includes(args[0]))
+    ? ["run", ...args]
+    : [...args];
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (error) {
+    return report(error, io);
+  }
+}
+
+function report(error: unknown, io: Io): ExitCode {
+  if (error instanceof CommanderError) {
+    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (error instanceof ScenarioError) {
+    io.err(`${error.message}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof UsageError) {
+    io.err(`error: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.err(`error: ${message}\n`);
+  if (Deno.env.get("TENSILE_DEBUG") && error instanceof Error) {
+    io.err(`${error.stack}\n`);
+  }
+  return EXIT.runtime;
+}

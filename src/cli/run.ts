@@ -1,0 +1,160 @@
+/**
+ * `tensile run`: load scenarios, drive them, grade, write the artifact and
+ * the Markdown report, print the summary.
+ * @module
+ */
+import { join } from "node:path";
+import { TARGETS } from "../components/mod.ts";
+import { runPlan } from "../engine/mod.ts";
+import type { Artifact, ScenarioResult } from "../grade/mod.ts";
+import {
+  renderJson,
+  renderMarkdown,
+  renderProgress,
+  renderScenario,
+  renderSummary,
+  writeFileAtomic,
+} from "../report/mod.ts";
+import type { Plan, Profile } from "../scenario/mod.ts";
+import { buildArtifact, scenarioResult } from "./_artifact.ts";
+import { selectPlans } from "./_scenarios.ts";
+import { EXIT, type ExitCode } from "./exit_codes.ts";
+import type { Io } from "./io.ts";
+
+/** Options of `tensile run`. */
+export interface RunCommandOptions {
+  profile: Profile;
+  out?: string;
+  seed?: number;
+  workers?: number;
+  only?: string[];
+  json: boolean;
+  quiet: boolean;
+}
+
+const WORKER_URL = new URL("../worker.ts", import.meta.url);
+
+/** Runs the scenarios the arguments name; returns the exit code. */
+export async function runCommand(
+  args: readonly string[],
+  options: RunCommandOptions,
+  io: Io,
+): Promise<ExitCode> {
+  const plans = (await selectPlans(args, options)).map((plan) =>
+    override(plan, options)
+  );
+  const startedAt = io.now();
+  const outDir = options.out ??
+    join(
+      "tensile-results",
+      startedAt.toISOString().replaceAll(":", "-").replace(/\.\d+Z$/, "Z"),
+    );
+  await Deno.mkdir(outDir, { recursive: true });
+  const human = options.json ? io.err : io.out;
+  const stopping = new AbortController();
+  let signals = 0;
+  const removeSignals = io.onSignal(() => {
+    signals++;
+    if (signals === 1) {
+      io.err(
+        "\nStopping: letting in-flight ops finish (Ctrl-C again to quit now)\n",
+      );
+      stopping.abort();
+    } else io.exit(EXIT.interrupted);
+  });
+  const results: ScenarioResult[] = [];
+  const write = async (artifact: Artifact) => {
+    await writeFileAtomic(join(outDir, "result.json"), renderJson(artifact));
+    await writeFileAtomic(join(outDir, "report.md"), renderMarkdown(artifact));
+  };
+  try {
+    for (const plan of plans) {
+      if (stopping.signal.aborted) break;
+      const runDir = join(outDir, "work", plan.name);
+      await Deno.mkdir(runDir, { recursive: true });
+      const showProgress = io.isTty && !options.quiet;
+      const run = await runPlan(plan, {
+        target: TARGETS[plan.target],
+        workerUrl: WORKER_URL,
+        runDir,
+        signal: stopping.signal,
+        onProgress: showProgress
+          ? (progress) =>
+            io.err(`\r\x1b[2K${renderProgress(plan.name, progress)}`)
+          : undefined,
+      });
+      if (showProgress) io.err("\r\x1b[2K");
+      const result = scenarioResult(plan, run);
+      results.push(result);
+      if (!options.quiet) {
+        human(renderScenario(result, { color: io.color }) + "\n\n");
+      }
+      // Keep what has been measured so far on disk: nothing is lost if a
+      // later scenario crashes the process.
+      await write(buildArtifact(results, {
+        profile: options.profile,
+        startedAt,
+        endedAt: io.now(),
+      }));
+      if (result.status === "passed") {
+        await Deno.remove(runDir, { recursive: true }).catch(() => {});
+      }
+    }
+  } finally {
+    removeSignals();
+  }
+  await Deno.remove(join(outDir, "work")).catch(() => {});
+  if (results.length === 0) {
+    io.err("Interrupted before any scenario ran\n");
+    return EXIT.interrupted;
+  }
+  const artifact = buildArtifact(results, {
+    profile: options.profile,
+    startedAt,
+    endedAt: io.now(),
+  });
+  if (stopping.signal.aborted && artifact.status !== "error") {
+    artifact.status = "interrupted";
+  }
+  await write(artifact);
+  if (options.json) io.out(renderJson(artifact));
+  const summary = renderSummary(artifact, { color: io.color });
+  human(
+    options.quiet
+      ? summary.slice(summary.lastIndexOf("══"))
+      : lastBlock(summary),
+  );
+  human(
+    `Wrote ${join(outDir, "result.json")} and ${join(outDir, "report.md")}\n`,
+  );
+  switch (artifact.status) {
+    case "passed":
+      return EXIT.ok;
+    case "failed":
+      return EXIT.failed;
+    case "interrupted":
+      return EXIT.interrupted;
+    case "error":
+      return EXIT.runtime;
+    default: {
+      const never: never = artifact.status;
+      throw new TypeError(`Unknown status "${never}"`);
+    }
+  }
+}
+
+/** The overall block of the summary (the scenarios were printed as they ran). */
+function lastBlock(summary: string): string {
+  return summary.slice(summary.lastIndexOf("══"));
+}
+
+function override(plan: Plan, options: RunCommandOptions): Plan {
+  return {
+    ...plan,
+    load: {
+      ...plan.load,
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      ...(options.workers !== undefined ? { workers: options.workers } : {}),
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import { fileURLToPath as fromFileUrl } from "node:url";
+import { artifactJsonSchema } from "../grade/mod.ts";
+import { renderJson, writeFileAtomic } from "../report/mod.ts";
+import { scenarioJsonSchema } from "../scenario/mod.ts";
+import { EXIT, type ExitCode } from "./exit_codes.ts";
+import type { Io } from "./io.ts";
+
+/** Where the checked-in schemas live. */
+export const SCHEMA_FILES = {
+  scenario: fromFileUrl(
+    new URL("../../schema/scenario.schema.json", import.meta.url),
+  ),
+  result: fromFileUrl(
+    new URL("../../schema/result.schema.json", import.meta.url),
+  ),
+};
+
+/** The JSON Schema texts, as written to the repo. */
+export function schemaTexts(): { scenario: string; result: string } {
+  return {
+    scenario: renderJson(scenarioJsonSchema()),
+    result: renderJson(artifactJsonSchema()),
+  };
+}
+
+/** `tensile schema`: prints (or writes) the JSON Schemas. */
+export async function schemaCommand(
+  options: { artifact: boolean; write: boolean },
+  io: Io,
+): Promise<ExitCode> {
+  const texts = schemaTexts();
+  if (options.write) {
+    await writeFileAtomic(SCHEMA_FILES.scenario, texts.scenario);
+    await writeFileAtomic(SCHEMA_FILES.result, texts.result);
+    io.err(`Wrote ${SCHEMA_FILES.scenario} and ${SCHEMA_FILES.result}\n`);
+    return EXIT.ok;
+  }
+  io.out(options.artifact ? texts.result : texts.scenario);
+  return EXIT.ok;
+}

@@ -1,0 +1,35 @@
+import { TARGETS } from "../components/mod.ts";
+import {
+  loadScenarioFile,
+  type Profile,
+  ScenarioError,
+} from "../scenario/mod.ts";
+import { EXIT, type ExitCode } from "./exit_codes.ts";
+import type { Io } from "./io.ts";
+
+/** `tensile validate`: checks files without running them. */
+export async function validateCommand(
+  files: readonly string[],
+  options: { profile: Profile },
+  io: Io,
+): Promise<ExitCode> {
+  let code: ExitCode = EXIT.ok;
+  for (const file of files) {
+    try {
+      const plans = await loadScenarioFile(file, {
+        targets: TARGETS,
+        profile: options.profile,
+      });
+      io.out(
+        `ok ${file}: ${plans.length} scenario${
+          plans.length === 1 ? "" : "s"
+        } (${plans.map((plan) => plan.name).join(", ")})\n`,
+      );
+    } catch (error) {
+      if (!(error instanceof ScenarioError)) throw error;
+      io.err(`${error.message}\n`);
+      code = EXIT.usage;
+    }
+  }
+  return code;
+}

@@ -1,0 +1,14 @@
+/**
+ * The registered targets, listed explicitly: adding a component means adding
+ * one line here, never an import side effect.
+ * @module
+ */
+import type { Target } from "../target.ts";
+import { builtinTarget } from "./builtin/ops.ts";
+
+/** Every target a scenario may name, by name. */
+export const TARGETS: Readonly<Record<string, Target>> = Object.freeze({
+  [builtinTarget.name]: builtinTarget,
+});
+
+export { builtinTarget };

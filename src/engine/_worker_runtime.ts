@@ -1,0 +1,358 @@
+/**
+ * The worker side of a run: opens the target, runs `concurrency` async tasks
+ * through warmup and measured load, and posts results in batches.
+ *
+ * The per-op loop is the hot path: no allocation for a synchronous op, one
+ * `performance.now()` per op (each op's end is the next op's start, so the
+ * few nanoseconds of bookkeeping between ops count toward the next op).
+ * @module
+ */
+import { outcomeOf, OUTCOMES } from "../errors.ts";
+import type { ErrorSample } from "../stats/mod.ts";
+import {
+  createHistogram,
+  encodeHistogram,
+  HIGHEST_NS,
+  type Histogram,
+  initHistograms,
+} from "../stats/mod.ts";
+import type { Plan } from "../scenario/mod.ts";
+import type { Op, Rng, Target, TargetInstance } from "../target.ts";
+import { CONTROL, type FromWorker, type ToWorker } from "./_protocol.ts";
+import { SeededRng } from "./rng.ts";
+
+const OUTCOME_COUNT = OUTCOMES.length;
+const INJECTED = OUTCOMES.indexOf("injected");
+const OUTCOME_INDEX: Record<string, number> = Object.fromEntries(
+  OUTCOMES.map((outcome, index) => [outcome, index]),
+);
+const FLUSH_MS = 250;
+/** Tasks give the event loop a turn this often, so timers and peers run. */
+const YIELD_MS = 20;
+const MAX_SAMPLES = 20;
+
+interface Post {
+  (message: FromWorker): void;
+}
+
+/** Serves one worker thread: call from the worker entry module. */
+export function serveWorker(targets: Readonly<Record<string, Target>>): void {
+  const scope = self as unknown as {
+    onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
+    postMessage(message: FromWorker): void;
+    close(): void;
+  };
+  const post: Post = (message) => scope.postMessage(message);
+  let session: Session | undefined;
+  scope.onmessage = async (event) => {
+    const message = event.data;
+    try {
+      switch (message.type) {
+        case "init":
+          session = await Session.open(targets, message, post);
+          await session.warmup();
+          break;
+        case "go":
+          await session!.measure();
+          break;
+        case "invariants":
+          post({
+            type: "invariants",
+            results: await session!.invariants(message.names),
+          });
+          break;
+        case "close":
+          await session?.close();
+          post({ type: "closed" });
+          scope.onmessage = null;
+          break;
+        default: {
+          const never: never = message;
+          throw new TypeError(`Unknown message ${JSON.stringify(never)}`);
+        }
+      }
+    } catch (error) {
+      post({
+        type: "fatal",
+        message: error instanceof Error
+          ? `${error.name}: ${error.message}`
+          : String(error),
+      });
+    }
+  };
+}
+
+function heapUsed(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return Deno.memoryUsage().heapUsed;
+}
+
+/** Ops with their parsed params, weights folded into a lookup table. */
+interface Mix {
+  fns: Op[];
+  params: unknown[];
+  /** Cumulative weights, normalized to end at 1. */
+  cumulative: Float64Array;
+}
+
+class Session {
+  #plan: Plan;
+  #instance: TargetInstance;
+  #post: Post;
+  #control: Int32Array;
+  #claimed: Int32Array;
+  #index: number;
+  #mix: Mix;
+  #histograms: Histogram[];
+  #counts: Float64Array;
+  #samples = new Map<string, ErrorSample>();
+  #flushAt = 0;
+
+  private constructor(
+    plan: Plan,
+    instance: TargetInstance,
+    init: Extract<ToWorker, { type: "init" }>,
+    post: Post,
+    mix: Mix,
+  ) {
+    this.#plan = plan;
+    this.#instance = instance;
+    this.#post = post;
+    this.#index = init.index;
+    this.#control = new Int32Array(init.control);
+    this.#claimed = new Int32Array(init.claimed);
+    this.#mix = mix;
+    this.#histograms = plan.mix.map(() => createHistogram());
+    this.#counts = new Float64Array(plan.mix.length * OUTCOME_COUNT);
+  }
+
+  static async open(
+    targets: Readonly<Record<string, Target>>,
+    init: Extract<ToWorker, { type: "init" }>,
+    post: Post,
+  ): Promise<Session> {
+    await initHistograms();
+    const { plan } = init;
+    const target = targets[plan.target];
+    if (!target) throw new TypeError(`Unknown target "${plan.target}"`);
+    const options = target.options?.parse(plan.options) ?? plan.options;
+    const instance = await target.open(options, {
+      index: init.index,
+      count: plan.load.workers,
+      concurrency: plan.load.concurrency,
+      seed: plan.load.seed,
+      runDir: init.runDir,
+      shared: init.shared,
+    });
+    const total = plan.mix.reduce((sum, entry) => sum + entry.weight, 0);
+    let running = 0;
+    const mix: Mix = {
+      fns: plan.mix.map((entry) => {
+        const fn = instance.ops[entry.op];
+        if (!fn) throw new TypeError(`Target has no op "${entry.op}"`);
+        return fn;
+      }),
+      params: plan.mix.map((entry) =>
+        target.ops[entry.op]?.params?.parse(entry.params) ?? entry.params
+      ),
+      cumulative: Float64Array.from(plan.mix, (entry) => {
+        running += entry.weight;
+        return running / total;
+      }),
+    };
+    return new Session(plan, instance, init, post, mix);
+  }
+
+  async warmup(): Promise<void> {
+    const { warmup, concurrency } = this.#plan.load;
+    if (warmup > 0) {
+      await this.#runTasks((task) => fixedBudget(warmup, concurrency, task), 1);
+    }
+    for (const histogram of this.#histograms) histogram.reset();
+    this.#counts.fill(0);
+    this.#samples.clear();
+    this.#post({ type: "warm", heap: heapUsed() });
+  }
+
+  async measure(): Promise<void> {
+    const { load } = this.#plan;
+    const deadline = load.executor === "constant-workers"
+      ? performance.now() + load.duration_ms
+      : Infinity;
+    const budget = (task: number): Budget => {
+      switch (load.executor) {
+        case "shared-iterations":
+          return sharedBudget(this.#claimed, load.iterations);
+        case "per-worker-iterations":
+          return fixedBudget(load.iterations, load.concurrency, task);
+        case "constant-workers":
+          return () => 1 << 30;
+        default: {
+          const never: never = load.executor;
+          throw new TypeError(`Unknown executor "${never}"`);
+        }
+      }
+    };
+    this.#flushAt = performance.now() + FLUSH_MS;
+    await this.#runTasks(budget, 2, deadline);
+    this.#flush();
+    this.#post({ type: "done", heap: heapUsed() });
+  }
+
+  /** Runs every task to completion; stream 1 is warmup, 2 is measured. */
+  #runTasks(
+    budget: (task: number) => Budget,
+    stream: number,
+    deadline = Infinity,
+  ): Promise<void[]> {
+    const { concurrency, seed } = this.#plan.load;
+    return Promise.all(
+      Array.from(
+        { length: concurrency },
+        (_, task) =>
+          this.#runTask(
+            new SeededRng(seed, stream, this.#index, task),
+            budget(task),
+            deadline,
+          ),
+      ),
+    );
+  }
+
+  async #runTask(rng: Rng, budget: Budget, deadline: number): Promise<void> {
+    const { fns, params, cumulative } = this.#mix;
+    const histograms = this.#histograms;
+    const counts = this.#counts;
+    const control = this.#control;
+    const last = cumulative.length - 1;
+    const { error_rate: errorRate, latency } = this.#plan.faults;
+    const latencyRate = latency?.rate ?? 0;
+    let t0 = performance.now();
+    let yieldAt = t0 + YIELD_MS;
+    for (let n = budget(); n > 0; n = budget()) {
+      for (; n > 0; n--) {
+        if (Atomics.load(control, CONTROL.stop) !== 0) return;
+        let k = 0;
+        if (last > 0) {
+          const r = rng.next();
+          while (k < last && cumulative[k] <= r) k++;
+        }
+        let outcome = 0;
+        if (errorRate > 0 && rng.next() < errorRate) {
+          // The op never ran, so there is no latency to record.
+          outcome = INJECTED;
+          this.#sample(k, "injected", "injected fault (faults.error_rate)");
+        } else {
+          try {
+            if (latencyRate > 0 && rng.next() < latencyRate) {
+              await sleep(rng.int(latency!.min_ms, latency!.max_ms));
+            }
+            const result = fns[k](params[k], rng);
+            if (result instanceof Promise) await result;
+          } catch (error) {
+            outcome = this.#failure(k, error);
+          }
+        }
+        const t1 = performance.now();
+        if (outcome !== INJECTED) {
+          const ns = Math.round((t1 - t0) * 1e6);
+          histograms[k].recordValue(
+            ns < 1 ? 1 : ns > HIGHEST_NS ? HIGHEST_NS : ns,
+          );
+        }
+        counts[k * OUTCOME_COUNT + outcome]++;
+        t0 = t1;
+        if (t1 >= yieldAt) {
+          if (t1 >= deadline) return;
+          if (t1 >= this.#flushAt) this.#flush();
+          await yieldTurn();
+          t0 = performance.now();
+          yieldAt = t0 + YIELD_MS;
+        }
+      }
+    }
+  }
+
+  #failure(k: number, error: unknown): number {
+    const outcome = outcomeOf(error);
+    const message = error instanceof Error ? error.message : String(error);
+    this.#sample(k, outcome, message);
+    return OUTCOME_INDEX[outcome];
+  }
+
+  #sample(k: number, outcome: ErrorSample["outcome"], message: string): void {
+    const key = `${k}\u0000${outcome}\u0000${message}`;
+    const seen = this.#samples.get(key);
+    if (seen) seen.count++;
+    else if (this.#samples.size < MAX_SAMPLES) {
+      this.#samples.set(key, {
+        op: this.#plan.mix[k].op,
+        outcome,
+        message: message.slice(0, 300),
+        count: 1,
+      });
+    }
+  }
+
+  #flush(): void {
+    const ops = this.#histograms.map((histogram, k) => {
+      const counts = Array.from(
+        this.#counts.subarray(k * OUTCOME_COUNT, (k + 1) * OUTCOME_COUNT),
+      );
+      const encoded = histogram.totalCount > 0
+        ? encodeHistogram(histogram)
+        : null;
+      histogram.reset();
+      return { counts, histogram: encoded };
+    });
+    this.#counts.fill(0);
+    const errors = [...this.#samples.values()];
+    this.#samples.clear();
+    this.#flushAt = performance.now() + FLUSH_MS;
+    this.#post({
+      type: "batch",
+      ops,
+      errors,
+      heap: Deno.memoryUsage().heapUsed,
+    });
+  }
+
+  invariants(names: string[]) {
+    return this.#instance.invariants?.(names) ?? Promise.resolve([]);
+  }
+
+  async close(): Promise<void> {
+    for (const histogram of this.#histograms) histogram.destroy();
+    await this.#instance.close();
+  }
+}
+
+/** Returns how many more iterations a task may run now; 0 when done. */
+type Budget = () => number;
+
+/** An even split of `iterations` over `tasks`, handed out at once. */
+function fixedBudget(iterations: number, tasks: number, task: number): Budget {
+  let left = Math.floor(iterations / tasks) +
+    (task < iterations % tasks ? 1 : 0);
+  return () => {
+    const n = left;
+    left = 0;
+    return n;
+  };
+}
+
+/**
+ * Iterations claimed one at a time from a counter shared by every worker, so
+ * no task holds work another could run.
+ */
+function sharedBudget(claimed: Int32Array, total: number): Budget {
+  return () => Atomics.add(claimed, 0, 1) < total ? 1 : 0;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function yieldTurn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}

@@ -1,0 +1,501 @@
+/**
+ * The main-thread side of a run: prepares the target, starts one Worker per
+ * `workers`, gates warmup and measurement, merges batches into exact
+ * histograms, samples memory/CPU about once a second, checks invariants and
+ * closes everything, also when stopped early.
+ * @module
+ */
+import { cpuUsage } from "node:process";
+import { OUTCOMES } from "../errors.ts";
+import type { InvariantOutcome } from "../grade/mod.ts";
+import type { Plan } from "../scenario/mod.ts";
+import {
+  createHistogram,
+  decodeHistogram,
+  encodeHistogram,
+  type ErrorSample,
+  type Histogram,
+  initHistograms,
+  type Interval,
+  type Measurements,
+  type OpMeasurement,
+  type OutcomeCounts,
+  summarize,
+} from "../stats/mod.ts";
+import type { InvariantResult, Target } from "../target.ts";
+import { CONTROL, type FromWorker, type ToWorker } from "./_protocol.ts";
+
+/** How a run ended, before grading. */
+export type RunStatus = "completed" | "interrupted" | "error";
+
+/** What the engine hands to grading and reports. */
+export interface RunResult {
+  status: RunStatus;
+  /** Set when status is `error`. */
+  error?: string;
+  started_at: string;
+  ended_at: string;
+  measurements: Measurements;
+  invariants: InvariantOutcome[];
+  /** Facts worth showing, such as a stop at `max_duration`. */
+  notes: string[];
+}
+
+/** A live view of a running scenario, about once a second. */
+export interface Progress {
+  /** Measured ops finished so far. */
+  done: number;
+  /** Ops the executor plans in total; undefined for duration executors. */
+  planned?: number;
+  elapsed_ms: number;
+  /** Estimated time left; undefined when unknown. */
+  eta_ms?: number;
+  /** Ops per second over the last interval. */
+  throughput: number;
+  /** p99 over the last interval, in ms. */
+  p99: number;
+}
+
+/** How to run a plan. */
+export interface RunOptions {
+  target: Target;
+  /** The worker entry module (it calls `serveWorker` with the targets). */
+  workerUrl: URL;
+  /** A directory private to this run. */
+  runDir: string;
+  /** Aborting stops the load gracefully: in-flight ops finish. */
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+  /** Sampling interval; default 1000 ms. */
+  sampleMs?: number;
+}
+
+/** Runs one plan to the end (or until stopped) and returns what it measured. */
+export async function runPlan(
+  plan: Plan,
+  options: RunOptions,
+): Promise<RunResult> {
+  await initHistograms();
+  await using run = new Run(plan, options);
+  return await run.execute();
+}
+
+const gc = () => (globalThis as { gc?: () => void }).gc?.();
+
+class Run {
+  #plan: Plan;
+  #options: RunOptions;
+  #workers: Worker[] = [];
+  #control = new Int32Array(new SharedArrayBuffer(16));
+  #claimed = new SharedArrayBuffer(4);
+  #ops: { histogram: Histogram; counts: number[] }[];
+  #interval: Histogram;
+  #intervalOps = 0;
+  #intervalErrors = 0;
+  #samples = new Map<string, ErrorSample>();
+  #heaps: number[];
+  #waiting?: {
+    type: FromWorker["type"];
+    left: Set<number>;
+    resolve: () => void;
+    reject: (error: Error) => void;
+  };
+  #invariantResults: InvariantResult[] = [];
+  #failure?: string;
+  #notes: string[] = [];
+
+  constructor(plan: Plan, options: RunOptions) {
+    this.#plan = plan;
+    this.#options = options;
+    this.#ops = plan.mix.map(() => ({
+      histogram: createHistogram(),
+      counts: OUTCOMES.map(() => 0),
+    }));
+    this.#interval = createHistogram();
+    this.#heaps = Array.from({ length: plan.load.workers }, () => 0);
+  }
+
+  async execute(): Promise<RunResult> {
+    const plan = this.#plan;
+    const { target, signal } = this.#options;
+    const startedAt = new Date();
+    let interrupted = false;
+    const stop = () => {
+      interrupted = true;
+      Atomics.store(this.#control, CONTROL.stop, 1);
+    };
+    signal?.addEventListener("abort", stop, { once: true });
+    let measureStart = performance.now();
+    let measureEnd = measureStart;
+    const memory = {
+      rss_start: 0,
+      rss_peak: 0,
+      rss_end: 0,
+      heap_start: 0,
+      heap_peak: 0,
+      heap_end: 0,
+    };
+    const timeseries: Interval[] = [];
+    let sampler: ReturnType<typeof setInterval> | undefined;
+    let maxTimer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const options = target.options?.parse(plan.options) ?? plan.options;
+      const shared = await target.prepare?.(options, {
+        workers: plan.load.workers,
+        seed: plan.load.seed,
+        runDir: this.#options.runDir,
+      });
+      if (signal?.aborted) stop();
+      await this.#phase("warm", () => this.#spawn(shared));
+      gc();
+      memory.heap_start = sum(this.#heaps);
+      memory.rss_start = Deno.memoryUsage().rss;
+      memory.rss_peak = memory.rss_start;
+      memory.heap_peak = memory.heap_start;
+      measureStart = performance.now();
+      let tickStart = measureStart;
+      let cpuStart = cpuUsage();
+      const tick = () => {
+        const now = performance.now();
+        const cpu = cpuUsage(cpuStart);
+        cpuStart = cpuUsage();
+        const seconds = (now - tickStart) / 1000;
+        tickStart = now;
+        const rss = Deno.memoryUsage().rss;
+        const heap = sum(this.#heaps);
+        memory.rss_peak = Math.max(memory.rss_peak, rss);
+        memory.heap_peak = Math.max(memory.heap_peak, heap);
+        const interval: Interval = {
+          t: round((now - measureStart) / 1000, 3),
+          ops: this.#intervalOps,
+          errors: this.#intervalErrors,
+          throughput: seconds > 0 ? this.#intervalOps / seconds : 0,
+          p99: this.#interval.totalCount > 0
+            ? this.#interval.getValueAtPercentile(99) / 1e6
+            : 0,
+          rss,
+          heap,
+          cpu: seconds > 0
+            ? round((cpu.user + cpu.system) / 1e4 / seconds, 1)
+            : 0,
+        };
+        timeseries.push(interval);
+        this.#interval.reset();
+        this.#intervalOps = 0;
+        this.#intervalErrors = 0;
+        this.#options.onProgress?.(
+          this.#progress(interval, now - measureStart),
+        );
+      };
+      sampler = setInterval(tick, this.#options.sampleMs ?? 1000);
+      maxTimer = setTimeout(() => {
+        this.#notes.push(
+          `stopped at max_duration (${plan.load.max_duration_ms} ms) before the executor finished`,
+        );
+        Atomics.store(this.#control, CONTROL.stop, 1);
+      }, plan.load.max_duration_ms);
+      await this.#phase("done", () => this.#broadcast({ type: "go" }));
+      measureEnd = performance.now();
+      clearInterval(sampler);
+      clearTimeout(maxTimer);
+      if (this.#intervalOps > 0 || timeseries.length === 0) tick();
+      memory.heap_end = sum(this.#heaps);
+      memory.rss_end = Deno.memoryUsage().rss;
+      memory.rss_peak = Math.max(memory.rss_peak, memory.rss_end);
+      memory.heap_peak = Math.max(memory.heap_peak, memory.heap_end);
+      await this.#phase(
+        "invariants",
+        () => this.#broadcast({ type: "invariants", names: plan.invariants }),
+      );
+    } catch (error) {
+      this.#failure = (error as Error).message;
+      Atomics.store(this.#control, CONTROL.stop, 1);
+      measureEnd = performance.now();
+    } finally {
+      clearInterval(sampler);
+      clearTimeout(maxTimer);
+      signal?.removeEventListener("abort", stop);
+    }
+    const duration = Math.max(1e-9, (measureEnd - measureStart) / 1000);
+    const measurements = this.#measurements(duration, timeseries, memory);
+    return {
+      status: this.#failure
+        ? "error"
+        : interrupted
+        ? "interrupted"
+        : "completed",
+      ...(this.#failure ? { error: this.#failure } : {}),
+      started_at: startedAt.toISOString(),
+      ended_at: new Date().toISOString(),
+      measurements,
+      invariants: this.#failure ? [] : this.#mergeInvariants(),
+      notes: this.#notes,
+    };
+  }
+
+  #progress(interval: Interval, elapsed: number): Progress {
+    const { load } = this.#plan;
+    const done = sum(this.#ops.map((op) => sum(op.counts)));
+    const planned = load.executor === "shared-iterations"
+      ? load.iterations
+      : load.executor === "per-worker-iterations"
+      ? load.iterations * load.workers
+      : undefined;
+    const rate = done / Math.max(elapsed / 1000, 1e-9);
+    const eta = planned !== undefined
+      ? (rate > 0 ? ((planned - done) / rate) * 1000 : undefined)
+      : Math.max(0, load.duration_ms - elapsed);
+    return {
+      done,
+      ...(planned !== undefined ? { planned } : {}),
+      elapsed_ms: elapsed,
+      ...(eta !== undefined ? { eta_ms: eta } : {}),
+      throughput: interval.throughput,
+      p99: interval.p99,
+    };
+  }
+
+  /** Sends, then waits until every worker answered with `type`. */
+  #phase(type: FromWorker["type"], send: () => void): Promise<void> {
+    if (this.#failure) return Promise.reject(new Error(this.#failure));
+    return new Promise<void>((resolve, reject) => {
+      this.#waiting = {
+        type,
+        left: new Set(
+          this.#plan.mix.length ? range(this.#plan.load.workers) : [],
+        ),
+        resolve,
+        reject,
+      };
+      send();
+    });
+  }
+
+  #spawn(shared: unknown): void {
+    for (let index = 0; index < this.#plan.load.workers; index++) {
+      const worker = new Worker(this.#options.workerUrl, { type: "module" });
+      worker.onmessage = (event: MessageEvent<FromWorker>) =>
+        this.#receive(index, event.data);
+      worker.onerror = (event) => {
+        event.preventDefault();
+        this.#fail(`worker ${index} crashed: ${event.message}`);
+      };
+      this.#workers.push(worker);
+      const init: ToWorker = {
+        type: "init",
+        plan: this.#plan,
+        index,
+        runDir: this.#options.runDir,
+        shared,
+        control: this.#control.buffer as SharedArrayBuffer,
+        claimed: this.#claimed,
+      };
+      worker.postMessage(init);
+    }
+  }
+
+  #broadcast(message: ToWorker): void {
+    for (const worker of this.#workers) worker.postMessage(message);
+  }
+
+  #receive(index: number, message: FromWorker): void {
+    switch (message.type) {
+      case "batch":
+        this.#absorb(message);
+        this.#heaps[index] = message.heap;
+        return;
+      case "fatal":
+        this.#fail(`worker ${index}: ${message.message}`);
+        return;
+      case "warm":
+      case "done":
+        this.#heaps[index] = message.heap;
+        break;
+      case "invariants":
+        this.#invariantResults.push(...message.results);
+        break;
+      case "closed":
+        break;
+      default: {
+        const never: never = message;
+        throw new TypeError(`Unknown message ${JSON.stringify(never)}`);
+      }
+    }
+    const waiting = this.#waiting;
+    if (waiting?.type === message.type) {
+      waiting.left.delete(index);
+      if (waiting.left.size === 0) {
+        this.#waiting = undefined;
+        waiting.resolve();
+      }
+    }
+  }
+
+  #fail(message: string): void {
+    this.#failure ??= message;
+    Atomics.store(this.#control, CONTROL.stop, 1);
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    waiting?.reject(new Error(message));
+  }
+
+  #absorb(batch: Extract<FromWorker, { type: "batch" }>): void {
+    batch.ops.forEach((opBatch, k) => {
+      const op = this.#ops[k];
+      let total = 0;
+      opBatch.counts.forEach((n, i) => {
+        op.counts[i] += n;
+        total += n;
+      });
+      this.#intervalOps += total;
+      this.#intervalErrors += total - opBatch.counts[0];
+      if (opBatch.histogram !== null) {
+        const decoded = decodeHistogram(opBatch.histogram);
+        op.histogram.add(decoded);
+        this.#interval.add(decoded);
+        decoded.destroy();
+      }
+    });
+    for (const sample of batch.errors) {
+      const key = `${sample.op}\u0000${sample.outcome}\u0000${sample.message}`;
+      const seen = this.#samples.get(key);
+      if (seen) seen.count += sample.count;
+      else if (this.#samples.size < 20) this.#samples.set(key, { ...sample });
+    }
+  }
+
+  #mergeInvariants(): InvariantOutcome[] {
+    const merged = new Map<string, InvariantOutcome>();
+    for (const result of this.#invariantResults) {
+      const prior = merged.get(result.name);
+      if (!prior) merged.set(result.name, { ...result });
+      else if (prior.ok && !result.ok) merged.set(result.name, { ...result });
+    }
+    for (const name of this.#plan.invariants) {
+      if (!merged.has(name)) {
+        merged.set(name, {
+          name,
+          ok: false,
+          detail: "no worker reported this invariant",
+        });
+      }
+    }
+    return [...merged.values()];
+  }
+
+  #measurements(
+    duration: number,
+    timeseries: Interval[],
+    memory: Omit<Measurements["memory"], "growth_per_1k_ops" | "gc_forced">,
+  ): Measurements {
+    const all = createHistogram();
+    const allCounts = OUTCOMES.map(() => 0);
+    const ops: Record<string, OpMeasurement> = {};
+    this.#plan.mix.forEach((entry, k) => {
+      const op = this.#ops[k];
+      all.add(op.histogram);
+      op.counts.forEach((n, i) => allCounts[i] += n);
+      const existing = ops[entry.op];
+      if (existing) {
+        // The same op may appear twice in a mix (e.g. with other params).
+        const merged = decodeHistogram(existing.histogram);
+        merged.add(op.histogram);
+        ops[entry.op] = measure(
+          merged,
+          addCounts(existing.outcomes, op.counts),
+          duration,
+        );
+        merged.destroy();
+      } else {
+        ops[entry.op] = measure(
+          op.histogram,
+          outcomeCounts(op.counts),
+          duration,
+        );
+      }
+    });
+    const overall = measure(all, outcomeCounts(allCounts), duration);
+    all.destroy();
+    const growth = overall.total > 0
+      ? (memory.heap_end - memory.heap_start) / (overall.total / 1000)
+      : 0;
+    return {
+      ...overall,
+      duration_s: round(duration, 6),
+      ops,
+      timeseries,
+      memory: {
+        ...memory,
+        growth_per_1k_ops: round(growth, 3),
+        gc_forced: typeof (globalThis as { gc?: unknown }).gc === "function",
+      },
+      error_samples: [...this.#samples.values()].sort((a, b) =>
+        b.count - a.count
+      ),
+    };
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    Atomics.store(this.#control, CONTROL.stop, 1);
+    if (this.#workers.length > 0 && !this.#failure) {
+      const closing = this.#phase(
+        "closed",
+        () => this.#broadcast({ type: "close" }),
+      ).catch(() => {});
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        closing,
+        new Promise((resolve) => timer = setTimeout(resolve, 10_000)),
+      ]);
+      clearTimeout(timer);
+    }
+    for (const worker of this.#workers) worker.terminate();
+    for (const op of this.#ops) op.histogram.destroy();
+    this.#interval.destroy();
+  }
+}
+
+function measure(
+  histogram: Histogram,
+  outcomes: OutcomeCounts,
+  duration: number,
+): OpMeasurement {
+  const total = sum(Object.values(outcomes));
+  return {
+    total,
+    outcomes,
+    throughput: round(total / duration, 3),
+    latency: summarize(histogram),
+    histogram: encodeHistogram(histogram),
+  };
+}
+
+function outcomeCounts(counts: readonly number[]): OutcomeCounts {
+  return Object.fromEntries(
+    OUTCOMES.map((outcome, i) => [outcome, counts[i]]),
+  ) as OutcomeCounts;
+}
+
+function addCounts(
+  outcomes: OutcomeCounts,
+  counts: readonly number[],
+): OutcomeCounts {
+  return outcomeCounts(
+    OUTCOMES.map((outcome, i) => outcomes[outcome] + counts[i]),
+  );
+}
+
+function sum(values: readonly number[]): number {
+  let total = 0;
+  for (const value of values) total += value;
+  return total;
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+function round(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}

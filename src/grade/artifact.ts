@@ -1,0 +1,120 @@
+/**
+ * The result artifact (`tensile/result@1`): the single source of truth that
+ * every report is made from. Defined in zod so the shipped JSON Schema and the
+ * TypeScript types cannot drift apart.
+ * @module
+ */
+import { z } from "zod";
+import { MeasurementsSchema } from "../stats/mod.ts";
+import { GRADES } from "./grade.ts";
+
+/** Artifact format identifier; bump on breaking change. */
+export const ARTIFACT_SCHEMA = "tensile/result@1";
+
+/** How a scenario ended after grading. */
+export const ScenarioStatusSchema = z.enum([
+  "passed",
+  "failed",
+  "interrupted",
+  "error",
+]);
+/** How a scenario ended after grading. */
+export type ScenarioStatus = z.infer<typeof ScenarioStatusSchema>;
+
+const GradeSchema = z.enum(GRADES);
+const VerdictSchema = z.enum([
+  "PRODUCTION READY",
+  "NEEDS ATTENTION",
+  "FAILING",
+]);
+
+/** One threshold, checked. `actual` is in base units (ms, fraction, /s, B). */
+export const ThresholdResultSchema = z.object({
+  metric: z.string(),
+  kind: z.enum(["time", "percent", "rate", "bytes", "number"]),
+  actual: z.number().nullable(),
+  optimal: z.string(),
+  warning: z.string(),
+  critical: z.string(),
+  level: z.enum(["optimal", "warning", "critical", "failed"]),
+  grade: GradeSchema,
+});
+/** One threshold, checked. */
+export type ThresholdReport = z.infer<typeof ThresholdResultSchema>;
+
+/** One scenario's graded result. */
+export const ScenarioResultSchema = z.object({
+  name: z.string(),
+  suite: z.string().optional(),
+  file: z.string(),
+  description: z.string(),
+  target: z.string(),
+  profile: z.enum(["smoke", "ci", "full"]),
+  /** The scenario as written, suite defaults merged in. */
+  config: z.record(z.string(), z.unknown()),
+  /** The load as run, after the profile and CLI overrides. */
+  load: z.object({
+    executor: z.string(),
+    workers: z.number().int(),
+    concurrency: z.number().int(),
+    iterations: z.number().int(),
+    duration_ms: z.number(),
+    warmup: z.number().int(),
+    seed: z.number().int(),
+    max_duration_ms: z.number(),
+  }),
+  status: ScenarioStatusSchema,
+  error: z.string().optional(),
+  started_at: z.string(),
+  ended_at: z.string(),
+  grade: GradeSchema,
+  verdict: VerdictSchema,
+  reasons: z.array(z.string()),
+  thresholds: z.array(ThresholdResultSchema),
+  invariants: z.array(z.object({
+    name: z.string(),
+    ok: z.boolean(),
+    detail: z.string(),
+  })),
+  measurements: MeasurementsSchema,
+  recommendations: z.array(z.string()),
+  notes: z.array(z.string()),
+});
+/** One scenario's graded result. */
+export type ScenarioResult = z.infer<typeof ScenarioResultSchema>;
+
+/** A whole run: one or more scenarios. */
+export const ArtifactSchema = z.object({
+  schema: z.literal(ARTIFACT_SCHEMA),
+  tool: z.object({ name: z.literal("tensile"), version: z.string() }),
+  runtime: z.object({
+    deno: z.string(),
+    v8: z.string(),
+    typescript: z.string(),
+  }),
+  system: z.object({
+    os: z.string(),
+    arch: z.string(),
+    cpus: z.number().int(),
+    cpu_model: z.string(),
+    memory_bytes: z.number(),
+  }),
+  profile: z.enum(["smoke", "ci", "full"]),
+  started_at: z.string(),
+  ended_at: z.string(),
+  status: ScenarioStatusSchema,
+  grade: GradeSchema,
+  verdict: VerdictSchema,
+  scenarios: z.array(ScenarioResultSchema),
+});
+/** A whole run: one or more scenarios. */
+export type Artifact = z.infer<typeof ArtifactSchema>;
+
+/** The JSON Schema of result artifacts. */
+export function artifactJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(ArtifactSchema, { io: "output" }),
+    $id: "https://tensile.dev/schema/result.schema.json",
+    title: "tensile result artifact (tensile/result@1)",
+  };
+}

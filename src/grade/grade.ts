@@ -1,0 +1,244 @@
+/**
+ * Turns measurements, thresholds and invariant results into a grade (A+..F),
+ * a verdict and the reasons, so a user always sees why.
+ * @module
+ */
+import type { Measurements, OpMeasurement } from "../stats/mod.ts";
+import {
+  type Bound,
+  type BoundLevel,
+  meets,
+  type Threshold,
+} from "./thresholds.ts";
+
+/** A threshold's outcome: the best tier met, or `failed`. */
+export type Level = BoundLevel | "failed";
+
+/** Letter grades, best first. */
+export const GRADES = [
+  "A+",
+  "A",
+  "A-",
+  "B+",
+  "B",
+  "B-",
+  "C+",
+  "C",
+  "C-",
+  "D+",
+  "D",
+  "D-",
+  "F",
+] as const;
+/** A letter grade. */
+export type Grade = typeof GRADES[number];
+
+/** What the grade means for a release. */
+export type Verdict = "PRODUCTION READY" | "NEEDS ATTENTION" | "FAILING";
+
+/** One threshold checked against the measured value. */
+export interface ThresholdResult {
+  metric: string;
+  /** In base units: ms, fraction, /s, bytes; null when not measurable. */
+  actual: number | null;
+  optimal: string;
+  warning: string;
+  critical: string;
+  level: Level;
+  grade: Grade;
+}
+
+/** An invariant's result after merging every worker's report. */
+export interface InvariantOutcome {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** The graded outcome of one scenario. */
+export interface GradeResult {
+  grade: Grade;
+  verdict: Verdict;
+  reasons: string[];
+  thresholds: ThresholdResult[];
+}
+
+/** Reads a metric from measurements; undefined when it has no value. */
+export function metricValue(
+  measured: Measurements,
+  metric: string,
+): number | undefined {
+  if (metric.startsWith("ops.")) {
+    const dot = metric.indexOf(".", 4);
+    const op = measured.ops[metric.slice(4, dot)];
+    return op ? opMetric(op, metric.slice(dot + 1)) : undefined;
+  }
+  switch (metric) {
+    case "latency.p99_p50_ratio":
+      return measured.latency.p50 > 0
+        ? measured.latency.p99 / measured.latency.p50
+        : undefined;
+    case "memory.growth_per_1k_ops":
+      return measured.memory.growth_per_1k_ops;
+    case "memory.peak_rss":
+      return measured.memory.rss_peak;
+    case "memory.peak_heap":
+      return measured.memory.heap_peak;
+    default:
+      return opMetric(measured, metric);
+  }
+}
+
+function opMetric(op: OpMeasurement, metric: string): number | undefined {
+  if (metric.startsWith("latency.")) {
+    if (op.total === 0) return undefined;
+    return op.latency[metric.slice(8) as keyof OpMeasurement["latency"]];
+  }
+  if (metric === "throughput") return op.throughput;
+  if (op.total === 0) return undefined;
+  const { outcomes } = op;
+  const share = (n: number) => n / op.total;
+  switch (metric) {
+    case "success_rate":
+      return share(outcomes.ok);
+    case "error_rate":
+      return share(op.total - outcomes.ok);
+    case "unexpected_rate":
+      return share(outcomes.error);
+    case "validation_rate":
+    case "conflict_rate":
+    case "busy_rate":
+    case "timeout_rate":
+    case "injected_rate":
+      return share(outcomes[metric.slice(0, -5) as keyof typeof outcomes]);
+    default:
+      return undefined;
+  }
+}
+
+/** How far past a bound a value is: < 1 inside, 1 on it, > 1 outside. */
+function badness(actual: number, bound: Bound): number {
+  const lowerIsBetter = bound.comparator === "<" ||
+    bound.comparator === "<=";
+  if (lowerIsBetter) {
+    return bound.value === 0 ? (actual === 0 ? 0 : Infinity) : actual /
+      bound.value;
+  }
+  return actual === 0 ? Infinity : bound.value / actual;
+}
+
+/** Position of a value between a better and a worse bound, 0..1. */
+function positionInBand(actual: number, better: Bound, worse: Bound): number {
+  const a = badness(actual, better);
+  const b = badness(worse.value, better);
+  if (!Number.isFinite(a) || !Number.isFinite(b) || b <= 1) return 1;
+  const p = Math.log(a) / Math.log(b);
+  return Math.min(1, Math.max(0, p));
+}
+
+/** Checks one threshold and grades it, with +/− from the margin. */
+export function checkThreshold(
+  threshold: Threshold,
+  actual: number | undefined,
+): ThresholdResult {
+  const { optimal, warning, critical } = threshold;
+  const base = {
+    metric: threshold.metric,
+    actual: actual ?? null,
+    optimal: optimal.text,
+    warning: warning.text,
+    critical: critical.text,
+  };
+  if (actual === undefined || Number.isNaN(actual)) {
+    return { ...base, level: "failed", grade: "F" };
+  }
+  if (meets(actual, optimal)) {
+    const r = badness(actual, optimal);
+    return {
+      ...base,
+      level: "optimal",
+      grade: r <= 0.5 ? "A+" : r > 0.9 ? "A-" : "A",
+    };
+  }
+  if (meets(actual, warning)) {
+    const p = positionInBand(actual, optimal, warning);
+    return {
+      ...base,
+      level: "warning",
+      grade: p < 1 / 3 ? "B+" : p < 2 / 3 ? "B" : "B-",
+    };
+  }
+  if (meets(actual, critical)) {
+    const p = positionInBand(actual, warning, critical);
+    const grades: Grade[] = ["C+", "C", "C-", "D+", "D", "D-"];
+    return {
+      ...base,
+      level: "critical",
+      grade: grades[Math.min(5, Math.floor(p * 6))],
+    };
+  }
+  return { ...base, level: "failed", grade: "F" };
+}
+
+/** The worse of two grades. */
+export function worseGrade(a: Grade, b: Grade): Grade {
+  return GRADES.indexOf(a) >= GRADES.indexOf(b) ? a : b;
+}
+
+/** The verdict a grade carries. */
+export function verdictOf(grade: Grade): Verdict {
+  if (grade.startsWith("A") || grade.startsWith("B")) return "PRODUCTION READY";
+  if (grade === "F") return "FAILING";
+  return "NEEDS ATTENTION";
+}
+
+/** Grades one scenario: the worst threshold decides; a broken invariant is F. */
+export function gradeScenario(
+  measured: Measurements,
+  checks: { thresholds: Threshold[]; invariants: InvariantOutcome[] },
+): GradeResult {
+  const thresholds = checks.thresholds.map((threshold) =>
+    checkThreshold(threshold, metricValue(measured, threshold.metric))
+  );
+  let grade: Grade = "A+";
+  const reasons: string[] = [];
+  for (const result of thresholds) {
+    grade = worseGrade(grade, result.grade);
+    if (result.level !== "optimal") reasons.push(describeMiss(result));
+  }
+  for (const invariant of checks.invariants) {
+    if (!invariant.ok) {
+      grade = "F";
+      reasons.push(`invariant ${invariant.name} broken: ${invariant.detail}`);
+    }
+  }
+  if (thresholds.length === 0) {
+    reasons.push("no thresholds declared: only invariants were graded");
+  }
+  return { grade, verdict: verdictOf(grade), reasons, thresholds };
+}
+
+function describeMiss(result: ThresholdResult): string {
+  if (result.actual === null) {
+    return `${result.metric} has no value (no op of that kind was measured)`;
+  }
+  switch (result.level) {
+    case "warning":
+      return `${result.metric} missed optimal ${result.optimal}, met warning ${result.warning}`;
+    case "critical":
+      return `${result.metric} missed warning ${result.warning}, met critical ${result.critical}`;
+    case "failed":
+      return `${result.metric} missed critical ${result.critical}`;
+    case "optimal":
+      return `${result.metric} met optimal ${result.optimal}`;
+    default: {
+      const never: never = result.level;
+      return never;
+    }
+  }
+}
+
+/** The suite's grade: the worst scenario's. */
+export function overallGrade(grades: readonly Grade[]): Grade {
+  return grades.reduce<Grade>((worst, g) => worseGrade(worst, g), "A+");
+}

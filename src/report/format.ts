@@ -1,0 +1,99 @@
+/**
+ * Number formatting shared by every report, so the terminal, Markdown and
+ * HTML show the same figures the same way.
+ * @module
+ */
+import type { ThresholdReport } from "../grade/mod.ts";
+
+/** A latency in milliseconds, in the unit that reads best. */
+export function formatMs(ms: number): string {
+  if (ms === 0) return "0";
+  if (ms < 0.001) return `${(ms * 1e6).toFixed(0)} ns`;
+  if (ms < 1) return `${(ms * 1000).toPrecision(3)} µs`;
+  if (ms < 1000) return `${ms.toPrecision(3)} ms`;
+  return `${(ms / 1000).toPrecision(3)} s`;
+}
+
+/** A byte count with a binary unit. */
+export function formatBytes(bytes: number): string {
+  const sign = bytes < 0 ? "-" : "";
+  let value = Math.abs(bytes);
+  const units = ["B", "KiB", "MiB", "GiB"];
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${sign}${unit === 0 ? value.toFixed(0) : value.toFixed(1)} ${
+    units[unit]
+  }`;
+}
+
+/** An integer with thousands separators. */
+export function formatCount(n: number): string {
+  return Math.round(n).toLocaleString("en-US");
+}
+
+/** A rate per second. */
+export function formatRate(perSecond: number): string {
+  return `${
+    perSecond >= 100 ? formatCount(perSecond) : perSecond.toPrecision(3)
+  }/s`;
+}
+
+/** A fraction as a percentage. */
+export function formatPercent(fraction: number): string {
+  return `${(fraction * 100).toFixed(2)}%`;
+}
+
+/** A threshold's actual value in its own unit. */
+export function formatActual(threshold: ThresholdReport): string {
+  const { actual } = threshold;
+  if (actual === null) return "n/a";
+  switch (threshold.kind) {
+    case "time":
+      return formatMs(actual);
+    case "percent":
+      return formatPercent(actual);
+    case "rate":
+      return formatRate(actual);
+    case "bytes":
+      return formatBytes(actual);
+    case "number":
+      return actual.toFixed(2);
+    default: {
+      const never: never = threshold.kind;
+      return String(never);
+    }
+  }
+}
+
+/** The bound a threshold was held to at its level (or the critical one). */
+export function targetOf(threshold: ThresholdReport): string {
+  const tiers = [threshold.optimal, threshold.warning, threshold.critical];
+  return [...new Set(tiers)].join(" · ");
+}
+
+/** ✅ met optimal, ⚠️ met a looser bound, ❌ missed critical. */
+export function levelIcon(level: ThresholdReport["level"]): string {
+  switch (level) {
+    case "optimal":
+      return "✅";
+    case "warning":
+    case "critical":
+      return "⚠️";
+    case "failed":
+      return "❌";
+    default: {
+      const never: never = level;
+      return never;
+    }
+  }
+}
+
+/** A duration in seconds, short. */
+export function formatSeconds(seconds: number): string {
+  if (seconds < 1) return `${(seconds * 1000).toFixed(0)} ms`;
+  if (seconds < 120) return `${seconds.toFixed(2)} s`;
+  return `${Math.floor(seconds / 60)} m ${Math.round(seconds % 60)} s`;
+}

@@ -1,0 +1,20 @@
+/**
+ * Reports made from the artifact only: terminal, Markdown, JSON.
+ * @module
+ */
+export { renderMarkdown } from "./markdown.ts";
+export {
+  renderProgress,
+  renderScenario,
+  renderSummary,
+  type TerminalOptions,
+} from "./terminal.ts";
+export { renderJson, writeFileAtomic } from "./json.ts";
+export {
+  formatActual,
+  formatBytes,
+  formatCount,
+  formatMs,
+  formatPercent,
+  formatRate,
+} from "./format.ts";

@@ -1,0 +1,578 @@
+/**
+ * Scenario files in, validated {@link Plan}s out. Every problem is reported
+ * with `file:line:col`, what was expected, and a hint.
+ * @module
+ */
+import type { z } from "zod";
+import { parseThreshold } from "../grade/mod.ts";
+import type { Target } from "../target.ts";
+import { didYouMean } from "./_suggest.ts";
+import { MAX_FILE_BYTES, parseSource, type Source } from "./_source.ts";
+import { ScenarioError, type ScenarioIssue } from "./errors.ts";
+import type { FaultPlan, LoadPlan, Plan, Profile } from "./plan.ts";
+import { type ScenarioInput, ScenarioSchema, SuiteSchema } from "./schema.ts";
+
+/** What the loader checks scenarios against. */
+export interface LoadOptions {
+  /** Registered targets by name. */
+  targets: Readonly<Record<string, Target>>;
+  /** Profile to apply; default `ci`. */
+  profile?: Profile;
+}
+
+/** Reads and validates a scenario file. */
+export async function loadScenarioFile(
+  path: string,
+  options: LoadOptions,
+): Promise<Plan[]> {
+  let size: number;
+  try {
+    size = (await Deno.stat(path)).size;
+  } catch (error) {
+    throw new ScenarioError([{
+      file: path,
+      line: 1,
+      col: 1,
+      message: `cannot read file: ${(error as Error).message}`,
+    }]);
+  }
+  if (size > MAX_FILE_BYTES) {
+    throw new ScenarioError([{
+      file: path,
+      line: 1,
+      col: 1,
+      message: `file is ${
+        (size / 1024 / 1024).toFixed(1)
+      } MiB, over the 1 MiB limit for scenario files`,
+    }]);
+  }
+  return parseScenarios(path, await Deno.readTextFile(path), options);
+}
+
+/** Validates scenario text (one scenario or a suite) into plans. */
+export function parseScenarios(
+  file: string,
+  text: string,
+  options: LoadOptions,
+): Plan[] {
+  const source = parseSource(file, text);
+  const top = source.value as Record<string, unknown>;
+  const issues: ScenarioIssue[] = [];
+  const plans: Plan[] = [];
+  const profile = options.profile ?? "ci";
+  if ("suite" in top) {
+    const suite = SuiteSchema.safeParse(top);
+    if (!suite.success) {
+      throw new ScenarioError(zodIssues(suite.error, source, [], SuiteSchema));
+    }
+    const defaults = suite.data.defaults ?? {};
+    suite.data.scenarios.forEach((raw, index) => {
+      const where: Where = {
+        source,
+        primary: ["scenarios", index],
+        fallback: ["defaults"],
+      };
+      const plan = checkScenario(deepMerge(defaults, raw), where, {
+        ...options,
+        profile,
+        issues,
+      });
+      if (plan) plans.push({ ...plan, suite: suite.data.suite });
+    });
+  } else {
+    const plan = checkScenario(top, { source, primary: [] }, {
+      ...options,
+      profile,
+      issues,
+    });
+    if (plan) plans.push(plan);
+  }
+  const names = new Set<string>();
+  plans.forEach((plan, index) => {
+    if (names.has(plan.name)) {
+      const [line, col] = source.at(["scenarios", index, "name"]);
+      issues.push({
+        file,
+        line,
+        col,
+        message: `duplicate scenario name "${plan.name}"`,
+      });
+    }
+    names.add(plan.name);
+  });
+  if (issues.length > 0) throw new ScenarioError(dedupe(issues));
+  return plans;
+}
+
+/** Where a scenario's values live: its own node, then the suite defaults. */
+interface Where {
+  source: Source;
+  primary: readonly PropertyKey[];
+  fallback?: readonly PropertyKey[];
+}
+
+function locate(
+  where: Where,
+  path: readonly PropertyKey[],
+  part: "key" | "value" = "value",
+): [number, number] {
+  const own = valueAt(where.source.value, [...where.primary, ...path]);
+  if (own !== undefined || !where.fallback) {
+    return where.source.at([...where.primary, ...path], part);
+  }
+  const inherited = valueAt(where.source.value, [...where.fallback, ...path]);
+  return where.source.at(
+    inherited !== undefined
+      ? [...where.fallback, ...path]
+      : [...where.primary, ...path],
+    part,
+  );
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let node = value;
+  for (const key of path) {
+    if (node === null || typeof node !== "object") return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
+}
+
+interface CheckContext extends LoadOptions {
+  profile: Profile;
+  issues: ScenarioIssue[];
+}
+
+function checkScenario(
+  raw: Record<string, unknown>,
+  where: Where,
+  context: CheckContext,
+): Plan | undefined {
+  const { issues } = context;
+  const file = where.source.file;
+  const report = (
+    path: readonly PropertyKey[],
+    message: string,
+    part: "key" | "value" = "value",
+  ) => {
+    const [line, col] = locate(where, path, part);
+    issues.push({ file, line, col, message });
+  };
+  const parsed = ScenarioSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const path = issue.path as PropertyKey[];
+      if (issue.code === "unrecognized_keys") {
+        const known = knownKeys(ScenarioSchema, path);
+        for (const key of issue.keys) {
+          report(
+            [...path, key],
+            `unknown key "${key}"${at(path)}${didYouMean(key, known)}`,
+            "key",
+          );
+        }
+      } else report(path, describeZodIssue(issue));
+    }
+    return undefined;
+  }
+  const overrides = parsed.data.profiles?.[context.profile];
+  const scenario: ScenarioInput = {
+    ...parsed.data,
+    options: { ...parsed.data.options, ...overrides?.options },
+  };
+  const before = issues.length;
+  const target = context.targets[scenario.target];
+  if (!target) {
+    report(
+      ["target"],
+      `unknown target "${scenario.target}": expected one of ${
+        Object.keys(context.targets).join(", ")
+      }${didYouMean(scenario.target, Object.keys(context.targets))}`,
+    );
+    return undefined;
+  }
+  if (target.options) {
+    const options = target.options.safeParse(scenario.options ?? {});
+    if (!options.success) {
+      for (const issue of options.error.issues) {
+        const path = ["options", ...issue.path as PropertyKey[]];
+        if (issue.code === "unrecognized_keys") {
+          for (const key of issue.keys) {
+            report(
+              [...path, key],
+              `unknown option "${key}" for target "${target.name}"${
+                didYouMean(key, knownKeys(target.options, issue.path))
+              }`,
+              "key",
+            );
+          }
+        } else report(path, describeZodIssue(issue));
+      }
+    }
+  }
+  const load = resolveLoad(
+    {
+      ...scenario.load,
+      ...scaledLoad(scenario.load, context.profile),
+      ...overrides?.load,
+    },
+    report,
+  );
+  scenario.mix.forEach((entry, index) => {
+    const spec = target.ops[entry.op];
+    if (!spec) {
+      report(
+        ["mix", index, "op"],
+        `unknown op "${entry.op}" for target "${target.name}": expected one of ${
+          Object.keys(target.ops).join(", ")
+        }${didYouMean(entry.op, Object.keys(target.ops))}`,
+      );
+      return;
+    }
+    if (!spec.params) {
+      if (entry.params && Object.keys(entry.params).length > 0) {
+        report(["mix", index, "params"], `op "${entry.op}" takes no params`);
+      }
+      return;
+    }
+    const params = spec.params.safeParse(entry.params ?? {});
+    if (!params.success) {
+      for (const issue of params.error.issues) {
+        const path = ["mix", index, "params", ...issue.path as PropertyKey[]];
+        if (issue.code === "unrecognized_keys") {
+          for (const key of issue.keys) {
+            report(
+              [...path, key],
+              `unknown param "${key}" for op "${entry.op}"${
+                didYouMean(key, knownKeys(spec.params, issue.path))
+              }`,
+              "key",
+            );
+          }
+        } else report(path, describeZodIssue(issue));
+      }
+    }
+  });
+  const offered = Object.keys(target.invariants ?? {});
+  (scenario.invariants ?? []).forEach((name, index) => {
+    if (!offered.includes(name)) {
+      report(
+        ["invariants", index],
+        `unknown invariant "${name}" for target "${target.name}": expected one of ${
+          offered.join(", ") || "(none)"
+        }${didYouMean(name, offered)}`,
+      );
+    }
+  });
+  const mixOps = new Set(scenario.mix.map((entry) => entry.op));
+  const thresholds = Object.entries(scenario.thresholds ?? {}).flatMap(
+    ([metric, bounds]) => {
+      try {
+        const threshold = parseThreshold(metric, bounds);
+        const op = metric.startsWith("ops.")
+          ? metric.slice(4, metric.indexOf(".", 4))
+          : undefined;
+        if (op !== undefined && !mixOps.has(op)) {
+          report(
+            ["thresholds", metric],
+            `threshold "${metric}" names op "${op}", which is not in the mix${
+              didYouMean(op, mixOps)
+            }`,
+            "key",
+          );
+          return [];
+        }
+        return [threshold];
+      } catch (error) {
+        const message = (error as Error).message;
+        if (message.startsWith("Unknown metric")) {
+          report(
+            ["thresholds", metric],
+            `unknown metric "${metric}" in thresholds${
+              didYouMean(metric, METRIC_SUGGESTIONS)
+            }: see docs/scenarios.md#thresholds`,
+            "key",
+          );
+        } else {
+          const tier = ["optimal", "warning", "critical"].find((t) =>
+            message.includes(`"${bounds[t as keyof typeof bounds]}"`)
+          );
+          report(
+            tier ? ["thresholds", metric, tier] : ["thresholds", metric],
+            message.replace(/^Cannot/, "cannot"),
+          );
+        }
+        return [];
+      }
+    },
+  );
+  if (issues.length > before || !load) return undefined;
+  return {
+    file,
+    name: scenario.name,
+    description: scenario.description ?? "",
+    target: scenario.target,
+    options: scenario.options ?? {},
+    load,
+    mix: scenario.mix.map((entry) => ({
+      op: entry.op,
+      weight: entry.weight ?? 1,
+      params: entry.params ?? {},
+    })),
+    faults: resolveFaults(scenario),
+    invariants: scenario.invariants ?? [],
+    thresholds,
+    profile: context.profile,
+    config: scenario,
+  };
+}
+
+const METRIC_SUGGESTIONS = [
+  "latency.min",
+  "latency.mean",
+  "latency.stdev",
+  "latency.p50",
+  "latency.p90",
+  "latency.p95",
+  "latency.p99",
+  "latency.p99_9",
+  "latency.max",
+  "latency.p99_p50_ratio",
+  "throughput",
+  "success_rate",
+  "error_rate",
+  "validation_rate",
+  "conflict_rate",
+  "busy_rate",
+  "timeout_rate",
+  "injected_rate",
+  "unexpected_rate",
+  "memory.growth_per_1k_ops",
+  "memory.peak_rss",
+  "memory.peak_heap",
+];
+
+function at(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? "" : ` in ${path.map(String).join(".")}`;
+}
+
+const SCALE: Record<Profile, { count: number; time: number }> = {
+  smoke: { count: 0.1, time: 0.2 },
+  ci: { count: 1, time: 1 },
+  full: { count: 10, time: 10 },
+};
+
+function scaledLoad(
+  load: ScenarioInput["load"],
+  profile: Profile,
+): Partial<ScenarioInput["load"]> {
+  const scale = SCALE[profile];
+  const scaled: Partial<ScenarioInput["load"]> = {};
+  if (load.iterations !== undefined) {
+    scaled.iterations = Math.max(1, Math.round(load.iterations * scale.count));
+  }
+  if (load.warmup !== undefined) {
+    scaled.warmup = Math.round(load.warmup * scale.count);
+  }
+  if (load.duration !== undefined) {
+    scaled.duration = `${
+      Math.max(500, Math.round(parseDuration(load.duration) * scale.time))
+    }ms`;
+  }
+  return scaled;
+}
+
+/** Checks the load as scaled for the profile and resolves it to numbers. */
+function resolveLoad(
+  load: ScenarioInput["load"],
+  report: (path: PropertyKey[], message: string) => void,
+): LoadPlan | undefined {
+  const iterationBased = load.executor !== "constant-workers";
+  if (iterationBased && load.iterations === undefined) {
+    report(
+      ["load"],
+      `executor "${load.executor}" needs "iterations": how many ops to run`,
+    );
+    return undefined;
+  }
+  if (!iterationBased && load.duration === undefined) {
+    report(
+      ["load"],
+      `executor "constant-workers" needs "duration": how long to run, like "10s"`,
+    );
+    return undefined;
+  }
+  if (!iterationBased && load.iterations !== undefined) {
+    report(
+      ["load", "iterations"],
+      `"iterations" has no effect with executor "constant-workers": use "duration"`,
+    );
+    return undefined;
+  }
+  return {
+    executor: load.executor,
+    workers: load.workers ?? 1,
+    concurrency: load.concurrency ?? 1,
+    iterations: load.iterations ?? 0,
+    duration_ms: load.duration ? parseDuration(load.duration) : 0,
+    warmup: load.warmup ?? 0,
+    seed: load.seed ?? 1,
+    max_duration_ms: parseDuration(load.max_duration ?? "5m"),
+  };
+}
+
+function resolveFaults(scenario: ScenarioInput): FaultPlan {
+  const latency = scenario.faults?.latency;
+  const range = latency
+    ? (typeof latency.ms === "number" ? [latency.ms, latency.ms] : latency.ms)
+    : undefined;
+  return {
+    error_rate: scenario.faults?.error_rate ?? 0,
+    ...(latency && range
+      ? { latency: { rate: latency.rate, min_ms: range[0], max_ms: range[1] } }
+      : {}),
+  };
+}
+
+/** Milliseconds in a duration string such as `500ms`, `2s`, `1m`, `1h`. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text);
+  if (!match) throw new SyntaxError(`Cannot parse duration "${text}"`);
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2]]!;
+  return Math.round(Number(match[1]) * factor);
+}
+
+function describeZodIssue(issue: z.core.$ZodIssue): string {
+  const where = at(issue.path as PropertyKey[]).replace(" in ", "");
+  const subject = where ? `"${where}"` : "value";
+  switch (issue.code) {
+    case "invalid_type":
+      return issue.input === undefined
+        ? `missing ${subject}: expected ${issue.expected}`
+        : `${subject} has the wrong type: expected ${issue.expected}, got ${
+          typeOf(issue.input)
+        }`;
+    case "invalid_value":
+      return `${subject} must be one of ${
+        issue.values.map((v) => JSON.stringify(v)).join(", ")
+      }${
+        typeof issue.input === "string"
+          ? `, got "${issue.input}"${
+            didYouMean(issue.input, issue.values.map(String))
+          }`
+          : ""
+      }`;
+    case "too_small":
+    case "too_big":
+    case "invalid_format":
+    default:
+      return `${subject}: ${issue.message}`;
+  }
+}
+
+function typeOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return `"${value}"`;
+  return `${typeof value} ${String(value)}`;
+}
+
+function zodIssues(
+  error: z.ZodError,
+  source: Source,
+  prefix: PropertyKey[],
+  schema: z.ZodType,
+): ScenarioIssue[] {
+  return error.issues.flatMap((issue): ScenarioIssue[] => {
+    const path = [...prefix, ...issue.path as PropertyKey[]];
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => {
+        const [line, col] = source.at([...path, key], "key");
+        return {
+          file: source.file,
+          line,
+          col,
+          message: `unknown key "${key}"${at(path)}${
+            didYouMean(key, knownKeys(schema, issue.path))
+          }`,
+        };
+      });
+    }
+    const [line, col] = source.at(path);
+    return [{
+      file: source.file,
+      line,
+      col,
+      message: describeZodIssue(issue),
+    }];
+  });
+}
+
+/** The keys an object schema allows at a path, for did-you-mean hints. */
+function knownKeys(
+  schema: z.ZodType,
+  path: readonly PropertyKey[],
+): string[] {
+  let node: z.ZodType | undefined = schema;
+  for (const segment of path) {
+    node = unwrap(node);
+    const def = (node as unknown as { _zod: { def: Record<string, unknown> } })
+      ._zod.def;
+    if (def.type === "object") {
+      node = (def.shape as Record<string, z.ZodType>)[String(segment)];
+    } else if (def.type === "array") node = def.element as z.ZodType;
+    else if (def.type === "record") node = def.valueType as z.ZodType;
+    else return [];
+    if (!node) return [];
+  }
+  const def =
+    (unwrap(node) as unknown as { _zod: { def: Record<string, unknown> } })
+      ._zod.def;
+  return def.type === "object"
+    ? Object.keys(def.shape as Record<string, unknown>)
+    : [];
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let node = schema;
+  for (;;) {
+    const def = (node as unknown as { _zod: { def: Record<string, unknown> } })
+      ._zod.def;
+    if (
+      def.type === "optional" || def.type === "default" ||
+      def.type === "nullable" || def.type === "readonly" ||
+      def.type === "prefault"
+    ) node = def.innerType as z.ZodType;
+    else if (def.type === "pipe") node = def.in as z.ZodType;
+    else return node;
+  }
+}
+
+function deepMerge(
+  base: Record<string, unknown>,
+  over: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const prior = out[key];
+    out[key] = isPlainObject(prior) && isPlainObject(value)
+      ? deepMerge(prior, value)
+      : value;
+  }
+  return out;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function dedupe(issues: ScenarioIssue[]): ScenarioIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = `${issue.line}:${issue.col}:${issue.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  }).sort((a, b) => a.line - b.line || a.col - b.col);
+}

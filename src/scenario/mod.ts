@@ -1,0 +1,26 @@
+/**
+ * Scenario files: schema, YAML loading with `file:line:col` errors, profiles.
+ * @module
+ */
+export { formatIssue, ScenarioError, type ScenarioIssue } from "./errors.ts";
+export {
+  type LoadOptions,
+  loadScenarioFile,
+  parseDuration,
+  parseScenarios,
+} from "./load.ts";
+export {
+  type FaultPlan,
+  type LoadPlan,
+  type MixPlan,
+  type Plan,
+  type Profile,
+  PROFILES,
+} from "./plan.ts";
+export {
+  type Executor,
+  EXECUTORS,
+  type ScenarioInput,
+  scenarioJsonSchema,
+  ScenarioSchema,
+} from "./schema.ts";

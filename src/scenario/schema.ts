@@ -1,0 +1,114 @@
+/**
+ * The scenario file schema (zod). `tensile schema` emits it as JSON Schema,
+ * and a checked-in copy lets editors autocomplete scenario files.
+ * Target-specific parts (options, op params, invariant and metric names) are
+ * checked after this, against the target named in the file.
+ * @module
+ */
+import { z } from "zod";
+
+const DURATION = /^\d+(\.\d+)?(ms|s|m|h)$/;
+const NAME = /^[a-z0-9][a-z0-9._-]*$/;
+
+/** A duration such as `500ms`, `2s`, `1.5m`, `1h`. */
+export const DurationSchema = z.string().regex(DURATION, {
+  error: 'expected a duration like "500ms", "2s" or "1m"',
+});
+
+/** Executors; the names are k6's, which users know. */
+export const EXECUTORS = [
+  "shared-iterations",
+  "per-worker-iterations",
+  "constant-workers",
+] as const;
+/** An executor name. */
+export type Executor = typeof EXECUTORS[number];
+
+const LoadSchema = z.strictObject({
+  executor: z.enum(EXECUTORS),
+  workers: z.number().int().min(1).max(64).optional(),
+  concurrency: z.number().int().min(1).max(10_000).optional(),
+  iterations: z.number().int().min(1).max(2_000_000_000).optional(),
+  duration: DurationSchema.optional(),
+  warmup: z.number().int().min(0).optional(),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+  max_duration: DurationSchema.optional(),
+});
+
+const MixEntrySchema = z.strictObject({
+  op: z.string().min(1),
+  weight: z.number().positive().optional(),
+  params: z.record(z.string(), z.unknown()).optional(),
+});
+
+const RangeSchema = z.union([
+  z.number().min(0),
+  z.tuple([z.number().min(0), z.number().min(0)]),
+]);
+
+const FaultsSchema = z.strictObject({
+  error_rate: z.number().min(0).max(1).optional(),
+  latency: z.strictObject({
+    rate: z.number().min(0).max(1),
+    ms: RangeSchema,
+  }).optional(),
+});
+
+const BoundsSchema = z.strictObject({
+  optimal: z.string().optional(),
+  warning: z.string().optional(),
+  critical: z.string().optional(),
+});
+
+const OverridesSchema = z.strictObject({
+  load: LoadSchema.partial().optional(),
+  options: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** One scenario, as written (after suite defaults are merged in). */
+export const ScenarioSchema = z.strictObject({
+  name: z.string().regex(NAME, {
+    error: "expected a lowercase name of letters, digits, '.', '_' or '-'",
+  }),
+  description: z.string().optional(),
+  target: z.string().min(1),
+  options: z.record(z.string(), z.unknown()).optional(),
+  load: LoadSchema,
+  mix: z.array(MixEntrySchema).min(1),
+  faults: FaultsSchema.optional(),
+  invariants: z.array(z.string()).optional(),
+  thresholds: z.record(z.string(), BoundsSchema).optional(),
+  profiles: z.strictObject({
+    smoke: OverridesSchema.optional(),
+    ci: OverridesSchema.optional(),
+    full: OverridesSchema.optional(),
+  }).optional(),
+});
+/** One scenario as written. */
+export type ScenarioInput = z.infer<typeof ScenarioSchema>;
+
+/** The top level of a suite file; each scenario is checked after merging. */
+export const SuiteSchema = z.strictObject({
+  suite: z.string().regex(NAME),
+  description: z.string().optional(),
+  defaults: z.record(z.string(), z.unknown()).optional(),
+  scenarios: z.array(z.record(z.string(), z.unknown())).min(1),
+});
+
+/** The JSON Schema of scenario files: one scenario, or a suite. */
+export function scenarioJsonSchema(): Record<string, unknown> {
+  const partial = ScenarioSchema.partial();
+  const suite = SuiteSchema.extend({
+    defaults: partial.optional(),
+    scenarios: z.array(partial).min(1),
+  });
+  const schema = z.toJSONSchema(z.union([ScenarioSchema, suite]), {
+    io: "input",
+    unrepresentable: "any",
+  });
+  return {
+    ...schema,
+    $id: "https://tensile.dev/schema/scenario.schema.json",
+    title: "tensile scenario file",
+  };
+}

@@ -1,0 +1,92 @@
+import * as hdr from "hdr-histogram-js";
+
+/** An HDR histogram of latencies in nanoseconds (WebAssembly-backed). */
+export type Histogram = hdr.Histogram;
+
+/** Largest recordable latency: one hour, in nanoseconds. Larger values clamp. */
+export const HIGHEST_NS = 3_600_000_000_000;
+
+let ready: Promise<void> | undefined;
+
+/** Loads the WebAssembly module once; call before creating histograms. */
+export function initHistograms(): Promise<void> {
+  ready ??= hdr.initWebAssembly();
+  return ready;
+}
+
+/**
+ * A histogram recording nanoseconds from 1 ns to one hour with 3 significant
+ * digits (0.1% relative error). Call `destroy()` when done: WASM memory is not
+ * garbage collected.
+ */
+export function createHistogram(): Histogram {
+  return hdr.build({
+    useWebAssembly: true,
+    bitBucketSize: 32,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HIGHEST_NS,
+    numberOfSignificantValueDigits: 3,
+  });
+}
+
+/** Records one latency given in milliseconds (as from `performance.now()`). */
+export function recordMs(histogram: Histogram, ms: number): void {
+  const ns = Math.round(ms * 1e6);
+  histogram.recordValue(ns < 1 ? 1 : ns > HIGHEST_NS ? HIGHEST_NS : ns);
+}
+
+/** Encodes a histogram losslessly (HDR compressed base64) for transfer. */
+export function encodeHistogram(histogram: Histogram): string {
+  return hdr.encodeIntoCompressedBase64(histogram);
+}
+
+/** Decodes what {@link encodeHistogram} produced, into a new WASM histogram. */
+export function decodeHistogram(encoded: string): Histogram {
+  return hdr.decodeFromCompressedBase64(encoded, 32, true);
+}
+
+/** Latency statistics, in milliseconds. */
+export interface LatencySummary {
+  count: number;
+  min: number;
+  mean: number;
+  stdev: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  p99_9: number;
+  max: number;
+}
+
+/** Summarizes a histogram; all figures in milliseconds. */
+export function summarize(histogram: Histogram): LatencySummary {
+  const count = histogram.totalCount;
+  if (count === 0) {
+    return {
+      count: 0,
+      min: 0,
+      mean: 0,
+      stdev: 0,
+      p50: 0,
+      p90: 0,
+      p95: 0,
+      p99: 0,
+      p99_9: 0,
+      max: 0,
+    };
+  }
+  const ms = (ns: number) => ns / 1e6;
+  return {
+    count,
+    min: ms(histogram.minNonZeroValue),
+    mean: ms(histogram.mean),
+    stdev: ms(histogram.stdDeviation),
+    p50: ms(histogram.getValueAtPercentile(50)),
+    p90: ms(histogram.getValueAtPercentile(90)),
+    p95: ms(histogram.getValueAtPercentile(95)),
+    p99: ms(histogram.getValueAtPercentile(99)),
+    p99_9: ms(histogram.getValueAtPercentile(99.9)),
+    max: ms(histogram.maxValue),
+  };
+}

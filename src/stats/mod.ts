@@ -1,0 +1,30 @@
+/**
+ * Latency histograms (HDR, WebAssembly) and their summaries.
+ * @module
+ */
+export {
+  createHistogram,
+  decodeHistogram,
+  encodeHistogram,
+  HIGHEST_NS,
+  type Histogram,
+  initHistograms,
+  type LatencySummary,
+  recordMs,
+  summarize,
+} from "./histogram.ts";
+export {
+  type ErrorSample,
+  ErrorSampleSchema,
+  type Interval,
+  IntervalSchema,
+  LatencySummarySchema,
+  type Measurements,
+  MeasurementsSchema,
+  type Memory,
+  MemorySchema,
+  type OpMeasurement,
+  OpMeasurementSchema,
+  type OutcomeCounts,
+  OutcomeCountsSchema,
+} from "./measurements.ts";
