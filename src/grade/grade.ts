@@ -136,15 +136,37 @@ function positionInBand(actual: number, better: Bound, worse: Bound): number {
   return Math.min(1, Math.max(0, p));
 }
 
+/**
+ * A ">" bound on a percentage is judged by what is left to fail: 100%
+ * success against ">99%" is a wide margin (0 of 1% allowed), not a thin one.
+ */
+function complement(bound: Bound): Bound {
+  const flipped = { ">": "<", ">=": "<=", "<": ">", "<=": ">=" } as const;
+  return {
+    ...bound,
+    comparator: flipped[bound.comparator],
+    value: 1 - bound.value,
+  };
+}
+
 /** Checks one threshold and grades it, with +/− from the margin. */
 export function checkThreshold(
   threshold: Threshold,
-  actual: number | undefined,
+  measuredValue: number | undefined,
 ): ThresholdResult {
-  const { optimal, warning, critical } = threshold;
+  const inverted = threshold.kind === "percent" &&
+    (threshold.critical.comparator === ">" ||
+      threshold.critical.comparator === ">=");
+  const shift = (bound: Bound) => inverted ? complement(bound) : bound;
+  const optimal = shift(threshold.optimal);
+  const warning = shift(threshold.warning);
+  const critical = shift(threshold.critical);
+  const actual = inverted && measuredValue !== undefined
+    ? 1 - measuredValue
+    : measuredValue;
   const base = {
     metric: threshold.metric,
-    actual: actual ?? null,
+    actual: measuredValue ?? null,
     optimal: optimal.text,
     warning: warning.text,
     critical: critical.text,

@@ -93,12 +93,12 @@ export function metricOp(metric: string): string | undefined {
 }
 
 const UNIT_FACTORS: Record<string, [MetricKind, number]> = {
-  ns: ["time", 1e-6],
-  us: ["time", 1e-3],
-  "µs": ["time", 1e-3],
+  ns: ["time", 1 / 1e6],
+  us: ["time", 1 / 1e3],
+  "µs": ["time", 1 / 1e3],
   ms: ["time", 1],
   s: ["time", 1000],
-  "%": ["percent", 0.01],
+  "%": ["percent", 1 / 100],
   "/s": ["rate", 1],
   B: ["bytes", 1],
   KB: ["bytes", 1024],
@@ -150,7 +150,10 @@ export function parseBound(text: string, kind: MetricKind): Bound {
   }
   return {
     comparator: comparator as Comparator,
-    value: Number(number) * factor[1],
+    // Divide for sub-unit factors so "800ns" is exactly 0.0008 ms.
+    value: factor[1] < 1
+      ? Number(number) / Math.round(1 / factor[1])
+      : Number(number) * factor[1],
     text: text.trim(),
   };
 }

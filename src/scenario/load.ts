@@ -61,7 +61,7 @@ export function parseScenarios(
   const plans: Plan[] = [];
   const profile = options.profile ?? "ci";
   if ("suite" in top) {
-    const suite = SuiteSchema.safeParse(top);
+    const suite = SuiteSchema.safeParse(top, { reportInput: true });
     if (!suite.success) {
       throw new ScenarioError(zodIssues(suite.error, source, [], SuiteSchema));
     }
@@ -158,7 +158,7 @@ function checkScenario(
     const [line, col] = locate(where, path, part);
     issues.push({ file, line, col, message });
   };
-  const parsed = ScenarioSchema.safeParse(raw);
+  const parsed = ScenarioSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const path = issue.path as PropertyKey[];
@@ -192,7 +192,9 @@ function checkScenario(
     return undefined;
   }
   if (target.options) {
-    const options = target.options.safeParse(scenario.options ?? {});
+    const options = target.options.safeParse(scenario.options ?? {}, {
+      reportInput: true,
+    });
     if (!options.success) {
       for (const issue of options.error.issues) {
         const path = ["options", ...issue.path as PropertyKey[]];
@@ -235,7 +237,9 @@ function checkScenario(
       }
       return;
     }
-    const params = spec.params.safeParse(entry.params ?? {});
+    const params = spec.params.safeParse(entry.params ?? {}, {
+      reportInput: true,
+    });
     if (!params.success) {
       for (const issue of params.error.issues) {
         const path = ["mix", index, "params", ...issue.path as PropertyKey[]];

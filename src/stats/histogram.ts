@@ -87,6 +87,8 @@ export function summarize(histogram: Histogram): LatencySummary {
     p95: ms(histogram.getValueAtPercentile(95)),
     p99: ms(histogram.getValueAtPercentile(99)),
     p99_9: ms(histogram.getValueAtPercentile(99.9)),
-    max: ms(histogram.maxValue),
+    // The bucket's highest equivalent value, not the raw maximum, so a
+    // histogram that crossed a thread (encoded) reports the same max.
+    max: ms(histogram.getValueAtPercentile(100)),
   };
 }

@@ -1,0 +1,238 @@
+import assert from "node:assert/strict";
+import { builtinTarget } from "../components/builtin/ops.ts";
+import type { LoadPlan, Plan } from "../scenario/mod.ts";
+import type { Target } from "../target.ts";
+import { runPlan, type RunResult } from "./mod.ts";
+import { probeTarget } from "./testdata/probe_target.ts";
+
+const WORKER = new URL("./testdata/probe_worker.ts", import.meta.url);
+const TARGETS: Record<string, Target> = {
+  builtin: builtinTarget,
+  probe: probeTarget,
+};
+
+function plan(
+  overrides: Partial<Omit<Plan, "load">> & { load?: Partial<LoadPlan> },
+): Plan {
+  const { load, ...rest } = overrides;
+  return {
+    file: "test",
+    name: "test",
+    description: "",
+    target: "probe",
+    options: {},
+    mix: [{ op: "tick", weight: 1, params: {} }],
+    faults: { error_rate: 0 },
+    invariants: [],
+    thresholds: [],
+    profile: "ci",
+    config: {} as Plan["config"],
+    ...rest,
+    load: {
+      executor: "per-worker-iterations",
+      workers: 1,
+      concurrency: 1,
+      iterations: 100,
+      duration_ms: 0,
+      warmup: 0,
+      seed: 1,
+      max_duration_ms: 60_000,
+      ...load,
+    },
+  };
+}
+
+async function run(p: Plan, signal?: AbortSignal): Promise<RunResult> {
+  const runDir = await Deno.makeTempDir();
+  try {
+    return await runPlan(p, {
+      target: TARGETS[p.target],
+      workerUrl: WORKER,
+      runDir,
+      signal,
+    });
+  } finally {
+    await Deno.remove(runDir, { recursive: true });
+  }
+}
+
+Deno.test("runPlan() runs exactly the planned iterations, warmup excluded", async (t) => {
+  await t.step(
+    "shared-iterations: the total is shared by every task",
+    async () => {
+      const result = await run(plan({
+        load: {
+          executor: "shared-iterations",
+          workers: 2,
+          concurrency: 3,
+          iterations: 1001,
+          warmup: 50,
+        },
+      }));
+      assert.equal(result.status, "completed");
+      assert.equal(result.measurements.total, 1001);
+      assert.equal(result.measurements.outcomes.ok, 1001);
+      assert.equal(result.measurements.latency.count, 1001);
+    },
+  );
+  await t.step(
+    "per-worker-iterations: each worker runs the count",
+    async () => {
+      const result = await run(plan({
+        load: {
+          executor: "per-worker-iterations",
+          workers: 2,
+          concurrency: 3,
+          iterations: 500,
+          warmup: 50,
+        },
+      }));
+      assert.equal(result.measurements.total, 1000);
+    },
+  );
+});
+
+Deno.test("runPlan(): one seed gives one op sequence and counts, another seed differs", async () => {
+  const mixed = (seed: number) =>
+    plan({
+      target: "builtin",
+      mix: [
+        { op: "noop", weight: 3, params: {} },
+        { op: "spin", weight: 1, params: { us: 0 } },
+        { op: "fail", weight: 2, params: { p: 0.5 } },
+      ],
+      faults: { error_rate: 0.05 },
+      load: { workers: 2, concurrency: 2, iterations: 3000, seed },
+    });
+  const counts = (result: RunResult) =>
+    Object.fromEntries(
+      Object.entries(result.measurements.ops).map((
+        [op, m],
+      ) => [op, m.outcomes]),
+    );
+  const first = counts(await run(mixed(42)));
+  const again = counts(await run(mixed(42)));
+  const other = counts(await run(mixed(43)));
+  assert.deepEqual(again, first);
+  assert.notDeepEqual(other, first);
+  assert.ok(
+    first.fail.error > 0 && first.fail.ok > 0 && first.noop.injected > 0,
+  );
+});
+
+Deno.test("runPlan() counts outcomes by class: conflict is not a crash", async () => {
+  const result = await run(plan({
+    mix: [
+      { op: "tick", weight: 1, params: {} },
+      { op: "conflict", weight: 1, params: {} },
+    ],
+    load: { iterations: 2000 },
+  }));
+  const { outcomes } = result.measurements;
+  assert.equal(outcomes.ok + outcomes.conflict, 2000);
+  assert.equal(outcomes.error, 0);
+  assert.equal(
+    result.measurements.ops.conflict.outcomes.conflict,
+    result.measurements.ops.conflict.total,
+  );
+  assert.deepEqual(
+    result.measurements.error_samples.map((s) => [s.op, s.outcome, s.message]),
+    [["conflict", "conflict", "lost the race"]],
+  );
+});
+
+Deno.test("runPlan(): faults.error_rate injects that share of failures", async () => {
+  const result = await run(
+    plan({ faults: { error_rate: 0.2 }, load: { iterations: 5000 } }),
+  );
+  const share = result.measurements.outcomes.injected / 5000;
+  assert.ok(share > 0.17 && share < 0.23, `injected share ${share}`);
+  // Injected ops never ran, so they record no latency.
+  assert.equal(
+    result.measurements.latency.count,
+    result.measurements.outcomes.ok,
+  );
+});
+
+Deno.test("runPlan(): constant-workers loops until its duration, sampling each interval", async () => {
+  const result = await run(plan({
+    mix: [{ op: "wait", weight: 1, params: { ms: 2 } }],
+    load: {
+      executor: "constant-workers",
+      workers: 2,
+      concurrency: 4,
+      duration_ms: 1200,
+      iterations: 0,
+    },
+  }));
+  assert.equal(result.status, "completed");
+  assert.ok(
+    result.measurements.duration_s >= 1.2,
+    `ran ${result.measurements.duration_s} s`,
+  );
+  assert.ok(result.measurements.total > 0);
+  assert.ok(result.measurements.timeseries.length >= 1);
+  const sampled = result.measurements.timeseries.reduce(
+    (sum, i) => sum + i.ops,
+    0,
+  );
+  assert.equal(
+    sampled,
+    result.measurements.total,
+    "every op lands in one interval",
+  );
+});
+
+Deno.test("runPlan(): an abort stops gracefully and keeps what was measured", async () => {
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), 700);
+  const result = await run(
+    plan({
+      mix: [{ op: "wait", weight: 1, params: { ms: 5 } }],
+      load: {
+        executor: "constant-workers",
+        concurrency: 4,
+        duration_ms: 60_000,
+        iterations: 0,
+      },
+    }),
+    stop.signal,
+  );
+  clearTimeout(timer);
+  assert.equal(result.status, "interrupted");
+  assert.ok(result.measurements.total > 0);
+  assert.ok(result.measurements.duration_s < 60);
+});
+
+Deno.test("runPlan(): max_duration stops an executor and says so", async () => {
+  const result = await run(plan({
+    mix: [{ op: "wait", weight: 1, params: { ms: 5 } }],
+    load: { iterations: 100_000, max_duration_ms: 400 },
+  }));
+  assert.equal(result.status, "completed");
+  assert.ok(result.measurements.total < 100_000);
+  assert.match(result.notes.join("\n"), /stopped at max_duration \(400 ms\)/);
+});
+
+Deno.test("runPlan(): a target that cannot open ends in status error with its message", async () => {
+  const result = await run(
+    plan({ options: { fail_open: true }, load: { workers: 2 } }),
+  );
+  assert.equal(result.status, "error");
+  assert.match(result.error ?? "", /probe refused to open/);
+});
+
+Deno.test("runPlan(): an invariant holds only if it holds in every worker", async () => {
+  const holds = await run(
+    plan({ invariants: ["calls_counted"], load: { workers: 2 } }),
+  );
+  assert.deepEqual(holds.invariants.map((i) => i.ok), [true]);
+  const broken = await run(plan({
+    invariants: ["calls_counted"],
+    options: { broken_workers: [1] },
+    load: { workers: 2 },
+  }));
+  assert.equal(broken.invariants.length, 1);
+  assert.equal(broken.invariants[0].ok, false);
+  assert.match(broken.invariants[0].detail, /worker 1 counted 100 calls/);
+});

@@ -1,0 +1,60 @@
+/**
+ * A target for engine tests: counts its calls, fails on demand, and reports
+ * an invariant whose result the test decides per worker.
+ * @module
+ */
+import { z } from "zod";
+import { ConflictError } from "../../errors.ts";
+import type { Target } from "../../target.ts";
+
+const options = z.strictObject({
+  /** Workers whose invariant reports a failure. */
+  broken_workers: z.array(z.number().int()).default([]),
+  fail_open: z.boolean().default(false),
+});
+
+/** The probe target. */
+export const probeTarget: Target = {
+  name: "probe",
+  description: "engine test target",
+  options,
+  ops: {
+    tick: { description: "counts a call" },
+    conflict: { description: "always loses a race" },
+    wait: {
+      description: "waits ms",
+      params: z.strictObject({ ms: z.number() }),
+    },
+  },
+  invariants: { calls_counted: "every call was counted" },
+  open(raw, worker) {
+    const { broken_workers, fail_open } = raw as z.infer<typeof options>;
+    if (fail_open) {
+      return Promise.reject(new Error("probe refused to open"));
+    }
+    let calls = 0;
+    return Promise.resolve({
+      ops: {
+        tick() {
+          calls++;
+        },
+        conflict() {
+          throw new ConflictError("lost the race");
+        },
+        wait(params) {
+          return new Promise<void>((resolve) =>
+            setTimeout(resolve, (params as { ms: number }).ms)
+          );
+        },
+      },
+      invariants(names) {
+        return Promise.resolve(names.map((name) => ({
+          name,
+          ok: !broken_workers.includes(worker.index),
+          detail: `worker ${worker.index} counted ${calls} calls`,
+        })));
+      },
+      close: () => Promise.resolve(),
+    });
+  },
+};

@@ -1,0 +1,146 @@
+import assert from "node:assert/strict";
+import type { Measurements } from "../stats/mod.ts";
+import {
+  checkThreshold,
+  type Grade,
+  gradeScenario,
+  overallGrade,
+  parseThreshold,
+  verdictOf,
+} from "./mod.ts";
+
+const p95 = parseThreshold("latency.p95", {
+  optimal: "<1ms",
+  warning: "<10ms",
+  critical: "<100ms",
+});
+const success = parseThreshold("success_rate", {
+  optimal: ">99%",
+  warning: ">95%",
+  critical: ">80%",
+});
+
+function measured(
+  overrides: { p95?: number; ok?: number; conflict?: number },
+): Measurements {
+  const ok = overrides.ok ?? 1000;
+  const conflict = overrides.conflict ?? 0;
+  const latency = {
+    count: ok + conflict,
+    min: 0.01,
+    mean: 0.1,
+    stdev: 0.01,
+    p50: 0.1,
+    p90: 0.2,
+    p95: overrides.p95 ?? 0.3,
+    p99: 0.5,
+    p99_9: 1,
+    max: 2,
+  };
+  const outcomes = {
+    ok,
+    validation: 0,
+    conflict,
+    busy: 0,
+    timeout: 0,
+    injected: 0,
+    error: 0,
+  };
+  return {
+    total: ok + conflict,
+    outcomes,
+    throughput: 1000,
+    latency,
+    histogram: "",
+    duration_s: 1,
+    ops: {},
+    timeseries: [],
+    memory: {
+      rss_start: 0,
+      rss_peak: 0,
+      rss_end: 0,
+      heap_start: 0,
+      heap_peak: 0,
+      heap_end: 0,
+      growth_per_1k_ops: 0,
+      gc_forced: true,
+    },
+    error_samples: [],
+  };
+}
+
+Deno.test("checkThreshold() grades each level, with +/- from the margin", async (t) => {
+  const cases: [number, Grade][] = [
+    [0.3, "A+"], // well inside optimal
+    [0.7, "A"],
+    [0.95, "A-"], // just inside optimal
+    [1.5, "B+"], // just past optimal
+    [3.5, "B"],
+    [8, "B-"], // close to the warning bound
+    // The critical band spans 10..100 ms; sixths are taken on a log scale.
+    [12, "C+"],
+    [18, "C"],
+    [26, "C-"],
+    [40, "D+"],
+    [55, "D"],
+    [75, "D-"],
+    [95, "D-"], // about to miss critical
+    [150, "F"], // missed critical
+  ];
+  for (const [ms, grade] of cases) {
+    await t.step(`p95 ${ms} ms is ${grade}`, () => {
+      assert.equal(checkThreshold(p95, ms).grade, grade);
+    });
+  }
+  await t.step("higher-is-better metrics grade the same way", () => {
+    assert.equal(checkThreshold(success, 1).grade, "A+");
+    assert.equal(checkThreshold(success, 0.97).level, "warning");
+    assert.equal(checkThreshold(success, 0.9).level, "critical");
+    assert.equal(checkThreshold(success, 0.5).grade, "F");
+  });
+  await t.step("a metric with no value fails", () => {
+    assert.equal(checkThreshold(p95, undefined).grade, "F");
+  });
+});
+
+Deno.test("gradeScenario(): the worst threshold decides, and says why", () => {
+  const result = gradeScenario(measured({ p95: 3, ok: 995, conflict: 5 }), {
+    thresholds: [p95, success],
+    invariants: [],
+  });
+  assert.equal(result.grade, "B");
+  assert.equal(result.verdict, "PRODUCTION READY");
+  assert.deepEqual(result.reasons, [
+    "latency.p95 missed optimal <1ms, met warning <10ms",
+  ]);
+});
+
+Deno.test("gradeScenario(): a broken invariant makes an otherwise perfect run F", () => {
+  const result = gradeScenario(measured({}), {
+    thresholds: [p95, success],
+    invariants: [
+      {
+        name: "total_balance_conserved",
+        ok: false,
+        detail: "sum 9990, expected 10000",
+      },
+    ],
+  });
+  assert.equal(result.thresholds.every((t) => t.level === "optimal"), true);
+  assert.equal(result.grade, "F");
+  assert.equal(result.verdict, "FAILING");
+  assert.match(
+    result.reasons.join("\n"),
+    /invariant total_balance_conserved broken: sum 9990/,
+  );
+});
+
+Deno.test("verdictOf() and overallGrade() follow the design's table", () => {
+  assert.equal(verdictOf("A-"), "PRODUCTION READY");
+  assert.equal(verdictOf("B+"), "PRODUCTION READY");
+  assert.equal(verdictOf("C"), "NEEDS ATTENTION");
+  assert.equal(verdictOf("D-"), "NEEDS ATTENTION");
+  assert.equal(verdictOf("F"), "FAILING");
+  assert.equal(overallGrade(["A+", "B-", "A"]), "B-");
+  assert.equal(overallGrade(["A+", "F", "A"]), "F");
+});

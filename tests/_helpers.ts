@@ -1,0 +1,61 @@
+/**
+ * Shared test helpers: an in-memory Io for driving the CLI in-process, and a
+ * spawner for the real CLI process.
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import type { Io } from "../src/cli/mod.ts";
+
+/** The repository root. */
+export const ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+/** An Io that records what a command writes. */
+export function captureIo(): { io: Io; out(): string; err(): string } {
+  let out = "";
+  let err = "";
+  return {
+    io: {
+      out: (text) => void (out += text),
+      err: (text) => void (err += text),
+      isTty: false,
+      color: false,
+      now: () => new Date(),
+      onSignal: () => () => {},
+      exit: (code) => {
+        throw new Error(`exit ${code}`);
+      },
+    },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+/** Starts the real CLI (`main.ts`) as a child process. */
+export function spawnCli(args: string[]): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      "--v8-flags=--expose-gc",
+      `${ROOT}main.ts`,
+      ...args,
+    ],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+}
+
+/** Runs the real CLI to the end. */
+export async function runCli(
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await spawnCli(args).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return {
+    code: output.code,
+    stdout: decode(output.stdout),
+    stderr: decode(output.stderr),
+  };
+}

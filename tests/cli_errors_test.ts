@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { main } from "../src/cli/mod.ts";
+import { captureIo, ROOT, runCli } from "./_helpers.ts";
+
+const BAD = join(ROOT, "tests/fixtures/bad");
+
+/** Each bad input, and what its one-line message must say. */
+const CASES: [file: string, position: string, says: RegExp][] = [
+  ["yaml_syntax.yaml", ":8:1:", /invalid YAML/],
+  [
+    "unknown_key.yaml",
+    ":5:3:",
+    /unknown key "wrkers" in load \(did you mean "workers"\?\)/,
+  ],
+  [
+    "wrong_type.yaml",
+    ":5:12:",
+    /"load\.workers" has the wrong type: expected number, got "two"/,
+  ],
+  [
+    "unknown_op.yaml",
+    ":7:9:",
+    /unknown op "nop" for target "builtin".*\(did you mean "noop"\?\)/,
+  ],
+  [
+    "unknown_metric.yaml",
+    ":9:3:",
+    /unknown metric "latency\.p96".*\(did you mean "latency\.p9[05]"\?\)/,
+  ],
+  ["duplicate_key.yaml", ":6:3:", /duplicate key/],
+  ["alias_bomb.yaml", ":2:", /aliases expand too far/],
+];
+
+for (const [file, position, says] of CASES) {
+  Deno.test(`tensile validate rejects ${file} with exit 2 and file:line:col`, async () => {
+    const { io, err } = captureIo();
+    const code = await main(["validate", join(BAD, file)], io);
+    assert.equal(code, 2);
+    const lines = err().trimEnd().split("\n");
+    assert.equal(lines.length, 1, `one line expected, got:\n${err()}`);
+    assert.ok(lines[0].startsWith(join(BAD, file) + position), lines[0]);
+    assert.match(lines[0], says);
+    assert.doesNotMatch(err(), /\n\s+at /, "no stack trace");
+  });
+}
+
+Deno.test("tensile validate rejects a 10 MB file before parsing it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = join(dir, "huge.yaml");
+    await Deno.writeTextFile(
+      file,
+      `description: "${"x".repeat(10 * 1024 * 1024)}"\n`,
+    );
+    const { io, err } = captureIo();
+    assert.equal(await main(["validate", file], io), 2);
+    assert.match(
+      err(),
+      new RegExp(`^${file}:1:1: file is 10\\.0 MiB, over the 1 MiB limit`),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("tensile run with a bad file exits 2 from a real process, no stack trace", async () => {
+  const result = await runCli(["run", join(BAD, "unknown_key.yaml")]);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /unknown_key\.yaml:5:3: unknown key "wrkers"/);
+  assert.doesNotMatch(result.stderr, /\n\s+at /);
+});
+
+Deno.test("tensile run names an unknown scenario and exits 2", async () => {
+  const { io, err } = captureIo();
+  assert.equal(await main(["run", "no-such-scenario"], io), 2);
+  assert.match(err(), /Cannot find scenario "no-such-scenario"/);
+});
+
+Deno.test("tensile rejects an unknown command with exit 2", async () => {
+  const { io, err } = captureIo();
+  assert.equal(await main(["frobnicate"], io), 2);
+  assert.match(err(), /unknown command 'frobnicate'/);
+});
