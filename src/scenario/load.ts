@@ -208,7 +208,7 @@ function checkScenario(
               "key",
             );
           }
-        } else report(path, describeZodIssue(issue));
+        } else report(path, describeZodIssue(issue, path));
       }
     }
   }
@@ -253,7 +253,7 @@ function checkScenario(
               "key",
             );
           }
-        } else report(path, describeZodIssue(issue));
+        } else report(path, describeZodIssue(issue, path));
       }
     }
   });
@@ -446,8 +446,11 @@ export function parseDuration(text: string): number {
   return Math.round(Number(match[1]) * factor);
 }
 
-function describeZodIssue(issue: z.core.$ZodIssue): string {
-  const where = at(issue.path as PropertyKey[]).replace(" in ", "");
+function describeZodIssue(
+  issue: z.core.$ZodIssue,
+  path: readonly PropertyKey[] = issue.path as PropertyKey[],
+): string {
+  const where = at(path).replace(" in ", "");
   const subject = where ? `"${where}"` : "value";
   switch (issue.code) {
     case "invalid_type":

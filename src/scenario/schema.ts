@@ -97,7 +97,10 @@ export const SuiteSchema = z.strictObject({
 
 /** The JSON Schema of scenario files: one scenario, or a suite. */
 export function scenarioJsonSchema(): Record<string, unknown> {
-  const partial = ScenarioSchema.partial();
+  // In a suite, any key may come from `defaults`, down to load.executor.
+  const partial = ScenarioSchema.partial().extend({
+    load: LoadSchema.partial().optional(),
+  });
   const suite = SuiteSchema.extend({
     defaults: partial.optional(),
     scenarios: z.array(partial).min(1),

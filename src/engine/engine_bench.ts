@@ -1,0 +1,132 @@
+/**
+ * Engine benchmarks (`deno task bench`). Each engine case is a whole run,
+ * Worker startup and teardown included, so the ratios are conservative.
+ *
+ * - overhead: `noop` through the engine (1 worker, 1 task) vs a bare loop in
+ *   this thread that calls the same op, reads the clock once per op and
+ *   records into the same kind of WASM histogram. Target ≥ 0.6×.
+ * - scaling: `spin 20µs` on 2 workers vs 1 worker, same total. Target ≥ 1.8×.
+ * @module
+ */
+import { builtinTarget } from "../components/builtin/ops.ts";
+import type { Plan } from "../scenario/mod.ts";
+import { createHistogram, HIGHEST_NS, initHistograms } from "../stats/mod.ts";
+import { runPlan } from "./mod.ts";
+import { SeededRng } from "./rng.ts";
+
+await initHistograms();
+const WORKER = new URL("../worker.ts", import.meta.url);
+const runDir = await Deno.makeTempDir();
+const NOOPS = 2_000_000;
+const SPINS = 40_000;
+
+function plan(
+  op: string,
+  params: Record<string, unknown>,
+  load: Partial<Plan["load"]>,
+): Plan {
+  return {
+    file: "bench",
+    name: "bench",
+    description: "",
+    target: "builtin",
+    options: {},
+    mix: [{ op, weight: 1, params }],
+    faults: { error_rate: 0 },
+    invariants: [],
+    thresholds: [],
+    profile: "ci",
+    config: {} as Plan["config"],
+    load: {
+      executor: "shared-iterations",
+      workers: 1,
+      concurrency: 1,
+      iterations: 0,
+      duration_ms: 0,
+      warmup: 0,
+      seed: 1,
+      max_duration_ms: 600_000,
+      ...load,
+    },
+  };
+}
+
+async function engine(p: Plan): Promise<void> {
+  const result = await runPlan(p, {
+    target: builtinTarget,
+    workerUrl: WORKER,
+    runDir,
+  });
+  if (result.status !== "completed") throw new Error(result.error);
+}
+
+const instance = await builtinTarget.open({}, {
+  index: 0,
+  count: 1,
+  concurrency: 1,
+  seed: 1,
+  runDir,
+  shared: undefined,
+});
+
+Deno.bench({
+  name: `bare loop: ${NOOPS / 1e6}M noop, clock once per op, WASM histogram`,
+  group: "overhead",
+  baseline: true,
+  n: 5,
+  warmup: 1,
+  fn() {
+    const noop = instance.ops.noop;
+    const rng = new SeededRng(1);
+    const histogram = createHistogram();
+    let t0 = performance.now();
+    for (let i = 0; i < NOOPS; i++) {
+      noop({}, rng);
+      const t1 = performance.now();
+      const ns = Math.round((t1 - t0) * 1e6);
+      histogram.recordValue(ns < 1 ? 1 : ns > HIGHEST_NS ? HIGHEST_NS : ns);
+      t0 = t1;
+    }
+    histogram.destroy();
+  },
+});
+
+Deno.bench({
+  name: `engine: ${NOOPS / 1e6}M noop, 1 worker × 1 task`,
+  group: "overhead",
+  n: 5,
+  warmup: 1,
+  async fn() {
+    await engine(
+      plan("noop", {}, {
+        iterations: NOOPS,
+        executor: "per-worker-iterations",
+      }),
+    );
+  },
+});
+
+Deno.bench({
+  name: `engine: ${SPINS / 1000}k × spin 20µs on 1 worker`,
+  group: "scaling",
+  baseline: true,
+  n: 3,
+  warmup: 1,
+  async fn() {
+    await engine(plan("spin", { us: 20 }, { iterations: SPINS }));
+  },
+});
+
+Deno.bench({
+  name: `engine: ${SPINS / 1000}k × spin 20µs on 2 workers`,
+  group: "scaling",
+  n: 3,
+  warmup: 1,
+  async fn() {
+    await engine(plan("spin", { us: 20 }, { iterations: SPINS, workers: 2 }));
+  },
+});
+
+globalThis.addEventListener("unload", () => {
+  Deno.removeSync(runDir, { recursive: true });
+});

@@ -1,0 +1,162 @@
+import assert from "node:assert/strict";
+import { builtinTarget } from "../components/builtin/ops.ts";
+import { parseScenarios, ScenarioError } from "./mod.ts";
+
+const targets = { builtin: builtinTarget };
+
+const SUITE = `suite: demo
+defaults:
+  target: builtin
+  load: { executor: per-worker-iterations, iterations: 1000, warmup: 100, workers: 2 }
+  thresholds:
+    error_rate: { critical: "<1%" }
+scenarios:
+  - name: first
+    mix: [{ op: noop }]
+  - name: second
+    load: { executor: constant-workers, duration: 5s, iterations: null }
+    mix: [{ op: spin, weight: 2, params: { us: 5 } }, { op: noop }]
+    thresholds:
+      latency.p95: { optimal: "<1ms" }
+    profiles:
+      full: { load: { duration: 60s } }
+`;
+
+Deno.test("parseScenarios() merges suite defaults under each scenario", () => {
+  const text = SUITE.replace("iterations: null", "workers: 1");
+  const [first, second] = parseScenarios(
+    "demo.yaml",
+    text.replace(
+      "load: { executor: constant-workers, duration: 5s, workers: 1 }",
+      "load: { executor: per-worker-iterations, workers: 1 }",
+    ),
+    { targets },
+  );
+  assert.equal(first.suite, "demo");
+  assert.equal(first.load.workers, 2);
+  assert.equal(first.load.iterations, 1000);
+  assert.equal(second.load.workers, 1, "scenario wins key by key");
+  assert.equal(second.load.iterations, 1000, "the rest is inherited");
+  assert.deepEqual(second.thresholds.map((t) => t.metric), [
+    "error_rate",
+    "latency.p95",
+  ]);
+  assert.deepEqual(second.mix, [
+    { op: "spin", weight: 2, params: { us: 5 } },
+    { op: "noop", weight: 1, params: {} },
+  ]);
+});
+
+Deno.test("parseScenarios() scales counts and durations by profile, then applies overrides", async (t) => {
+  const text = SUITE.replace(
+    "load: { executor: constant-workers, duration: 5s, iterations: null }",
+    "load: { executor: constant-workers, duration: 5s }",
+  ).replace(
+    "defaults:\n  target: builtin\n  load: { executor: per-worker-iterations, iterations: 1000, warmup: 100, workers: 2 }",
+    "defaults:\n  target: builtin\n  load: { executor: per-worker-iterations, warmup: 100, workers: 2 }",
+  ).replace(
+    "    mix: [{ op: noop }]",
+    "    load: { iterations: 1000 }\n    mix: [{ op: noop }]",
+  );
+  const at = (profile: "smoke" | "ci" | "full") =>
+    parseScenarios("demo.yaml", text, { targets, profile });
+  await t.step("ci is the file as written", () => {
+    const [first, second] = at("ci");
+    assert.equal(first.load.iterations, 1000);
+    assert.equal(first.load.warmup, 100);
+    assert.equal(second.load.duration_ms, 5000);
+  });
+  await t.step("smoke shrinks", () => {
+    const [first, second] = at("smoke");
+    assert.equal(first.load.iterations, 100);
+    assert.equal(first.load.warmup, 10);
+    assert.equal(second.load.duration_ms, 1000);
+  });
+  await t.step("full grows, and profiles.full replaces values outright", () => {
+    const [first, second] = at("full");
+    assert.equal(first.load.iterations, 10_000);
+    assert.equal(second.load.duration_ms, 60_000);
+  });
+});
+
+function issues(text: string): string[] {
+  try {
+    parseScenarios("s.yaml", text, { targets });
+  } catch (error) {
+    assert.ok(error instanceof ScenarioError);
+    return error.message.split("\n");
+  }
+  assert.fail("expected a ScenarioError");
+}
+
+const BASE = `name: one
+target: builtin
+load: { executor: per-worker-iterations, iterations: 10 }
+mix: [{ op: noop }]
+`;
+
+Deno.test("parseScenarios() reports every problem with file:line:col and a hint", async (t) => {
+  await t.step("unknown target", () => {
+    assert.deepEqual(
+      issues(BASE.replace("target: builtin", "target: bultin")),
+      [
+        's.yaml:2:9: unknown target "bultin": expected one of builtin (did you mean "builtin"?)',
+      ],
+    );
+  });
+  await t.step("unknown param and a param of the wrong type", () => {
+    assert.deepEqual(
+      issues(
+        BASE.replace(
+          "mix: [{ op: noop }]",
+          "mix:\n  - op: spin\n    params: { uss: 5 }\n  - op: sleep\n    params: { ms: fast }",
+        ),
+      ),
+      [
+        's.yaml:6:15: unknown param "uss" for op "spin" (did you mean "us"?)',
+        's.yaml:8:19: "mix.1.params.ms" has the wrong type: expected number, got "fast"',
+      ],
+    );
+  });
+  await t.step("an executor without the count it needs", () => {
+    assert.deepEqual(issues(BASE.replace("iterations: 10", "workers: 2")), [
+      's.yaml:3:7: executor "per-worker-iterations" needs "iterations": how many ops to run',
+    ]);
+  });
+  await t.step("a bound whose unit does not fit", () => {
+    assert.deepEqual(
+      issues(BASE + 'thresholds:\n  latency.p95: { critical: "<5%" }\n'),
+      [
+        's.yaml:6:28: cannot use bound "<5%" here: this metric is a time, write it like "<5ms"',
+      ],
+    );
+  });
+  await t.step("a per-op threshold on an op not in the mix", () => {
+    assert.deepEqual(
+      issues(
+        BASE + 'thresholds:\n  ops.nop.latency.p95: { critical: "<5ms" }\n',
+      ),
+      [
+        's.yaml:6:3: threshold "ops.nop.latency.p95" names op "nop", which is not in the mix (did you mean "noop"?)',
+      ],
+    );
+  });
+  await t.step("an invariant the target does not offer", () => {
+    assert.deepEqual(issues(BASE + "invariants: [balance]\n"), [
+      's.yaml:5:14: unknown invariant "balance" for target "builtin": expected one of (none)',
+    ]);
+  });
+  await t.step("an unknown executor", () => {
+    assert.match(
+      issues(BASE.replace("per-worker-iterations", "per-worker-iteration"))[0],
+      /^s\.yaml:3:19: "load\.executor" must be one of .*, got "per-worker-iteration" \(did you mean "per-worker-iterations"\?\)$/,
+    );
+  });
+  await t.step("a suite error in defaults points at the defaults", () => {
+    const suite =
+      "suite: s\ndefaults:\n  target: builtin\n  lod: {}\nscenarios:\n  - name: a\n    load: { executor: shared-iterations, iterations: 1 }\n    mix: [{ op: noop }]\n";
+    assert.deepEqual(issues(suite), [
+      's.yaml:4:3: unknown key "lod" (did you mean "load"?)',
+    ]);
+  });
+});
