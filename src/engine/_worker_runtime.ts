@@ -107,6 +107,7 @@ class Session {
   #counts: Float64Array;
   #samples = new Map<string, ErrorSample>();
   #flushAt = 0;
+  #yielder = new Yielder();
 
   private constructor(
     plan: Plan,
@@ -265,7 +266,7 @@ class Session {
         if (t1 >= yieldAt) {
           if (t1 >= deadline) return;
           if (t1 >= this.#flushAt) this.#flush();
-          await yieldTurn();
+          await this.#yielder.turn();
           t0 = performance.now();
           yieldAt = t0 + YIELD_MS;
         }
@@ -322,6 +323,7 @@ class Session {
   }
 
   async close(): Promise<void> {
+    this.#yielder.close();
     for (const histogram of this.#histograms) histogram.destroy();
     await this.#instance.close();
   }
@@ -353,6 +355,28 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function yieldTurn(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+/**
+ * Gives the event loop one turn. A MessageChannel round trip costs about
+ * 15 µs where `setTimeout(0)` costs a millisecond or more, which would eat a
+ * tenth of the engine's time at one yield per 20 ms.
+ */
+class Yielder {
+  #channel = new MessageChannel();
+  #waiting: (() => void)[] = [];
+
+  constructor() {
+    this.#channel.port1.onmessage = () => this.#waiting.shift()?.();
+  }
+
+  turn(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#waiting.push(resolve);
+      this.#channel.port2.postMessage(null);
+    });
+  }
+
+  close(): void {
+    this.#channel.port1.close();
+    this.#channel.port2.close();
+  }
 }

@@ -59,7 +59,13 @@ export function recommend(
       }× p50: a long tail; look for GC pauses, lock waits or queueing in the timeseries`,
     );
   }
-  if (memory.gc_forced && memory.growth_per_1k_ops > 10 * 1024) {
+  // Small totals are dominated by JIT code and allocator noise: only speak
+  // when the heap grew by more than a MiB overall.
+  const grownBytes = memory.heap_end - memory.heap_start;
+  if (
+    memory.gc_forced && memory.growth_per_1k_ops > 10 * 1024 &&
+    grownBytes > 1024 * 1024
+  ) {
     advice.push(
       `heap grew ${
         (memory.growth_per_1k_ops / 1024).toFixed(1)
