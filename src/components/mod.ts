@@ -5,10 +5,12 @@
  */
 import type { Target } from "../target.ts";
 import { builtinTarget } from "./builtin/ops.ts";
+import { fsmTarget } from "./fsm/ops.ts";
 
 /** Every target a scenario may name, by name. */
 export const TARGETS: Readonly<Record<string, Target>> = Object.freeze({
   [builtinTarget.name]: builtinTarget,
+  [fsmTarget.name]: fsmTarget,
 });
 
-export { builtinTarget };
+export { builtinTarget, fsmTarget };

@@ -30,12 +30,17 @@ export type RunStatus = "completed" | "interrupted" | "error";
 
 /** What the engine hands to grading and reports. */
 export interface RunResult {
+  /** How the run ended. */
   status: RunStatus;
   /** Set when status is `error`. */
   error?: string;
+  /** ISO time the run started. */
   started_at: string;
+  /** ISO time the run ended. */
   ended_at: string;
+  /** What was measured (warmup excluded). */
   measurements: Measurements;
+  /** Invariants, merged over workers. */
   invariants: InvariantOutcome[];
   /** Facts worth showing, such as a stop at `max_duration`. */
   notes: string[];
@@ -47,6 +52,7 @@ export interface Progress {
   done: number;
   /** Ops the executor plans in total; undefined for duration executors. */
   planned?: number;
+  /** Time since measurement started. */
   elapsed_ms: number;
   /** Estimated time left; undefined when unknown. */
   eta_ms?: number;
@@ -58,6 +64,7 @@ export interface Progress {
 
 /** How to run a plan. */
 export interface RunOptions {
+  /** The target the plan names. */
   target: Target;
   /** The worker entry module (it calls `serveWorker` with the targets). */
   workerUrl: URL;
@@ -65,6 +72,7 @@ export interface RunOptions {
   runDir: string;
   /** Aborting stops the load gracefully: in-flight ops finish. */
   signal?: AbortSignal;
+  /** Called about once a second while the load runs. */
   onProgress?: (progress: Progress) => void;
   /** Sampling interval; default 1000 ms. */
   sampleMs?: number;

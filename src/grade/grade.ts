@@ -57,9 +57,13 @@ export interface InvariantOutcome {
 
 /** The graded outcome of one scenario. */
 export interface GradeResult {
+  /** The worst threshold grade, or F for a broken invariant. */
   grade: Grade;
+  /** What the grade means for a release. */
   verdict: Verdict;
+  /** Why the grade is not A+, one line each. */
   reasons: string[];
+  /** Every threshold, checked. */
   thresholds: ThresholdResult[];
 }
 

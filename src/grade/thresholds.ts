@@ -23,10 +23,15 @@ export type BoundLevel = "optimal" | "warning" | "critical";
 
 /** A threshold after parsing: every tier filled (missing ones inherit). */
 export interface Threshold {
+  /** Metric name, e.g. `latency.p95`. */
   metric: string;
+  /** What the metric measures. */
   kind: MetricKind;
+  /** Met: grade A. */
   optimal: Bound;
+  /** Met: grade B. */
   warning: Bound;
+  /** Met: grade C or D; missed: F. */
   critical: Bound;
 }
 

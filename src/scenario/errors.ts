@@ -1,10 +1,12 @@
 /** Where in which file something is wrong, and what. */
 export interface ScenarioIssue {
+  /** The file, as given. */
   file: string;
   /** 1-based. */
   line: number;
   /** 1-based. */
   col: number;
+  /** What is wrong, what was expected, and a hint. */
   message: string;
 }
 

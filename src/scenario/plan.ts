@@ -8,8 +8,11 @@ export const PROFILES: readonly Profile[] = ["smoke", "ci", "full"];
 
 /** How much load, resolved to numbers. */
 export interface LoadPlan {
+  /** Which executor drives the load. */
   executor: Executor;
+  /** Worker threads. */
   workers: number;
+  /** Async tasks per worker. */
   concurrency: number;
   /** Iteration executors: total (shared) or per worker. */
   iterations: number;
@@ -17,6 +20,7 @@ export interface LoadPlan {
   duration_ms: number;
   /** Iterations per worker, run and discarded. */
   warmup: number;
+  /** Seed of every task's random stream. */
   seed: number;
   /** Hard stop for any executor. */
   max_duration_ms: number;
@@ -24,7 +28,9 @@ export interface LoadPlan {
 
 /** One weighted op of the mix. */
 export interface MixPlan {
+  /** Op name. */
   op: string;
+  /** Relative weight in the mix. */
   weight: number;
   /** As written; checked by the op's schema, parsed again in each worker. */
   params: Record<string, unknown>;
@@ -32,7 +38,9 @@ export interface MixPlan {
 
 /** Injected faults, component-agnostic. */
 export interface FaultPlan {
+  /** Share of ops that throw InjectedFault instead of running. */
   error_rate: number;
+  /** Share of ops delayed by a wait in [min_ms, max_ms] (timed). */
   latency?: { rate: number; min_ms: number; max_ms: number };
 }
 
@@ -40,16 +48,27 @@ export interface FaultPlan {
 export interface Plan {
   /** The file it came from, as given (or `builtin:<name>`). */
   file: string;
+  /** The suite it belongs to, if any. */
   suite?: string;
+  /** Scenario name, unique in a run. */
   name: string;
+  /** What it loads and why. */
   description: string;
+  /** The registered target it loads. */
   target: string;
+  /** The target's options, as written (checked by its schema). */
   options: Record<string, unknown>;
+  /** How much load. */
   load: LoadPlan;
+  /** Weighted ops. */
   mix: MixPlan[];
+  /** Injected faults. */
   faults: FaultPlan;
+  /** Invariants checked after the load. */
   invariants: string[];
+  /** Thresholds the grade is made from. */
   thresholds: Threshold[];
+  /** The profile applied. */
   profile: Profile;
   /** The scenario as resolved, recorded in the artifact. */
   config: ScenarioInput;

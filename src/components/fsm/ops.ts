@@ -1,0 +1,667 @@
+/**
+ * The `fsm` target: how the engine loads the transition registry. Each
+ * Worker opens its own instance (its own registry); the engine's tasks in one
+ * worker interleave at the `await` points inside the ops.
+ * @module
+ */
+import { z } from "zod";
+import { ConflictError } from "../../errors.ts";
+import type {
+  InvariantResult,
+  Op,
+  Rng,
+  Target,
+  TargetInstance,
+  WorkerInfo,
+} from "../../target.ts";
+import type { Entity, UserRef } from "./context.ts";
+import { TransitionValidationError, UnknownTransitionError } from "./errors.ts";
+import {
+  type ConcurrencyData,
+  concurrencyTransition,
+  ORDER_MACHINE,
+  performanceTransition,
+  SEED_ENTITY,
+} from "./_builtin.ts";
+import {
+  type ExecuteFn,
+  FSM_FAULTS,
+  type FsmFault,
+  ignoreFrom,
+  LossyRegistry,
+  racyExecute,
+  type RegistryPort,
+  sharedContextTransition,
+} from "./_faults.ts";
+import {
+  type ExecuteOptions,
+  TransitionRegistry,
+  type ValidateResult,
+} from "./registry.ts";
+import type { Transition } from "./transition.ts";
+import { defineMachine, type Machine, machineSchema } from "./yaml_machine.ts";
+
+export type { FsmFault } from "./_faults.ts";
+
+const optionsSchema = z.object({
+  /** Breaks one part on purpose, to watch an invariant fail. */
+  fault: z.enum(FSM_FAULTS).default("none"),
+  /** The machine `advance` and `race` walk; defaults to an order machine. */
+  machine: machineSchema.prefault(ORDER_MACHINE),
+  /** Entities per worker that `advance` walks. */
+  entities: z.number().int().min(1).max(1_000_000).default(64),
+  /** Size of the metadata string `retain` attaches to each context. */
+  metadata_bytes: z.number().int().min(0).max(1 << 20).default(1000),
+  /** How many `retain` results stay alive (a ring). */
+  retain: z.number().int().min(0).max(1_000_000).default(20_000),
+  /** Microtask yields inside async applies, so executions interleave. */
+  yields: z.number().int().min(0).max(1000).default(1),
+  /** Contenders per race; defaults to the worker's concurrency (at least 2). */
+  race_contenders: z.number().int().min(2).max(10_000).optional(),
+}).strict().superRefine((options, ctx) => {
+  const machine = options.machine;
+  const leaves = Object.values(machine.transitions).some((t) =>
+    t.from === "*" || t.from === machine.initial ||
+    (Array.isArray(t.from) && t.from.includes(machine.initial))
+  );
+  if (!leaves) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["machine", "initial"],
+      message:
+        `no transition starts from the initial state "${machine.initial}", so entities cannot advance`,
+    });
+  }
+}).prefault({});
+
+/** The `fsm` target's options, after defaults. */
+export type FsmOptions = z.output<typeof optionsSchema>;
+
+const noParams = z.object({}).strict().prefault({});
+const executeParams = z.object({
+  transition: z.enum(["performance_test", "concurrency_test"]).default(
+    "performance_test",
+  ),
+}).strict().prefault({});
+const lookupParams = z.object({
+  key: z.enum(["hot", "registered"]).default("hot"),
+}).strict().prefault({});
+const advanceParams = z.object({
+  illegal_rate: z.number().min(0).max(1).default(0),
+  invalid_rate: z.number().min(0).max(1).default(0),
+}).strict().prefault({});
+
+type ExecuteParams = z.output<typeof executeParams>;
+type LookupParams = z.output<typeof lookupParams>;
+type AdvanceParams = z.output<typeof advanceParams>;
+
+/** Invariant names the `fsm` target checks. */
+export type FsmInvariant =
+  | "context_isolated"
+  | "registry_consistent"
+  | "declared_edges_only"
+  | "one_winner_per_race";
+
+const INVARIANTS: Record<FsmInvariant, string> = {
+  context_isolated: "every execution saw only its own context metadata",
+  registry_consistent:
+    "every key registered during the run resolves, and the registry size equals the registrations",
+  declared_edges_only: "entities moved only along edges the machine declares",
+  one_winner_per_race:
+    "each race on one entity from one state had exactly one winner; the others got a conflict",
+};
+
+/**
+ * The `fsm` target: the transition registry under the seed's performance and
+ * concurrency tests, plus a declared machine walked and raced on.
+ *
+ * @example
+ * ```ts
+ * import { fsmTarget } from "./ops.ts";
+ * import { SeededRng } from "../../engine/rng.ts";
+ *
+ * const instance = await fsmTarget.open(fsmTarget.options!.parse({}), {
+ *   index: 0, count: 1, concurrency: 1, seed: 1, runDir: ".", shared: null,
+ * });
+ * await instance.ops.execute({ transition: "performance_test" }, new SeededRng(1));
+ * await instance.close();
+ * ```
+ */
+export const fsmTarget: Target = {
+  name: "fsm",
+  description:
+    "FSM transition registry: create, validate, execute, lookup, register, walk and race transitions",
+  options: optionsSchema,
+  ops: {
+    create: {
+      description:
+        "creates a transition instance: parses valid params against its schema",
+      params: noParams,
+    },
+    create_invalid: {
+      description:
+        "parses invalid params; ok when rejected with TransitionValidationError, a crash if accepted",
+      params: noParams,
+    },
+    validate: {
+      description: "checks state, params, guard and validate without applying",
+      params: noParams,
+    },
+    execute: {
+      description:
+        "executes a transition: performance_test (sync hooks) or concurrency_test (async apply, checks its context)",
+      params: executeParams,
+    },
+    lookup: {
+      description:
+        "looks a transition up by (entity, name): the hot key, or one registered during the run",
+      params: lookupParams,
+    },
+    register: {
+      description: "registers a new transition under a fresh key",
+      params: noParams,
+    },
+    list: {
+      description: "lists entity types and one entity's transitions",
+      params: noParams,
+    },
+    advance: {
+      description:
+        "moves a random entity along a transition of the machine (conflict if another task moved it first)",
+      params: advanceParams,
+    },
+    race: {
+      description:
+        "joins a race: contenders fire transitions at one entity from its initial state; one wins, the rest conflict",
+      params: noParams,
+    },
+    retain: {
+      description:
+        "validates a transition with metadata_bytes of context metadata and keeps the result alive",
+      params: noParams,
+    },
+  },
+  invariants: INVARIANTS,
+  open(options: unknown, worker: WorkerInfo): Promise<TargetInstance> {
+    return Promise.resolve(
+      new FsmInstance(optionsSchema.parse(options), worker),
+    );
+  },
+};
+
+const USER: UserRef = Object.freeze({ id: 123 });
+
+/** Counts every state change of the entities it watches. */
+class EdgeAudit {
+  moves = 0;
+  illegal = 0;
+  first = "";
+  #machine: Machine;
+
+  constructor(machine: Machine) {
+    this.#machine = machine;
+  }
+
+  record(from: string, to: string): void {
+    this.moves++;
+    if (!this.#machine.isEdge(from, to) || !this.#machine.isState(to)) {
+      if (this.illegal === 0) this.first = `"${from}" -> "${to}"`;
+      this.illegal++;
+    }
+  }
+}
+
+/**
+ * An entity whose every state change is checked against the declared
+ * machine, independently of the registry that moves it.
+ */
+class AuditedEntity implements Entity {
+  readonly type: string;
+  id: number;
+  version = 0;
+  #state: string;
+  #audit: EdgeAudit;
+
+  constructor(type: string, id: number, state: string, audit: EdgeAudit) {
+    this.type = type;
+    this.id = id;
+    this.#state = state;
+    this.#audit = audit;
+  }
+
+  get state(): string {
+    return this.#state;
+  }
+
+  set state(next: string) {
+    this.#audit.record(this.#state, next);
+    this.#state = next;
+  }
+
+  /** A new entity takes this one's place in the initial state. */
+  restart(id: number, state: string): void {
+    this.id = id;
+    this.#state = state;
+    this.version++;
+  }
+}
+
+interface Race {
+  entity: AuditedEntity;
+  joined: number;
+  settled: number;
+  winners: number;
+  losers: number;
+}
+
+class FsmInstance implements TargetInstance {
+  readonly ops: Record<string, Op>;
+  #options: FsmOptions;
+  #registry: RegistryPort;
+  #machine: Machine;
+  #walk: ExecuteFn;
+  #audit: EdgeAudit;
+  #pool: AuditedEntity[] = [];
+  #ids = 0;
+  #seq = 0;
+  #baseline: number;
+  #perfEntity: Entity = { id: 0, type: SEED_ENTITY, state: "created" };
+  #perfInput = { operation_id: 0, data_size: 0 };
+  #perfOptions: ExecuteOptions = { params: this.#perfInput, user: USER };
+  #invalidInput = Object.freeze({ operation_id: "invalid", data_size: -1 });
+  // context_isolated
+  #isolationChecks = 0;
+  #leaks = 0;
+  #firstLeak = "";
+  // registry_consistent
+  #registered: Transition[] = [];
+  #registrations = 0;
+  #lookups = 0;
+  #misses = 0;
+  // one_winner_per_race
+  #contenders: number;
+  #race: Race | undefined;
+  #open = new Set<Race>();
+  #races = 0;
+  #oneWinner = 0;
+  #manyWinners = 0;
+  #noWinner = 0;
+  // retain
+  #kept: ValidateResult[] = [];
+  #keptAt = 0;
+  #bulk: string;
+
+  constructor(options: FsmOptions, worker: WorkerInfo) {
+    this.#options = options;
+    this.#machine = defineMachine(options.machine, { yields: options.yields });
+    this.#audit = new EdgeAudit(this.#machine);
+    this.#contenders = options.race_contenders ??
+      Math.max(2, worker.concurrency);
+    this.#bulk = "x".repeat(options.metadata_bytes);
+
+    const fault: FsmFault = options.fault;
+    const base = new TransitionRegistry();
+    base.register(performanceTransition(SEED_ENTITY, "performance_test"));
+    base.register(
+      fault === "shared-context"
+        ? sharedContextTransition(options.yields)
+        : concurrencyTransition(options.yields),
+    );
+    for (const transition of this.#machine.transitions) {
+      base.register(
+        fault === "ignore-from" ? ignoreFrom(transition) : transition,
+      );
+    }
+    this.#baseline = base.size;
+    const registry: RegistryPort = fault === "lossy-registry"
+      ? new LossyRegistry(base)
+      : base;
+    this.#registry = registry;
+    this.#walk = fault === "racy-commit"
+      ? racyExecute(registry)
+      : (entity, name, o) => registry.execute(entity, name, o);
+
+    for (let i = 0; i < options.entities; i++) {
+      this.#pool.push(this.#newEntity());
+    }
+
+    this.ops = {
+      create: (_params, rng) => this.#create(rng),
+      create_invalid: () => this.#createInvalid(),
+      validate: (_params, rng) => this.#validate(rng),
+      execute: (params, rng) => this.#execute(params as ExecuteParams, rng),
+      lookup: (params, rng) => this.#lookup(params as LookupParams, rng),
+      register: () => this.#register(),
+      list: () => this.#list(),
+      advance: (params, rng) => this.#advance(params as AdvanceParams, rng),
+      race: (_params, rng) => this.#raceOp(rng),
+      retain: (_params, rng) => this.#retain(rng),
+    };
+  }
+
+  #newEntity(): AuditedEntity {
+    return new AuditedEntity(
+      this.#machine.entity,
+      ++this.#ids,
+      this.#machine.initial,
+      this.#audit,
+    );
+  }
+
+  #fillPerfInput(rng: Rng): void {
+    this.#perfInput.operation_id = rng.int(0, 1_000_000);
+    this.#perfInput.data_size = rng.int(0, 10_000);
+  }
+
+  #create(rng: Rng): unknown {
+    this.#fillPerfInput(rng);
+    return this.#registry.get(SEED_ENTITY, "performance_test").parse(
+      this.#perfInput,
+    );
+  }
+
+  #createInvalid(): void {
+    try {
+      this.#registry.get(SEED_ENTITY, "performance_test").parse(
+        this.#invalidInput,
+      );
+    } catch (error) {
+      if (
+        error instanceof TransitionValidationError &&
+        error.issues.some((issue) => issue.path === "operation_id")
+      ) return;
+      throw error;
+    }
+    throw new Error(
+      `Invalid params were accepted by "${SEED_ENTITY}.performance_test"`,
+    );
+  }
+
+  #validate(rng: Rng): Promise<unknown> {
+    this.#fillPerfInput(rng);
+    return this.#registry.validate(
+      this.#perfEntity,
+      "performance_test",
+      this.#perfOptions,
+    );
+  }
+
+  #execute(params: ExecuteParams, rng: Rng): Promise<unknown> {
+    switch (params.transition) {
+      case "performance_test":
+        this.#fillPerfInput(rng);
+        return this.#registry.execute(
+          this.#perfEntity,
+          "performance_test",
+          this.#perfOptions,
+        );
+      case "concurrency_test":
+        return this.#executeIsolated(rng);
+      default: {
+        const unreachable: never = params.transition;
+        throw new TypeError(`Unknown transition ${unreachable}`);
+      }
+    }
+  }
+
+  async #executeIsolated(rng: Rng): Promise<void> {
+    const tag = ++this.#seq;
+    const metadata = { tag };
+    const entity: Entity = { id: tag, type: SEED_ENTITY, state: "created" };
+    const threadId = rng.int(0, 9);
+    const result = await this.#registry.execute<ConcurrencyData>(
+      entity,
+      "concurrency_test",
+      {
+        params: { thread_id: threadId, shared_counter: tag },
+        metadata,
+        user: USER,
+      },
+    );
+    this.#checkIsolation(tag, result.data.metadata.tag);
+    if (
+      result.data.thread_id !== threadId ||
+      entity.state !== `processed_by_thread_${threadId}`
+    ) {
+      throw new Error(
+        `Execution ${tag} of "${SEED_ENTITY}.concurrency_test" ended in "${entity.state}", not "processed_by_thread_${threadId}"`,
+      );
+    }
+  }
+
+  #checkIsolation(own: number, seen: unknown): void {
+    this.#isolationChecks++;
+    if (seen === own) return;
+    if (this.#leaks === 0) {
+      this.#firstLeak = `execution ${own} saw the metadata of ${String(seen)}`;
+    }
+    this.#leaks++;
+    throw new Error(
+      `Context leaked: execution ${own} saw the metadata of execution ${
+        String(seen)
+      }`,
+    );
+  }
+
+  #lookup(params: LookupParams, rng: Rng): unknown {
+    switch (params.key) {
+      case "hot":
+        return this.#registry.get(SEED_ENTITY, "performance_test");
+      case "registered": {
+        const registered = this.#registered;
+        if (registered.length === 0) {
+          return this.#registry.get(SEED_ENTITY, "performance_test");
+        }
+        const wanted = registered[rng.int(0, registered.length - 1)];
+        this.#lookups++;
+        try {
+          return this.#registry.get(wanted.entity, wanted.name);
+        } catch (error) {
+          if (!(error instanceof UnknownTransitionError)) throw error;
+          this.#misses++;
+          throw new Error(
+            `Registered transition "${wanted.key}" did not resolve`,
+            { cause: error },
+          );
+        }
+      }
+      default: {
+        const unreachable: never = params.key;
+        throw new TypeError(`Unknown key ${unreachable}`);
+      }
+    }
+  }
+
+  #register(): void | Promise<void> {
+    const n = ++this.#registrations;
+    const transition = performanceTransition(
+      `entity_${n % 100}`,
+      `transition_${n}`,
+    );
+    const done = this.#registry.register(transition);
+    if (done instanceof Promise) {
+      return done.then(() => {
+        this.#registered.push(transition);
+      });
+    }
+    this.#registered.push(transition);
+  }
+
+  #list(): number {
+    const entities = this.#registry.listEntities();
+    return entities.length +
+      this.#registry.listTransitions(this.#machine.entity).length;
+  }
+
+  async #advance(params: AdvanceParams, rng: Rng): Promise<void> {
+    const pool = this.#pool;
+    const entity = pool[rng.int(0, pool.length - 1)];
+    const machine = this.#machine;
+    // The task that moved it to a final state restarts it once it resumes;
+    // a task that gets here first does it instead.
+    if (machine.available(entity.state).length === 0) {
+      entity.restart(++this.#ids, machine.initial);
+    }
+    const state = entity.state;
+    let transition: Transition;
+    if (params.illegal_rate > 0 && rng.next() < params.illegal_rate) {
+      const all = machine.transitions;
+      transition = all[rng.int(0, all.length - 1)];
+    } else {
+      const choices = machine.available(state);
+      transition = choices[rng.int(0, choices.length - 1)];
+    }
+    const valid = params.invalid_rate === 0 ||
+      rng.next() >= params.invalid_rate;
+    await this.#walk(entity, transition.name, {
+      params: machine.sampleParams(transition.name, rng, { valid }),
+      expect: state,
+      user: USER,
+    });
+    if (machine.available(entity.state).length === 0) {
+      entity.restart(++this.#ids, machine.initial);
+    }
+  }
+
+  async #raceOp(rng: Rng): Promise<void> {
+    let race = this.#race;
+    if (race === undefined || race.joined >= this.#contenders) {
+      race = {
+        entity: this.#newEntity(),
+        joined: 0,
+        settled: 0,
+        winners: 0,
+        losers: 0,
+      };
+      this.#race = race;
+      this.#open.add(race);
+    }
+    race.joined++;
+    const machine = this.#machine;
+    const choices = machine.available(machine.initial);
+    const transition = choices[rng.int(0, choices.length - 1)];
+    try {
+      await this.#walk(race.entity, transition.name, {
+        params: machine.sampleParams(transition.name, rng),
+        expect: machine.initial,
+        user: USER,
+      });
+      race.winners++;
+    } catch (error) {
+      if (error instanceof ConflictError) race.losers++;
+      throw error;
+    } finally {
+      race.settled++;
+      if (race.joined >= this.#contenders && race.settled === race.joined) {
+        this.#tally(race);
+      }
+    }
+  }
+
+  #tally(race: Race): void {
+    this.#open.delete(race);
+    if (race.winners === 1) this.#oneWinner++;
+    else if (race.winners > 1) this.#manyWinners++;
+    else if (race.losers > 0) this.#noWinner++;
+    else return;
+    this.#races++;
+  }
+
+  async #retain(rng: Rng): Promise<void> {
+    const tag = ++this.#seq;
+    // A flat, unshared copy: repeat() alone builds a rope that shares parts.
+    const bulk = this.#bulk.length === 0 ? "" : `${tag}${this.#bulk}`;
+    bulk.charCodeAt(bulk.length >> 1);
+    const metadata = { tag, large_data: bulk };
+    const result = await this.#registry.validate(
+      this.#perfEntity,
+      "performance_test",
+      {
+        params: { operation_id: tag, data_size: rng.int(0, 10_000) },
+        metadata,
+        user: USER,
+      },
+    );
+    this.#checkIsolation(tag, result.context.metadata.tag);
+    const limit = this.#options.retain;
+    if (limit === 0) return;
+    if (this.#kept.length < limit) this.#kept.push(result);
+    else this.#kept[this.#keptAt] = result;
+    this.#keptAt = (this.#keptAt + 1) % limit;
+  }
+
+  invariants(names: readonly string[]): Promise<InvariantResult[]> {
+    return Promise.resolve(names.map((name) => this.#check(name)));
+  }
+
+  #check(name: string): InvariantResult {
+    if (!Object.hasOwn(INVARIANTS, name)) {
+      return { name, ok: false, detail: `unknown invariant "${name}"` };
+    }
+    const invariant = name as FsmInvariant;
+    switch (invariant) {
+      case "context_isolated":
+        return {
+          name,
+          ok: this.#leaks === 0,
+          detail:
+            `${this.#isolationChecks} executions checked, ${this.#leaks} saw another execution's metadata${
+              this.#leaks === 0 ? "" : ` (first: ${this.#firstLeak})`
+            }`,
+        };
+      case "registry_consistent": {
+        const registry = this.#registry;
+        let unresolved = 0;
+        let first = "";
+        for (const transition of this.#registered) {
+          if (!registry.has(transition.entity, transition.name)) {
+            if (unresolved === 0) first = ` (first: "${transition.key}")`;
+            unresolved++;
+          }
+        }
+        const expected = this.#baseline + this.#registered.length;
+        return {
+          name,
+          ok: unresolved === 0 && registry.size === expected &&
+            this.#misses === 0,
+          detail:
+            `${this.#registered.length} registered during the run, ${unresolved} no longer resolve${first}; size ${registry.size}, expected ${expected}; ${this.#misses} of ${this.#lookups} lookups of registered keys missed`,
+        };
+      }
+      case "declared_edges_only": {
+        const audit = this.#audit;
+        return {
+          name,
+          ok: audit.illegal === 0,
+          detail:
+            `${audit.moves} moves checked, ${audit.illegal} along undeclared edges${
+              audit.illegal === 0 ? "" : ` (first: ${audit.first})`
+            }`,
+        };
+      }
+      case "one_winner_per_race": {
+        for (const race of [...this.#open]) {
+          if (race.settled === race.joined) this.#tally(race);
+        }
+        const bad = this.#manyWinners + this.#noWinner;
+        return {
+          name,
+          ok: bad === 0,
+          detail:
+            `${this.#races} races with ${this.#contenders} contenders each: ${this.#oneWinner} had one winner, ${this.#manyWinners} had several, ${this.#noWinner} had none`,
+        };
+      }
+      default: {
+        const unreachable: never = invariant;
+        throw new TypeError(`Unknown invariant ${unreachable}`);
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    this.#kept = [];
+    this.#pool = [];
+    this.#open.clear();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * tensile as a library: the components it stress-tests (importable on their
+ * own), the engine that loads them, and the grading and reports.
+ *
+ * @example Stress your own target from code
+ * ```ts
+ * import { parseScenarios, runPlan, TARGETS } from "./mod.ts";
+ *
+ * const [plan] = parseScenarios("inline.yaml", `
+ * name: noop
+ * target: builtin
+ * load: { executor: per-worker-iterations, iterations: 1000 }
+ * mix: [{ op: noop }]
+ * `, { targets: TARGETS });
+ * const result = await runPlan(plan, {
+ *   target: TARGETS.builtin,
+ *   workerUrl: new URL("./worker.ts", import.meta.url),
+ *   runDir: await Deno.makeTempDir(),
+ * });
+ * console.log(result.measurements.throughput);
+ * ```
+ * @module
+ */
+
+// The contract between engine and components, and the typed errors ops throw.
+export {
+  BusyError,
+  ConflictError,
+  type FailureOutcome,
+  InjectedFault,
+  type Outcome,
+  outcomeOf,
+  OUTCOMES,
+  TimeoutError,
+  ValidationError,
+} from "./errors.ts";
+export {
+  draw,
+  type InvariantResult,
+  type NumberOrRange,
+  type Op,
+  type OpSpec,
+  type Rng,
+  type RunInfo,
+  type Target,
+  type TargetInstance,
+  type WorkerInfo,
+} from "./target.ts";
+
+// Components.
+export { builtinTarget, TARGETS } from "./components/mod.ts";
+export {
+  type ContextOptions,
+  createContext,
+  defineMachine,
+  defineTransition,
+  type Entity,
+  type ExecuteOptions,
+  type ExecuteResult,
+  type FieldIssue,
+  type FromStates,
+  type FsmFault,
+  type FsmInvariant,
+  type FsmOptions,
+  fsmTarget,
+  IllegalTransitionError,
+  type IllegalTransitionErrorOptions,
+  type Machine,
+  type MachineOptions,
+  type MachineParams,
+  machineSchema,
+  type MachineSpec,
+  type Metadata,
+  NO_METADATA,
+  type ParamSpec,
+  paramSpecSchema,
+  type RegisterOptions,
+  type RegistryOptions,
+  type SampleOptions,
+  type Transition,
+  type TransitionContext,
+  TransitionRegistry,
+  type TransitionSpec,
+  TransitionValidationError,
+  type TransitionValidationErrorOptions,
+  UnknownTransitionError,
+  type UnknownTransitionErrorOptions,
+  type UserRef,
+  type ValidateResult,
+} from "./components/fsm/mod.ts";
+
+// Scenario files, the engine, grading and reports.
+export {
+  type LoadOptions,
+  type LoadPlan,
+  loadScenarioFile,
+  type MixPlan,
+  parseScenarios,
+  type Plan,
+  type Profile,
+  ScenarioError,
+  type ScenarioIssue,
+} from "./scenario/mod.ts";
+export {
+  type Progress,
+  type RunOptions,
+  runPlan,
+  type RunResult,
+  type RunStatus,
+  SeededRng,
+  serveWorker,
+} from "./engine/mod.ts";
+export {
+  type Artifact,
+  type Grade,
+  type GradeResult,
+  gradeScenario,
+  parseThreshold,
+  type ScenarioResult,
+  type Threshold,
+  type Verdict,
+} from "./grade/mod.ts";
+export {
+  createHistogram,
+  decodeHistogram,
+  encodeHistogram,
+  type Histogram,
+  initHistograms,
+  type Measurements,
+  summarize,
+} from "./stats/mod.ts";
+export { renderMarkdown, renderSummary } from "./report/mod.ts";

@@ -1,0 +1,115 @@
+/**
+ * Every invariant must be able to fail: each row runs a built-in scenario
+ * through the whole CLI twice, as shipped (it must pass with the invariant
+ * holding) and with a deliberately broken component (the invariant must
+ * break, the grade must be F and the exit code 1).
+ * @module
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { TARGETS } from "../src/components/mod.ts";
+import { main } from "../src/cli/mod.ts";
+import { loadScenarioFile } from "../src/scenario/mod.ts";
+import { captureIo, ROOT } from "./_helpers.ts";
+
+interface Row {
+  suite: string;
+  scenario: string;
+  /** Options that break the component on purpose. */
+  broken: Record<string, unknown>;
+  invariant: string;
+}
+
+const ROWS: Row[] = [
+  {
+    suite: "fsm",
+    scenario: "fsm-context-isolation",
+    broken: { fault: "shared-context" },
+    invariant: "context_isolated",
+  },
+  {
+    suite: "fsm",
+    scenario: "fsm-concurrent-registry",
+    broken: { fault: "lossy-registry" },
+    invariant: "registry_consistent",
+  },
+  {
+    suite: "fsm",
+    scenario: "fsm-concurrent-execution",
+    broken: { fault: "ignore-from" },
+    invariant: "declared_edges_only",
+  },
+  {
+    suite: "fsm",
+    scenario: "fsm-concurrent-execution",
+    broken: { fault: "racy-commit" },
+    invariant: "one_winner_per_race",
+  },
+];
+
+async function runScenario(
+  row: Row,
+  options: Record<string, unknown>,
+): Promise<{ code: number; artifact: Record<string, any> }> {
+  const plans = await loadScenarioFile(
+    join(ROOT, "scenarios", `${row.suite}.yaml`),
+    {
+      targets: TARGETS,
+    },
+  );
+  const plan = plans.find((p) => p.name === row.scenario);
+  assert.ok(plan, `${row.scenario} is in scenarios/${row.suite}.yaml`);
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = join(dir, "scenario.yaml");
+    // JSON is YAML: the scenario as resolved, with its options replaced.
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify({
+        ...plan.config,
+        options: { ...plan.config.options, ...options },
+      }),
+    );
+    const { io, err } = captureIo();
+    const code = await main([
+      "run",
+      file,
+      "--profile",
+      "smoke",
+      "--quiet",
+      "--out",
+      join(dir, "out"),
+    ], io);
+    assert.notEqual(code, 2, err());
+    const artifact = JSON.parse(
+      await Deno.readTextFile(join(dir, "out", "result.json")),
+    );
+    return { code, artifact };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+for (const row of ROWS) {
+  Deno.test(`invariant ${row.invariant} holds in ${row.scenario} and breaks with ${JSON.stringify(row.broken)}`, async (t) => {
+    await t.step("as shipped: holds, exit 0", async () => {
+      const { code, artifact } = await runScenario(row, {});
+      const invariant = artifact.scenarios[0].invariants.find((
+        i: { name: string },
+      ) => i.name === row.invariant);
+      assert.equal(invariant?.ok, true, invariant?.detail);
+      assert.equal(code, 0, JSON.stringify(artifact.scenarios[0].reasons));
+    });
+    await t.step("broken: fails, grade F, exit 1", async () => {
+      const { code, artifact } = await runScenario(row, row.broken);
+      const scenario = artifact.scenarios[0];
+      const invariant = scenario.invariants.find((i: { name: string }) =>
+        i.name === row.invariant
+      );
+      assert.equal(invariant?.ok, false, `${row.invariant} should break`);
+      assert.equal(scenario.grade, "F");
+      assert.equal(scenario.verdict, "FAILING");
+      assert.equal(code, 1);
+    });
+  });
+}
