@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { TARGETS } from "../src/components/mod.ts";
 import { main } from "../src/cli/mod.ts";
+import type { Artifact } from "../src/grade/mod.ts";
 import { loadScenarioFile } from "../src/scenario/mod.ts";
 import { captureIo, ROOT } from "./_helpers.ts";
 
@@ -50,7 +51,7 @@ const ROWS: Row[] = [
 async function runScenario(
   row: Row,
   options: Record<string, unknown>,
-): Promise<{ code: number; artifact: Record<string, any> }> {
+): Promise<{ code: number; artifact: Artifact }> {
   const plans = await loadScenarioFile(
     join(ROOT, "scenarios", `${row.suite}.yaml`),
     {
