@@ -76,6 +76,8 @@ export interface RunOptions {
   onProgress?: (progress: Progress) => void;
   /** Sampling interval; default 1000 ms. */
   sampleMs?: number;
+  /** How long in-flight ops may run on after a stop; default 10 s. */
+  stopGraceMs?: number;
 }
 
 /** Runs one plan to the end (or until stopped) and returns what it measured. */
@@ -87,6 +89,9 @@ export async function runPlan(
   await using run = new Run(plan, options);
   return await run.execute();
 }
+
+/** How long in-flight ops may take to finish once a stop is requested. */
+const STOP_GRACE_MS = 10_000;
 
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 
@@ -111,6 +116,7 @@ class Run {
   #invariantResults: InvariantResult[] = [];
   #failure?: string;
   #notes: string[] = [];
+  #graceTimer?: ReturnType<typeof setTimeout>;
 
   constructor(plan: Plan, options: RunOptions) {
     this.#plan = plan;
@@ -130,7 +136,7 @@ class Run {
     let interrupted = false;
     const stop = () => {
       interrupted = true;
-      Atomics.store(this.#control, CONTROL.stop, 1);
+      this.#requestStop();
     };
     signal?.addEventListener("abort", stop, { once: true });
     let measureStart = performance.now();
@@ -200,7 +206,7 @@ class Run {
         this.#notes.push(
           `stopped at max_duration (${plan.load.max_duration_ms} ms) before the executor finished`,
         );
-        Atomics.store(this.#control, CONTROL.stop, 1);
+        this.#requestStop();
       }, plan.load.max_duration_ms);
       await this.#phase("done", () => this.#broadcast({ type: "go" }));
       measureEnd = performance.now();
@@ -222,6 +228,7 @@ class Run {
     } finally {
       clearInterval(sampler);
       clearTimeout(maxTimer);
+      clearTimeout(this.#graceTimer);
       signal?.removeEventListener("abort", stop);
     }
     const duration = Math.max(1e-9, (measureEnd - measureStart) / 1000);
@@ -337,6 +344,20 @@ class Run {
         waiting.resolve();
       }
     }
+  }
+
+  /**
+   * Asks every task to stop after its in-flight op. An op that never returns
+   * would hold the run forever, so after a grace period the run fails.
+   */
+  #requestStop(): void {
+    if (Atomics.exchange(this.#control, CONTROL.stop, 1) !== 0) return;
+    const grace = this.#options.stopGraceMs ?? STOP_GRACE_MS;
+    this.#graceTimer = setTimeout(() => {
+      this.#fail(
+        `ops still in flight ${grace} ms after the stop: an op does not return (workers terminated)`,
+      );
+    }, grace);
   }
 
   #fail(message: string): void {

@@ -42,7 +42,11 @@ function plan(
   };
 }
 
-async function run(p: Plan, signal?: AbortSignal): Promise<RunResult> {
+async function run(
+  p: Plan,
+  signal?: AbortSignal,
+  stopGraceMs?: number,
+): Promise<RunResult> {
   const runDir = await Deno.makeTempDir();
   try {
     return await runPlan(p, {
@@ -50,6 +54,7 @@ async function run(p: Plan, signal?: AbortSignal): Promise<RunResult> {
       workerUrl: WORKER,
       runDir,
       signal,
+      stopGraceMs,
     });
   } finally {
     await Deno.remove(runDir, { recursive: true });
@@ -235,4 +240,17 @@ Deno.test("runPlan(): an invariant holds only if it holds in every worker", asyn
   assert.equal(broken.invariants.length, 1);
   assert.equal(broken.invariants[0].ok, false);
   assert.match(broken.invariants[0].detail, /worker 1 counted 100 calls/);
+});
+
+Deno.test("runPlan(): an op that never returns fails the run after the stop grace period", async () => {
+  const result = await run(
+    plan({
+      mix: [{ op: "wait", weight: 1, params: { ms: 600_000 } }],
+      load: { iterations: 10, max_duration_ms: 200 },
+    }),
+    undefined,
+    300,
+  );
+  assert.equal(result.status, "error");
+  assert.match(result.error ?? "", /ops still in flight 300 ms after the stop/);
 });
