@@ -48,7 +48,12 @@ export {
 } from "./target.ts";
 
 // Components.
-export { builtinTarget, TARGETS } from "./components/mod.ts";
+export {
+  builtinTarget,
+  fsmTarget,
+  storeTarget,
+  TARGETS,
+} from "./components/mod.ts";
 export {
   type ContextOptions,
   createContext,
@@ -62,7 +67,6 @@ export {
   type FsmFault,
   type FsmInvariant,
   type FsmOptions,
-  fsmTarget,
   IllegalTransitionError,
   type IllegalTransitionErrorOptions,
   type Machine,
@@ -88,6 +92,30 @@ export {
   type UserRef,
   type ValidateResult,
 } from "./components/fsm/mod.ts";
+
+export {
+  BACKPRESSURE_POLICIES,
+  type BackpressurePolicy,
+  type Context,
+  decodeBinary,
+  decodeJson,
+  type Delivery,
+  encodeBinary,
+  encodeJson,
+  type JsonValue,
+  type Snapshot,
+  type SnapshotInput,
+  StateStore,
+  type StateStoreOptions,
+  type StoreMetrics,
+  type SubscribeOptions,
+  type SubscriberMetrics,
+  type Subscription,
+  SubscriptionOverflowError,
+  type SubscriptionStatus,
+  type TransitionOptions,
+  type WriteOptions,
+} from "./components/store/mod.ts";
 
 // Scenario files, the engine, grading and reports.
 export {

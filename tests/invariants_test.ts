@@ -46,6 +46,24 @@ const ROWS: Row[] = [
     broken: { fault: "racy-commit" },
     invariant: "one_winner_per_race",
   },
+  {
+    suite: "store",
+    scenario: "store-1000-subscribers",
+    broken: { fault: "lossy-delivery" },
+    invariant: "delivery_exact",
+  },
+  {
+    suite: "store",
+    scenario: "store-1000-subscribers",
+    broken: { fault: "duplicate-delivery" },
+    invariant: "delivery_exact",
+  },
+  {
+    suite: "store",
+    scenario: "store-subscriber-cleanup",
+    broken: { fault: "leak-subscribers" },
+    invariant: "no_subscriber_leak",
+  },
 ];
 
 async function runScenario(

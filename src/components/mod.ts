@@ -6,11 +6,13 @@
 import type { Target } from "../target.ts";
 import { builtinTarget } from "./builtin/ops.ts";
 import { fsmTarget } from "./fsm/ops.ts";
+import { storeTarget } from "./store/ops.ts";
 
 /** Every target a scenario may name, by name. */
 export const TARGETS: Readonly<Record<string, Target>> = Object.freeze({
   [builtinTarget.name]: builtinTarget,
   [fsmTarget.name]: fsmTarget,
+  [storeTarget.name]: storeTarget,
 });
 
-export { builtinTarget, fsmTarget };
+export { builtinTarget, fsmTarget, storeTarget };

@@ -106,7 +106,8 @@ class Session {
   #histograms: Histogram[];
   #counts: Float64Array;
   #samples = new Map<string, ErrorSample>();
-  #flushAt = 0;
+  // No batch leaves before measurement starts: warmup results are discarded.
+  #flushAt = Infinity;
   #yielder = new Yielder();
 
   private constructor(

@@ -254,3 +254,12 @@ Deno.test("runPlan(): an op that never returns fails the run after the stop grac
   assert.equal(result.status, "error");
   assert.match(result.error ?? "", /ops still in flight 300 ms after the stop/);
 });
+
+Deno.test("runPlan(): a long warmup never leaks into the measured counts", async () => {
+  // 40 warmup ops of 2 ms span several yields and flush deadlines.
+  const result = await run(plan({
+    mix: [{ op: "wait", weight: 1, params: { ms: 2 } }],
+    load: { iterations: 30, warmup: 40, concurrency: 2 },
+  }));
+  assert.equal(result.measurements.total, 30);
+});

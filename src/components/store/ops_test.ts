@@ -1,0 +1,307 @@
+import assert from "node:assert/strict";
+import { outcomeOf } from "../../errors.ts";
+import { SeededRng } from "../../engine/rng.ts";
+import type {
+  InvariantResult,
+  TargetInstance,
+  WorkerInfo,
+} from "../../target.ts";
+import { type StoreInvariant, storeTarget } from "./ops.ts";
+
+const WORKER: WorkerInfo = {
+  index: 0,
+  count: 1,
+  concurrency: 4,
+  seed: 42,
+  runDir: "/tmp",
+  shared: undefined,
+};
+
+const ALL = Object.keys(storeTarget.invariants ?? {}) as StoreInvariant[];
+
+interface MixEntry {
+  op: string;
+  weight?: number;
+  params?: Record<string, unknown>;
+}
+
+interface Drive {
+  tasks: number;
+  iterations: number;
+  mix: MixEntry[];
+}
+
+/**
+ * Drives an instance the way the engine does: `tasks` interleaved loops
+ * calling weighted ops, awaiting only ops that return a promise, yielding a
+ * macrotask every few ops. Returns outcome counts.
+ */
+async function drive(
+  instance: TargetInstance,
+  plan: Drive,
+): Promise<Record<string, number>> {
+  const outcomes: Record<string, number> = {};
+  const params = plan.mix.map((m) =>
+    storeTarget.ops[m.op].params?.parse(m.params ?? {}) ?? m.params
+  );
+  const total = plan.mix.reduce((n, m) => n + (m.weight ?? 1), 0);
+  const task = async (t: number) => {
+    const rng = new SeededRng(7, t);
+    for (let i = 0; i < plan.iterations; i++) {
+      let r = rng.next() * total;
+      let k = 0;
+      while (r >= (plan.mix[k].weight ?? 1)) r -= plan.mix[k++].weight ?? 1;
+      let outcome = "ok";
+      try {
+        const result = instance.ops[plan.mix[k].op](params[k], rng);
+        if (result instanceof Promise) await result;
+      } catch (error) {
+        outcome = outcomeOf(error);
+        if (outcome === "error") throw error;
+      }
+      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+      if (i % 64 === 63) await new Promise((res) => setTimeout(res, 0));
+    }
+  };
+  await Promise.all(Array.from({ length: plan.tasks }, (_, t) => task(t)));
+  return outcomes;
+}
+
+function byName(results: InvariantResult[]): Record<string, InvariantResult> {
+  return Object.fromEntries(results.map((r) => [r.name, r]));
+}
+
+function assertAllHold(results: InvariantResult[]): void {
+  for (const r of results) assert.ok(r.ok, `${r.name}: ${r.detail}`);
+}
+
+async function withInstance(
+  options: Record<string, unknown>,
+  fn: (instance: TargetInstance) => Promise<void>,
+): Promise<void> {
+  const instance = await storeTarget.open(
+    storeTarget.options?.parse(options),
+    WORKER,
+  );
+  try {
+    await fn(instance);
+  } finally {
+    await instance.close();
+  }
+}
+
+const CHAOS: MixEntry[] = [
+  { op: "get", weight: 30 },
+  { op: "set", weight: 20 },
+  { op: "cas_set", weight: 10, params: { retries: 3 } },
+  { op: "transition", weight: 10 },
+  { op: "subscribe", weight: 3, params: { max: 20 } },
+  { op: "unsubscribe", weight: 2 },
+  { op: "churn", weight: 2 },
+  { op: "encode", weight: 3, params: { format: "json" } },
+  { op: "decode", weight: 3, params: { format: "binary" } },
+  { op: "decode", weight: 3, params: { format: "json" } },
+  { op: "drain", weight: 2 },
+  { op: "history", weight: 1 },
+  { op: "metrics", weight: 1 },
+];
+
+Deno.test("storeTarget declares its ops, options and invariants", () => {
+  assert.equal(storeTarget.name, "store");
+  for (
+    const op of [
+      "get",
+      "set",
+      "cas_set",
+      "transition",
+      "subscribe",
+      "unsubscribe",
+      "churn",
+      "encode",
+      "decode",
+    ]
+  ) {
+    assert.ok(storeTarget.ops[op], op);
+  }
+  assert.throws(() => storeTarget.options?.parse({ policy: "drop-all" }));
+  assert.throws(() => storeTarget.options?.parse({ subscriber: 3 }));
+  assert.deepEqual(ALL, [
+    "versions_monotonic",
+    "cas_no_lost_updates",
+    "delivery_exact",
+    "block_no_drops",
+    "metrics_match",
+    "codec_round_trip",
+    "recovers",
+    "no_subscriber_leak",
+  ]);
+});
+
+Deno.test("storeTarget: every invariant holds under mixed chaos for each policy", async (t) => {
+  for (const policy of ["drop-oldest", "drop-newest", "error", "block"]) {
+    await t.step(policy, async () => {
+      await withInstance({
+        subscribers: 12,
+        throwing_subscribers: 2,
+        throw_every: 7,
+        capacity: 8,
+        policy,
+        timeout_ms: 20,
+        context_keys: 5,
+        context_bytes: 20,
+      }, async (instance) => {
+        const outcomes = await drive(instance, {
+          tasks: 4,
+          iterations: 600,
+          mix: CHAOS,
+        });
+        assert.ok((outcomes.ok ?? 0) > 2000);
+        assertAllHold(await instance.invariants!(ALL));
+      });
+    });
+  }
+});
+
+Deno.test("storeTarget: slow and stalled subscribers under block recover after a drain", async () => {
+  for (const consumer of ["slow", "stalled"]) {
+    await withInstance({
+      subscribers: 3,
+      capacity: 16,
+      policy: "block",
+      timeout_ms: 2,
+      consumer,
+      slow_ms: 1,
+      slow_every: 4,
+    }, async (instance) => {
+      const outcomes = await drive(instance, {
+        tasks: 3,
+        iterations: 150,
+        mix: [{ op: "set", weight: 9 }, { op: "drain", weight: 1 }],
+      });
+      if (consumer === "stalled") {
+        assert.ok(outcomes.timeout > 0, "writes timed out");
+      }
+      const results = byName(await instance.invariants!(ALL));
+      assertAllHold(Object.values(results));
+      assert.match(results.block_no_drops.detail, /^0 drops/);
+    });
+  }
+});
+
+Deno.test("storeTarget: racing cas_set writers conflict but never lose an update", async () => {
+  await withInstance({ subscribers: 2 }, async (instance) => {
+    const outcomes = await drive(instance, {
+      tasks: 8,
+      iterations: 200,
+      mix: [{ op: "cas_set", params: { retries: 0 } }],
+    });
+    assert.ok(outcomes.conflict > 0, "writers raced");
+    assert.ok(outcomes.ok > 0);
+    const metrics = await instance.ops.metrics({}, new SeededRng(1)) as {
+      conflicts: number;
+    };
+    assert.equal(metrics.conflicts, outcomes.conflict);
+    assertAllHold(await instance.invariants!(ALL));
+  });
+});
+
+Deno.test("storeTarget: fault lossy-delivery breaks delivery_exact and metrics_match", async () => {
+  await withInstance(
+    { subscribers: 4, capacity: 1024, fault: "lossy-delivery" },
+    async (instance) => {
+      await drive(instance, {
+        tasks: 2,
+        iterations: 300,
+        mix: [{ op: "set" }],
+      });
+      const r = byName(await instance.invariants!(ALL));
+      assert.equal(r.delivery_exact.ok, false);
+      assert.match(r.delivery_exact.detail, /missing but 0 drops reported/);
+      assert.equal(r.metrics_match.ok, false);
+      assert.ok(r.versions_monotonic.ok && r.no_subscriber_leak.ok);
+    },
+  );
+});
+
+Deno.test("storeTarget: fault duplicate-delivery breaks delivery_exact", async () => {
+  await withInstance(
+    { subscribers: 2, fault: "duplicate-delivery" },
+    async (instance) => {
+      await drive(instance, {
+        tasks: 2,
+        iterations: 300,
+        mix: [{ op: "set" }],
+      });
+      const r = byName(await instance.invariants!(["delivery_exact"]));
+      assert.equal(r.delivery_exact.ok, false);
+      assert.match(r.delivery_exact.detail, /delivered twice/);
+    },
+  );
+});
+
+Deno.test("storeTarget: fault leak-subscribers breaks no_subscriber_leak", async () => {
+  await withInstance({ fault: "leak-subscribers" }, async (instance) => {
+    await drive(instance, {
+      tasks: 2,
+      iterations: 200,
+      mix: [{ op: "subscribe", params: { max: 5 } }, { op: "unsubscribe" }, {
+        op: "set",
+      }],
+    });
+    const [leak] = await instance.invariants!(["no_subscriber_leak"]);
+    assert.equal(leak.ok, false);
+    assert.match(leak.detail, /still reachable/);
+  });
+});
+
+Deno.test("storeTarget: subscriber churn leaves nothing behind", async () => {
+  await withInstance({ subscribers: 50, capacity: 32 }, async (instance) => {
+    await drive(instance, {
+      tasks: 4,
+      iterations: 500,
+      mix: [
+        { op: "subscribe", weight: 2, params: { max: 200 } },
+        { op: "unsubscribe", weight: 1 },
+        { op: "churn", weight: 1 },
+        { op: "set", weight: 4 },
+      ],
+    });
+    const r = byName(
+      await instance.invariants!(["no_subscriber_leak", "metrics_match"]),
+    );
+    assertAllHold(Object.values(r));
+    assert.match(r.no_subscriber_leak.detail, /^0 of the last/);
+  });
+});
+
+Deno.test("storeTarget invariants: an unknown name fails, order follows the request", async () => {
+  await withInstance({}, async (instance) => {
+    const results = await instance.invariants!(["codec_round_trip", "nope"]);
+    assert.deepEqual(results.map((r) => [r.name, r.ok]), [
+      ["codec_round_trip", true],
+      ["nope", false],
+    ]);
+  });
+});
+
+Deno.test("storeTarget ops: encode and decode carry large snapshots", async () => {
+  await withInstance(
+    { context_keys: 50, context_bytes: 100 },
+    async (instance) => {
+      const rng = new SeededRng(1);
+      await instance.ops.set({ context: true }, rng);
+      const json = instance.ops.encode({ format: "json" }, rng) as number;
+      const binary = instance.ops.encode({ format: "binary" }, rng) as number;
+      assert.ok(json > 5000 && binary < json, `${binary} < ${json}`);
+      const decoded = instance.ops.decode(
+        { format: "binary", verify: true },
+        rng,
+      ) as {
+        context: Record<string, string>;
+      };
+      assert.equal(decoded.context.key_49.length, 100);
+      const [codec] = await instance.invariants!(["codec_round_trip"]);
+      assert.ok(codec.ok, codec.detail);
+    },
+  );
+});

@@ -1,0 +1,933 @@
+/**
+ * A versioned store of FSM snapshots with pub/sub and backpressure.
+ *
+ * Every write makes a new frozen {@link Snapshot} whose version is one more
+ * than the last. Subscribers read deliveries from a bounded queue through an
+ * async iterator; what happens when a queue is full is the subscriber's
+ * {@link BackpressurePolicy}. Loss is never silent: each {@link Delivery}
+ * says how many snapshots were dropped just before it.
+ *
+ * Writes are synchronous and return the snapshot, except while a `block`
+ * subscriber's queue is full: then the write waits (FIFO behind earlier
+ * waiting writes) and returns a promise. With no subscriber, a write
+ * allocates one frozen object and no promise.
+ * @module
+ */
+import { ConflictError, TimeoutError, ValidationError } from "../../errors.ts";
+import { type Context, EMPTY_CONTEXT, sealContext } from "./_json.ts";
+import { DeliveryQueue, Ring } from "./_ring.ts";
+
+export type { Context, JsonValue } from "./_json.ts";
+
+/** One immutable version of the FSM state. */
+export interface Snapshot {
+  /** 0 for the initial snapshot, then +1 for every write. */
+  readonly version: number;
+  /** The FSM state name. */
+  readonly state: string;
+  /** Why the state was entered (free text). */
+  readonly reason: string;
+  /** Frozen JSON data that travels with the state. */
+  readonly context: Context;
+  /** When it was written, in epoch milliseconds (from the store's clock). */
+  readonly at: number;
+}
+
+/** What a caller writes; the store adds `version` and `at`. */
+export interface SnapshotInput {
+  /** The FSM state name (non-empty). */
+  state: string;
+  /** Why; default `""`. */
+  reason?: string;
+  /**
+   * JSON data; default `{}` for `set`. The store freezes it deeply, so pass
+   * a copy if you keep mutating yours.
+   */
+  context?: Context;
+}
+
+/** Options of {@link StateStore.set}. */
+export interface WriteOptions {
+  /**
+   * Compare-and-set: write only if the store is still at this version,
+   * otherwise throw `ConflictError`. Checked when the write commits.
+   */
+  expectedVersion?: number;
+}
+
+/** Options of {@link StateStore.transition}. */
+export interface TransitionOptions extends WriteOptions {
+  /** The new context; default: keep the current one. */
+  context?: Context;
+}
+
+/** What a subscriber's full queue does with the next snapshot. */
+export type BackpressurePolicy =
+  | "block"
+  | "drop-oldest"
+  | "drop-newest"
+  | "error";
+
+/**
+ * Every backpressure policy.
+ *
+ * @example
+ * ```ts
+ * const policy = BACKPRESSURE_POLICIES.includes(input) ? input : "block";
+ * ```
+ */
+export const BACKPRESSURE_POLICIES: readonly BackpressurePolicy[] = [
+  "block",
+  "drop-oldest",
+  "drop-newest",
+  "error",
+];
+
+/** Options of {@link StateStore.subscribe}. */
+export interface SubscribeOptions {
+  /** Queue bound; default 64. */
+  capacity?: number;
+  /**
+   * When the queue is full: `block` makes writers wait (up to `timeoutMs`,
+   * then `TimeoutError`) and never drops; `drop-oldest` evicts the oldest
+   * queued snapshot; `drop-newest` discards the incoming one; `error` ends
+   * the subscription with {@link SubscriptionOverflowError} after the
+   * consumer has read what was queued. Default `drop-oldest`.
+   */
+  policy?: BackpressurePolicy;
+  /** Only snapshots it returns true for are offered. A throw ends this subscription. */
+  filter?: (snapshot: Snapshot) => boolean;
+  /** `block` only: how long a write waits for room; default 1000 ms. */
+  timeoutMs?: number;
+  /** Offer the current snapshot first; default false. */
+  replay?: boolean;
+}
+
+/** One snapshot handed to a subscriber. */
+export interface Delivery {
+  /** The snapshot's version. */
+  readonly version: number;
+  /** The snapshot. */
+  readonly snapshot: Snapshot;
+  /** Snapshots offered to this subscriber and dropped just before this one. */
+  readonly missed: number;
+}
+
+/** Where a subscription is in its life. */
+export type SubscriptionStatus =
+  | "open"
+  | "ending"
+  | "failing"
+  | "ended"
+  | "failed";
+
+/** Counters of one subscriber. */
+export interface SubscriberMetrics {
+  /** The subscription id (unique in its store). */
+  id: number;
+  /** Its backpressure policy. */
+  policy: BackpressurePolicy;
+  /** Its queue bound. */
+  capacity: number;
+  /** Its life stage. */
+  status: SubscriptionStatus;
+  /** Snapshots offered (passed the filter while subscribed). */
+  offered: number;
+  /** Snapshots the consumer took. */
+  delivered: number;
+  /** Snapshots dropped by the policy. */
+  dropped: number;
+  /** Queued snapshots discarded because the consumer unsubscribed. */
+  discarded: number;
+  /** Snapshots queued now. */
+  queued: number;
+  /** The deepest the queue has been. */
+  maxQueueDepth: number;
+  /** Store version minus the version of the last snapshot taken. */
+  lag: number;
+}
+
+/** Counters of a store, totals over its life. */
+export interface StoreMetrics {
+  /** The current version. */
+  version: number;
+  /** Committed writes (`set` and `transition`). */
+  sets: number;
+  /** Calls of `get()`. */
+  gets: number;
+  /** Writes refused for a stale `expectedVersion`. */
+  conflicts: number;
+  /** Writes that gave up waiting for a full `block` queue. */
+  timeouts: number;
+  /** Subscribers now. */
+  subscribers: number;
+  /** Subscriptions ever opened. */
+  subscribed: number;
+  /** Snapshots taken by consumers, all subscribers. */
+  delivered: number;
+  /** Snapshots dropped by policies, all subscribers. */
+  dropped: number;
+  /** Writes waiting for a `block` queue now. */
+  waiting: number;
+}
+
+/** Options of the {@link StateStore} constructor. */
+export interface StateStoreOptions {
+  /** The version-0 snapshot's content; default `{ state: "INIT" }`. */
+  initial?: SnapshotInput;
+  /** How many snapshots `history()` keeps; default 100. */
+  historyLimit?: number;
+  /** Milliseconds clock for `at`; default `Date.now`. */
+  clock?: () => number;
+}
+
+/**
+ * A live subscription: an async iterator of deliveries that unsubscribes
+ * when the loop ends early (`break`, `throw`) or on `await using`.
+ *
+ * @example
+ * ```ts
+ * const store = new StateStore();
+ * {
+ *   await using sub = store.subscribe({ capacity: 16, policy: "drop-oldest" });
+ *   store.set({ state: "ACTIVE" });
+ *   const { value } = await sub.next();
+ *   console.log(value?.version, value?.missed); // 1 0
+ * }
+ * store.close();
+ * ```
+ */
+export interface Subscription
+  extends AsyncIterable<Delivery>, AsyncDisposable, Disposable {
+  /** Unique in its store. */
+  readonly id: number;
+  /** Its backpressure policy. */
+  readonly policy: BackpressurePolicy;
+  /** Its queue bound. */
+  readonly capacity: number;
+  /** Its life stage. */
+  readonly status: SubscriptionStatus;
+  /** Snapshots dropped by the policy so far (the total of `missed`, plus drops not yet followed by a delivery). */
+  readonly dropped: number;
+  /** The store version when it subscribed. */
+  readonly startVersion: number;
+  /**
+   * Waits for the next delivery. Resolves `done` once the subscription has
+   * ended and its queue is drained; rejects once with the reason when it
+   * failed (overflow under `error`, a throwing filter).
+   */
+  next(): Promise<IteratorResult<Delivery, undefined>>;
+  /** Unsubscribes and resolves `done`. */
+  return(): Promise<IteratorResult<Delivery, undefined>>;
+  /** Takes the next queued delivery without waiting, if there is one. */
+  poll(): Delivery | undefined;
+  /** Leaves the store; queued snapshots are discarded. Idempotent. */
+  unsubscribe(): void;
+  /** This subscriber's counters. */
+  metrics(): SubscriberMetrics;
+  /** Iterates deliveries (the subscription is its own iterator). */
+  [Symbol.asyncIterator](): Subscription;
+}
+
+/**
+ * A subscription under policy `error` overflowed its queue. Its consumer
+ * gets this from `next()` after reading what was queued.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   for await (const d of store.subscribe({ policy: "error" })) handle(d);
+ * } catch (error) {
+ *   if (error instanceof SubscriptionOverflowError) resubscribe();
+ * }
+ * ```
+ */
+export class SubscriptionOverflowError extends Error {
+  /** The overflowing subscription's id. */
+  readonly subscription: number;
+  /** Creates the error. */
+  constructor(subscription: number, capacity: number) {
+    super(
+      `Subscription ${subscription} overflowed: its queue is full at capacity ${capacity} (policy "error")`,
+    );
+    this.name = "SubscriptionOverflowError";
+    this.subscription = subscription;
+  }
+}
+
+interface Counters {
+  sets: number;
+  gets: number;
+  conflicts: number;
+  timeouts: number;
+  subscribed: number;
+  delivered: number;
+  dropped: number;
+}
+
+/** What a subscriber may ask of its store. */
+interface Hub {
+  readonly counters: Counters;
+  version(): number;
+  room(): void;
+  leave(subscriber: Subscriber): void;
+}
+
+interface Waiter {
+  state: string;
+  reason: string;
+  context: Context | undefined;
+  expected: number | undefined;
+  resolve: (snapshot: Snapshot) => void;
+  reject: (error: unknown) => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+type Resolve = (result: IteratorResult<Delivery, undefined>) => void;
+type Reject = (error: unknown) => void;
+
+const DONE: IteratorResult<Delivery, undefined> = Object.freeze({
+  done: true,
+  value: undefined,
+});
+
+/**
+ * A versioned, observable store of FSM snapshots.
+ *
+ * @example
+ * ```ts
+ * const store = new StateStore({ initial: { state: "IDLE" } });
+ * const s1 = store.set({ state: "ACTIVE", reason: "start" }) as Snapshot;
+ * store.transition("IDLE", "done"); // version 2, keeps the context
+ * try {
+ *   store.set({ state: "ERROR" }, { expectedVersion: s1.version }); // stale
+ * } catch (error) {
+ *   console.log(error instanceof ConflictError); // true
+ * }
+ * console.log(store.get().version, store.metrics().conflicts); // 2 1
+ * store.close();
+ * ```
+ */
+export class StateStore implements Disposable, AsyncDisposable {
+  #current: Snapshot;
+  #history: Ring<Snapshot>;
+  #clock: () => number;
+  #subs: readonly Subscriber[] = [];
+  #blockSubs: readonly Subscriber[] = [];
+  #waiters: Waiter[] = [];
+  #pumpQueued = false;
+  #closed = false;
+  /** True while a commit offers its snapshot (filters run then). */
+  #offering = false;
+  #nextId = 1;
+  #counters: Counters = {
+    sets: 0,
+    gets: 0,
+    conflicts: 0,
+    timeouts: 0,
+    subscribed: 0,
+    delivered: 0,
+    dropped: 0,
+  };
+  #hub: Hub;
+
+  /** Creates a store holding the version-0 snapshot. */
+  constructor(options: StateStoreOptions = {}) {
+    const limit = options.historyLimit ?? 100;
+    if (!Number.isSafeInteger(limit) || limit < 1) {
+      throw new RangeError(
+        `Cannot create store: historyLimit must be an integer >= 1, got ${limit}`,
+      );
+    }
+    this.#clock = options.clock ?? Date.now;
+    const initial = options.initial ?? { state: "INIT" };
+    checkState(initial.state, "initial snapshot");
+    this.#current = Object.freeze({
+      version: 0,
+      state: initial.state,
+      reason: initial.reason ?? "",
+      context: initial.context === undefined
+        ? EMPTY_CONTEXT
+        : sealContext(initial.context, "initial snapshot"),
+      at: this.#clock(),
+    });
+    this.#history = new Ring(limit);
+    this.#history.push(this.#current);
+    const counters = this.#counters;
+    this.#hub = {
+      counters,
+      version: () => this.#current.version,
+      room: () => this.#queuePump(),
+      leave: (subscriber) => this.#leave(subscriber),
+    };
+  }
+
+  /** The current version (not counted as a get). */
+  get version(): number {
+    return this.#current.version;
+  }
+
+  /** Whether {@link close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The current snapshot. */
+  get(): Snapshot {
+    this.#counters.gets++;
+    return this.#current;
+  }
+
+  /**
+   * Writes the next snapshot (version + 1) and offers it to subscribers.
+   * Returns a promise only while a `block` subscriber's queue is full, so
+   * `await` it unless no subscriber uses `block`.
+   * Throws `ValidationError` for a bad input, `ConflictError` when
+   * `expectedVersion` is stale, `TimeoutError` when a `block` queue stays
+   * full; a refused write changes nothing.
+   */
+  set(
+    next: SnapshotInput,
+    options?: WriteOptions,
+  ): Snapshot | Promise<Snapshot> {
+    const what = this.#check(next?.state);
+    const context = next.context === undefined
+      ? EMPTY_CONTEXT
+      : sealContext(next.context, what);
+    return this.#write(
+      next.state,
+      next.reason ?? "",
+      context,
+      options?.expectedVersion,
+    );
+  }
+
+  /**
+   * Moves to `state` for `reason`: the next snapshot keeps the current
+   * context unless `options.context` replaces it. Same return and errors
+   * as {@link set}.
+   */
+  transition(
+    state: string,
+    reason: string,
+    options?: TransitionOptions,
+  ): Snapshot | Promise<Snapshot> {
+    const what = this.#check(state);
+    const context = options?.context === undefined
+      ? undefined
+      : sealContext(options.context, what);
+    return this.#write(state, reason, context, options?.expectedVersion);
+  }
+
+  /** The newest `n` snapshots (default: all kept), oldest first. */
+  history(n: number = this.#history.limit): Snapshot[] {
+    return this.#history.last(n);
+  }
+
+  /**
+   * Opens a subscription. Snapshots written from now on are offered to it
+   * (those its `filter` accepts). Throws `RangeError` for bad options.
+   */
+  subscribe(options: SubscribeOptions = {}): Subscription {
+    if (this.#closed) {
+      throw new Error("Cannot subscribe: the store is closed");
+    }
+    const capacity = options.capacity ?? 64;
+    const policy = options.policy ?? "drop-oldest";
+    const timeoutMs = options.timeoutMs ?? 1000;
+    if (!Number.isSafeInteger(capacity) || capacity < 1) {
+      throw new RangeError(
+        `Cannot subscribe: capacity must be an integer >= 1, got ${capacity}`,
+      );
+    }
+    if (!BACKPRESSURE_POLICIES.includes(policy)) {
+      throw new RangeError(
+        `Cannot subscribe: unknown policy "${policy}" (expected one of ${
+          BACKPRESSURE_POLICIES.join(", ")
+        })`,
+      );
+    }
+    if (!(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) {
+      throw new RangeError(
+        `Cannot subscribe: timeoutMs must be a finite number >= 0, got ${timeoutMs}`,
+      );
+    }
+    const sub = new Subscriber(this.#hub, {
+      id: this.#nextId++,
+      capacity,
+      policy,
+      timeoutMs,
+      filter: options.filter,
+      startVersion: this.#current.version - (options.replay ? 1 : 0),
+    });
+    this.#subs = [...this.#subs, sub];
+    if (policy === "block") this.#blockSubs = [...this.#blockSubs, sub];
+    this.#counters.subscribed++;
+    if (options.replay) sub.offer(this.#current);
+    return sub;
+  }
+
+  /** Store-wide counters. */
+  metrics(): StoreMetrics {
+    const c = this.#counters;
+    return {
+      version: this.#current.version,
+      sets: c.sets,
+      gets: c.gets,
+      conflicts: c.conflicts,
+      timeouts: c.timeouts,
+      subscribers: this.#subs.length,
+      subscribed: c.subscribed,
+      delivered: c.delivered,
+      dropped: c.dropped,
+      waiting: this.#waiters.length,
+    };
+  }
+
+  /** Counters of every current subscriber. */
+  subscriberMetrics(): SubscriberMetrics[] {
+    return this.#subs.map((sub) => sub.metrics());
+  }
+
+  /**
+   * Ends every subscription (each consumer still reads what was queued,
+   * then its loop ends), rejects waiting writes, and drops the history.
+   * Later writes and subscribes throw. Idempotent.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const subs = this.#subs;
+    this.#subs = [];
+    this.#blockSubs = [];
+    for (const sub of subs) sub.end();
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) {
+      clearTimeout(w.timer);
+      w.reject(
+        new Error(`Cannot set state "${w.state}": the store was closed`),
+      );
+    }
+    this.#history.clear();
+  }
+
+  /** Same as {@link close}. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** Same as {@link close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
+  }
+
+  #check(state: unknown): string {
+    if (this.#closed) {
+      throw new Error(`Cannot set state "${state}": the store is closed`);
+    }
+    if (this.#offering) {
+      throw new Error(
+        `Cannot set state "${state}": a subscriber filter may not write to the store`,
+      );
+    }
+    return checkState(state, "snapshot");
+  }
+
+  #write(
+    state: string,
+    reason: string,
+    context: Context | undefined,
+    expected: number | undefined,
+  ): Snapshot | Promise<Snapshot> {
+    if (this.#waiters.length === 0 && !this.#blocked()) {
+      return this.#commit(state, reason, context, expected);
+    }
+    return new Promise<Snapshot>((resolve, reject) => {
+      const waiter: Waiter = {
+        state,
+        reason,
+        context,
+        expected,
+        resolve,
+        reject,
+        timer: undefined,
+      };
+      const ms = this.#blockTimeout();
+      waiter.timer = setTimeout(() => {
+        const i = this.#waiters.indexOf(waiter);
+        if (i < 0) return;
+        this.#waiters.splice(i, 1);
+        this.#counters.timeouts++;
+        reject(
+          new TimeoutError(
+            `Cannot set state "${state}": a block subscriber's queue stayed full for ${ms} ms`,
+          ),
+        );
+        // A write ahead of others gave up: those behind it may now fit.
+        this.#queuePump();
+      }, ms);
+      this.#waiters.push(waiter);
+      if (!this.#blocked()) this.#queuePump();
+    });
+  }
+
+  #commit(
+    state: string,
+    reason: string,
+    context: Context | undefined,
+    expected: number | undefined,
+  ): Snapshot {
+    const current = this.#current;
+    if (expected !== undefined && expected !== current.version) {
+      this.#counters.conflicts++;
+      throw new ConflictError(
+        `Cannot set state "${state}": expected version ${expected}, but the store is at ${current.version}`,
+      );
+    }
+    const snapshot: Snapshot = Object.freeze({
+      version: current.version + 1,
+      state,
+      reason,
+      context: context ?? current.context,
+      at: this.#clock(),
+    });
+    this.#current = snapshot;
+    this.#counters.sets++;
+    this.#history.push(snapshot);
+    const subs = this.#subs;
+    if (subs.length > 0) {
+      this.#offering = true;
+      try {
+        for (let i = 0; i < subs.length; i++) subs[i].offer(snapshot);
+      } finally {
+        this.#offering = false;
+      }
+    }
+    return snapshot;
+  }
+
+  #blocked(): boolean {
+    const subs = this.#blockSubs;
+    for (let i = 0; i < subs.length; i++) {
+      if (subs[i].full) return true;
+    }
+    return false;
+  }
+
+  /** The shortest `timeoutMs` among full block subscribers (waits behind others use it too). */
+  #blockTimeout(): number {
+    let ms = Infinity;
+    for (const sub of this.#blockSubs) {
+      if (sub.full && sub.timeoutMs < ms) ms = sub.timeoutMs;
+    }
+    if (ms === Infinity) {
+      for (const sub of this.#blockSubs) ms = Math.min(ms, sub.timeoutMs);
+    }
+    return ms === Infinity ? 0 : ms;
+  }
+
+  #queuePump(): void {
+    if (this.#pumpQueued || this.#waiters.length === 0) return;
+    this.#pumpQueued = true;
+    queueMicrotask(() => this.#pump());
+  }
+
+  #pump(): void {
+    this.#pumpQueued = false;
+    while (this.#waiters.length > 0 && !this.#blocked()) {
+      const w = this.#waiters.shift() as Waiter;
+      clearTimeout(w.timer);
+      let snapshot: Snapshot;
+      try {
+        snapshot = this.#commit(w.state, w.reason, w.context, w.expected);
+      } catch (error) {
+        w.reject(error);
+        continue;
+      }
+      w.resolve(snapshot);
+    }
+  }
+
+  #leave(sub: Subscriber): void {
+    const i = this.#subs.indexOf(sub);
+    if (i < 0) return;
+    this.#subs = this.#subs.toSpliced(i, 1);
+    if (sub.policy === "block") {
+      this.#blockSubs = this.#blockSubs.filter((s) => s !== sub);
+      this.#queuePump();
+    }
+  }
+}
+
+function checkState(state: unknown, what: string): string {
+  if (typeof state !== "string" || state.length === 0) {
+    throw new ValidationError(
+      `Cannot write ${what}: state must be a non-empty string, got ${
+        typeof state === "string" ? '""' : String(state)
+      }`,
+    );
+  }
+  return `state "${state}"`;
+}
+
+interface SubscriberInit {
+  id: number;
+  capacity: number;
+  policy: BackpressurePolicy;
+  timeoutMs: number;
+  filter: ((snapshot: Snapshot) => boolean) | undefined;
+  startVersion: number;
+}
+
+/** The store-side half of a subscription, and the consumer's iterator. */
+class Subscriber implements Subscription {
+  readonly id: number;
+  readonly policy: BackpressurePolicy;
+  readonly capacity: number;
+  readonly timeoutMs: number;
+  readonly startVersion: number;
+  #filter: ((snapshot: Snapshot) => boolean) | undefined;
+  #hub: Hub;
+  #queue: DeliveryQueue<Snapshot>;
+  /** Drops not yet attached to a queued item (drop-newest, or emptied queue). */
+  #carry = 0;
+  #resolve: Resolve | undefined;
+  #reject: Reject | undefined;
+  #status: SubscriptionStatus = "open";
+  #error: unknown;
+  #offered = 0;
+  #delivered = 0;
+  #dropped = 0;
+  #discarded = 0;
+  #maxDepth = 0;
+  #lastTaken: number;
+
+  constructor(hub: Hub, init: SubscriberInit) {
+    this.#hub = hub;
+    this.id = init.id;
+    this.policy = init.policy;
+    this.capacity = init.capacity;
+    this.timeoutMs = init.timeoutMs;
+    this.#filter = init.filter;
+    this.startVersion = init.startVersion;
+    this.#lastTaken = init.startVersion;
+    this.#queue = new DeliveryQueue(init.capacity);
+  }
+
+  get status(): SubscriptionStatus {
+    return this.#status;
+  }
+
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Whether the queue is at capacity (a `block` writer must wait). */
+  get full(): boolean {
+    return this.#queue.full;
+  }
+
+  /** Store side: a new snapshot was committed. */
+  offer(snapshot: Snapshot): void {
+    // A filter earlier in this commit may have ended this subscription.
+    if (this.#status !== "open") return;
+    const filter = this.#filter;
+    if (filter !== undefined) {
+      let pass: boolean;
+      try {
+        pass = filter(snapshot);
+      } catch (error) {
+        this.#fail(error);
+        return;
+      }
+      if (!pass) return;
+    }
+    this.#offered++;
+    const resolve = this.#resolve;
+    if (resolve !== undefined) {
+      // The consumer waits on an empty queue: hand over directly.
+      this.#resolve = this.#reject = undefined;
+      const missed = this.#carry;
+      this.#carry = 0;
+      resolve({ done: false, value: this.#deliver(snapshot, missed) });
+      return;
+    }
+    const queue = this.#queue;
+    if (!queue.full) {
+      queue.push(snapshot, this.#carry);
+      this.#carry = 0;
+      if (queue.size > this.#maxDepth) this.#maxDepth = queue.size;
+      return;
+    }
+    switch (this.policy) {
+      case "drop-oldest": {
+        const carried = queue.headMissed() + 1;
+        queue.shift();
+        this.#countDrop();
+        if (queue.size > 0) queue.addHeadMissed(carried);
+        else this.#carry += carried;
+        queue.push(snapshot, this.#carry);
+        this.#carry = 0;
+        return;
+      }
+      case "drop-newest":
+        this.#carry++;
+        this.#countDrop();
+        return;
+      case "error":
+        this.#carry++;
+        this.#countDrop();
+        this.#fail(new SubscriptionOverflowError(this.id, this.capacity));
+        return;
+      case "block":
+        // The store waits for room before committing, so this is a bug.
+        throw new Error(
+          `Subscription ${this.id} is full under policy "block" at commit`,
+        );
+      default: {
+        const never: never = this.policy;
+        throw new TypeError(`Unknown policy "${never}"`);
+      }
+    }
+  }
+
+  /** Store side: the store closed; the consumer drains, then ends. */
+  end(): void {
+    if (this.#status !== "open") return;
+    this.#status = this.#queue.size > 0 ? "ending" : "ended";
+    this.#filter = undefined;
+    this.#wake();
+  }
+
+  poll(): Delivery | undefined {
+    const queue = this.#queue;
+    if (queue.size === 0) return undefined;
+    const wasFull = queue.full;
+    const missed = queue.headMissed();
+    const snapshot = queue.shift();
+    const delivery = this.#deliver(snapshot, missed);
+    if (queue.size === 0) {
+      if (this.#status === "ending") this.#status = "ended";
+    }
+    if (wasFull && this.policy === "block") this.#hub.room();
+    return delivery;
+  }
+
+  next(): Promise<IteratorResult<Delivery, undefined>> {
+    const delivery = this.poll();
+    if (delivery !== undefined) {
+      return Promise.resolve({ done: false, value: delivery });
+    }
+    switch (this.#status) {
+      case "open":
+        if (this.#resolve !== undefined) {
+          return Promise.reject(
+            new TypeError(
+              `Cannot read subscription ${this.id}: a previous next() is still pending`,
+            ),
+          );
+        }
+        return new Promise((resolve, reject) => {
+          this.#resolve = resolve;
+          this.#reject = reject;
+        });
+      case "ending":
+      case "ended":
+        this.#status = "ended";
+        return Promise.resolve(DONE);
+      case "failing": {
+        this.#status = "failed";
+        return Promise.reject(this.#error);
+      }
+      case "failed":
+        return Promise.resolve(DONE);
+      default: {
+        const never: never = this.#status;
+        throw new TypeError(`Unknown status "${never}"`);
+      }
+    }
+  }
+
+  return(): Promise<IteratorResult<Delivery, undefined>> {
+    this.unsubscribe();
+    return Promise.resolve(DONE);
+  }
+
+  unsubscribe(): void {
+    if (this.#status === "open") this.#hub.leave(this);
+    this.#discarded += this.#queue.size;
+    this.#queue.clear();
+    this.#filter = undefined;
+    if (this.#status !== "failed") this.#status = "ended";
+    this.#wake();
+  }
+
+  metrics(): SubscriberMetrics {
+    return {
+      id: this.id,
+      policy: this.policy,
+      capacity: this.capacity,
+      status: this.#status,
+      offered: this.#offered,
+      delivered: this.#delivered,
+      dropped: this.#dropped,
+      discarded: this.#discarded,
+      queued: this.#queue.size,
+      maxQueueDepth: this.#maxDepth,
+      lag: this.#hub.version() - this.#lastTaken,
+    };
+  }
+
+  [Symbol.asyncIterator](): Subscription {
+    return this;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    this.unsubscribe();
+    return Promise.resolve();
+  }
+
+  [Symbol.dispose](): void {
+    this.unsubscribe();
+  }
+
+  #deliver(snapshot: Snapshot, missed: number): Delivery {
+    this.#delivered++;
+    this.#hub.counters.delivered++;
+    this.#lastTaken = snapshot.version;
+    return { version: snapshot.version, snapshot, missed };
+  }
+
+  #countDrop(): void {
+    this.#dropped++;
+    this.#hub.counters.dropped++;
+  }
+
+  #fail(error: unknown): void {
+    if (this.#status !== "open") return;
+    this.#error = error;
+    this.#filter = undefined;
+    this.#hub.leave(this);
+    const reject = this.#reject;
+    if (reject === undefined) {
+      // Queued snapshots are read first; the next next() after them rejects.
+      this.#status = "failing";
+      return;
+    }
+    // The consumer waits on an empty queue: it learns now.
+    this.#resolve = this.#reject = undefined;
+    this.#status = "failed";
+    reject(error);
+  }
+
+  /** Settles a pending next() after the subscription stopped being open. */
+  #wake(): void {
+    const resolve = this.#resolve;
+    if (resolve === undefined || this.#queue.size > 0) return;
+    this.#resolve = this.#reject = undefined;
+    if (this.#status === "ending") this.#status = "ended";
+    resolve(DONE);
+  }
+}
