@@ -8,6 +8,7 @@
 import { builtinTarget } from "../src/components/builtin/ops.ts";
 import { runPlan } from "../src/engine/mod.ts";
 import type { Plan } from "../src/scenario/mod.ts";
+import { testPlan } from "../src/engine/testdata/plan.ts";
 
 const OPS = Number(Deno.args[0] ?? 10_000_000);
 const LIMIT_MB = 20;
@@ -15,29 +16,7 @@ const runDir = await Deno.makeTempDir();
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 
 function plan(iterations: number): Plan {
-  return {
-    file: "bench",
-    name: "memory",
-    description: "",
-    target: "builtin",
-    options: {},
-    mix: [{ op: "noop", weight: 1, params: {} }],
-    faults: { error_rate: 0 },
-    invariants: [],
-    thresholds: [],
-    profile: "ci",
-    config: {} as Plan["config"],
-    load: {
-      executor: "per-worker-iterations",
-      workers: 1,
-      concurrency: 1,
-      iterations,
-      duration_ms: 0,
-      warmup: 0,
-      seed: 1,
-      max_duration_ms: 600_000,
-    },
-  };
+  return testPlan({ load: { iterations, max_duration_ms: 600_000 } });
 }
 
 const options = {

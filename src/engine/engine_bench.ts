@@ -13,6 +13,7 @@ import type { Plan } from "../scenario/mod.ts";
 import { createHistogram, HIGHEST_NS, initHistograms } from "../stats/mod.ts";
 import { runPlan } from "./mod.ts";
 import { SeededRng } from "./rng.ts";
+import { testPlan } from "./testdata/plan.ts";
 
 await initHistograms();
 const WORKER = new URL("../worker.ts", import.meta.url);
@@ -25,30 +26,10 @@ function plan(
   params: Record<string, unknown>,
   load: Partial<Plan["load"]>,
 ): Plan {
-  return {
-    file: "bench",
-    name: "bench",
-    description: "",
-    target: "builtin",
-    options: {},
+  return testPlan({
     mix: [{ op, weight: 1, params }],
-    faults: { error_rate: 0 },
-    invariants: [],
-    thresholds: [],
-    profile: "ci",
-    config: {} as Plan["config"],
-    load: {
-      executor: "shared-iterations",
-      workers: 1,
-      concurrency: 1,
-      iterations: 0,
-      duration_ms: 0,
-      warmup: 0,
-      seed: 1,
-      max_duration_ms: 600_000,
-      ...load,
-    },
-  };
+    load: { executor: "shared-iterations", max_duration_ms: 600_000, ...load },
+  });
 }
 
 async function engine(p: Plan): Promise<void> {

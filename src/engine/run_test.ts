@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { builtinTarget } from "../components/builtin/ops.ts";
-import type { LoadPlan, Plan } from "../scenario/mod.ts";
+import type { Plan } from "../scenario/mod.ts";
 import type { Target } from "../target.ts";
 import { runPlan, type RunResult } from "./mod.ts";
+import { testPlan } from "./testdata/plan.ts";
 import { probeTarget } from "./testdata/probe_target.ts";
 
 const WORKER = new URL("./testdata/probe_worker.ts", import.meta.url);
@@ -12,34 +13,13 @@ const TARGETS: Record<string, Target> = {
 };
 
 function plan(
-  overrides: Partial<Omit<Plan, "load">> & { load?: Partial<LoadPlan> },
+  overrides: Parameters<typeof testPlan>[0],
 ): Plan {
-  const { load, ...rest } = overrides;
-  return {
-    file: "test",
-    name: "test",
-    description: "",
+  return testPlan({
     target: "probe",
-    options: {},
     mix: [{ op: "tick", weight: 1, params: {} }],
-    faults: { error_rate: 0 },
-    invariants: [],
-    thresholds: [],
-    profile: "ci",
-    config: {} as Plan["config"],
-    ...rest,
-    load: {
-      executor: "per-worker-iterations",
-      workers: 1,
-      concurrency: 1,
-      iterations: 100,
-      duration_ms: 0,
-      warmup: 0,
-      seed: 1,
-      max_duration_ms: 60_000,
-      ...load,
-    },
-  };
+    ...overrides,
+  });
 }
 
 async function run(

@@ -3,7 +3,9 @@
  * HTML show the same figures the same way.
  * @module
  */
+import { OUTCOMES } from "../errors.ts";
 import type { ThresholdReport } from "../grade/mod.ts";
+import type { LatencySummary, Memory, OutcomeCounts } from "../stats/mod.ts";
 
 /** A latency in milliseconds, in the unit that reads best. */
 export function formatMs(ms: number): string {
@@ -96,4 +98,57 @@ export function formatSeconds(seconds: number): string {
   if (seconds < 1) return `${(seconds * 1000).toFixed(0)} ms`;
   if (seconds < 120) return `${seconds.toFixed(2)} s`;
   return `${Math.floor(seconds / 60)} m ${Math.round(seconds % 60)} s`;
+}
+
+/** Column names of the latency table, after the row label. */
+export const LATENCY_COLUMNS = [
+  "count",
+  "mean",
+  "p50",
+  "p90",
+  "p95",
+  "p99",
+  "p99.9",
+  "max",
+] as const;
+
+/** The latency table's cells for one op (or all), in LATENCY_COLUMNS order. */
+export function latencyCells(
+  op: { total: number; latency: LatencySummary },
+): string[] {
+  const { latency } = op;
+  return [
+    formatCount(op.total),
+    ...[
+      latency.mean,
+      latency.p50,
+      latency.p90,
+      latency.p95,
+      latency.p99,
+      latency.p99_9,
+      latency.max,
+    ].map(formatMs),
+  ];
+}
+
+/** `ok 990 (99.00%) · conflict 10 (1.00%)`: ok always, others when seen. */
+export function formatOutcomes(
+  outcomes: OutcomeCounts,
+  total: number,
+): string {
+  return OUTCOMES
+    .filter((o) => o === "ok" || outcomes[o] > 0)
+    .map((o) =>
+      `${o} ${formatCount(outcomes[o])} (${formatPercent(outcomes[o] / total)})`
+    )
+    .join(" · ");
+}
+
+/** `rss 90 MiB → 95 MiB (peak 99 MiB) · heap growth 12 B per 1k ops`. */
+export function formatMemory(memory: Memory): string {
+  return `rss ${formatBytes(memory.rss_start)} → ${
+    formatBytes(memory.rss_end)
+  } (peak ${formatBytes(memory.rss_peak)}) · heap growth ${
+    formatBytes(memory.growth_per_1k_ops)
+  } per 1k ops${memory.gc_forced ? "" : " (no forced GC)"}`;
 }

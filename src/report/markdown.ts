@@ -4,15 +4,16 @@
  * @module
  */
 import type { Artifact, ScenarioResult } from "../grade/mod.ts";
-import { OUTCOMES } from "../errors.ts";
 import {
   formatActual,
-  formatBytes,
   formatCount,
+  formatMemory,
   formatMs,
-  formatPercent,
+  formatOutcomes,
   formatRate,
   formatSeconds,
+  LATENCY_COLUMNS,
+  latencyCells,
   levelIcon,
 } from "./format.ts";
 
@@ -60,62 +61,20 @@ function scenarioSection(result: ScenarioResult): string {
   }
   if (m.total > 0) {
     lines.push(
-      row([
-        "latency",
-        "count",
-        "mean",
-        "p50",
-        "p90",
-        "p95",
-        "p99",
-        "p99.9",
-        "max",
-      ]),
-      row([
-        "---",
-        "---:",
-        "---:",
-        "---:",
-        "---:",
-        "---:",
-        "---:",
-        "---:",
-        "---:",
-      ]),
+      row(["latency", ...LATENCY_COLUMNS]),
+      row(["---", ...LATENCY_COLUMNS.map(() => "---:")]),
+      row(["all", ...latencyCells(m)]),
     );
-    const entries: [string, typeof m.ops[string]][] = [["all", m]];
-    if (Object.keys(m.ops).length > 1) entries.push(...Object.entries(m.ops));
-    for (const [name, op] of entries) {
-      lines.push(row([
-        name,
-        formatCount(op.total),
-        ...[
-          op.latency.mean,
-          op.latency.p50,
-          op.latency.p90,
-          op.latency.p95,
-          op.latency.p99,
-          op.latency.p99_9,
-          op.latency.max,
-        ]
-          .map(formatMs),
-      ]));
+    if (Object.keys(m.ops).length > 1) {
+      for (const [name, op] of Object.entries(m.ops)) {
+        lines.push(row([name, ...latencyCells(op)]));
+      }
     }
-    lines.push("");
     lines.push(
-      `**Outcomes:** ${
-        OUTCOMES.filter((o) => o === "ok" || m.outcomes[o] > 0).map((o) =>
-          `${o} ${formatCount(m.outcomes[o])} (${
-            formatPercent(m.outcomes[o] / m.total)
-          })`
-        ).join(" · ")
-      }`,
       "",
-      `**Memory:** rss ${formatBytes(m.memory.rss_start)} → ${
-        formatBytes(m.memory.rss_end)
-      } (peak ${formatBytes(m.memory.rss_peak)}), heap growth ${
-        formatBytes(m.memory.growth_per_1k_ops)
-      } per 1k ops`,
+      `**Outcomes:** ${formatOutcomes(m.outcomes, m.total)}`,
+      "",
+      `**Memory:** ${formatMemory(m.memory)}`,
       "",
     );
   }

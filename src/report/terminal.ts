@@ -3,15 +3,16 @@
  * @module
  */
 import type { Artifact, Grade, ScenarioResult } from "../grade/mod.ts";
-import { OUTCOMES } from "../errors.ts";
 import {
   formatActual,
-  formatBytes,
   formatCount,
+  formatMemory,
   formatMs,
-  formatPercent,
+  formatOutcomes,
   formatRate,
   formatSeconds,
+  LATENCY_COLUMNS,
+  latencyCells,
   levelIcon,
   targetOf,
 } from "./format.ts";
@@ -97,52 +98,16 @@ export function renderScenario(
   }
   if (m.total > 0) {
     lines.push("");
-    const rows = [[
-      "latency",
-      "count",
-      "mean",
-      "p50",
-      "p90",
-      "p95",
-      "p99",
-      "p99.9",
-      "max",
-    ]];
-    const row = (name: string, op: typeof m) => [
-      name,
-      formatCount(op.total),
-      formatMs(op.latency.mean),
-      formatMs(op.latency.p50),
-      formatMs(op.latency.p90),
-      formatMs(op.latency.p95),
-      formatMs(op.latency.p99),
-      formatMs(op.latency.p99_9),
-      formatMs(op.latency.max),
-    ];
-    rows.push(row("all", m));
+    const rows = [["latency", ...LATENCY_COLUMNS], ["all", ...latencyCells(m)]];
     const ops = Object.entries(m.ops);
     if (ops.length > 1) {
-      for (const [name, op] of ops) rows.push(row(name, { ...m, ...op }));
+      for (const [name, op] of ops) rows.push([name, ...latencyCells(op)]);
     }
     lines.push(
       ...table(rows, [1, 2, 3, 4, 5, 6, 7, 8]).map((line) => `   ${line}`),
-    );
-    lines.push("");
-    const outcomes = OUTCOMES
-      .filter((o) => o === "ok" || m.outcomes[o] > 0)
-      .map((o) =>
-        `${o} ${formatCount(m.outcomes[o])} (${
-          formatPercent(m.outcomes[o] / m.total)
-        })`
-      );
-    lines.push(`   outcomes  ${outcomes.join(" · ")}`);
-    const mem = m.memory;
-    lines.push(
-      `   memory    rss ${formatBytes(mem.rss_start)} → ${
-        formatBytes(mem.rss_end)
-      } (peak ${formatBytes(mem.rss_peak)}) · heap growth ${
-        formatBytes(mem.growth_per_1k_ops)
-      } per 1k ops${mem.gc_forced ? "" : " (no forced GC)"}`,
+      "",
+      `   outcomes  ${formatOutcomes(m.outcomes, m.total)}`,
+      `   memory    ${formatMemory(m.memory)}`,
     );
   }
   for (const invariant of result.invariants) {

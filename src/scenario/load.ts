@@ -4,7 +4,7 @@
  * @module
  */
 import type { z } from "zod";
-import { parseThreshold } from "../grade/mod.ts";
+import { METRIC_NAMES, parseThreshold } from "../grade/mod.ts";
 import type { Target } from "../target.ts";
 import { didYouMean } from "./_suggest.ts";
 import { MAX_FILE_BYTES, parseSource, type Source } from "./_source.ts";
@@ -331,30 +331,9 @@ function checkScenario(
   };
 }
 
-const METRIC_SUGGESTIONS = [
-  "latency.min",
-  "latency.mean",
-  "latency.stdev",
-  "latency.p50",
-  "latency.p90",
-  "latency.p95",
-  "latency.p99",
-  "latency.p99_9",
-  "latency.max",
-  "latency.p99_p50_ratio",
-  "throughput",
-  "success_rate",
-  "error_rate",
-  "validation_rate",
-  "conflict_rate",
-  "busy_rate",
-  "timeout_rate",
-  "injected_rate",
-  "unexpected_rate",
-  "memory.growth_per_1k_ops",
-  "memory.peak_rss",
-  "memory.peak_heap",
-];
+const METRIC_SUGGESTIONS = METRIC_NAMES.filter((name) =>
+  !name.startsWith("ops.")
+);
 
 function at(path: readonly PropertyKey[]): string {
   return path.length === 0 ? "" : ` in ${path.map(String).join(".")}`;
