@@ -53,6 +53,8 @@ export {
   fsmTarget,
   storeTarget,
   TARGETS,
+  uowTarget,
+  workflowTarget,
 } from "./components/mod.ts";
 export {
   type ContextOptions,
@@ -116,6 +118,51 @@ export {
   type TransitionOptions,
   type WriteOptions,
 } from "./components/store/mod.ts";
+
+export {
+  type Account,
+  type Aggregate,
+  AGGREGATE_FORMAT,
+  type BusyPolicy,
+  DEFAULT_BUSY_POLICY,
+  type Entity as StoredEntity,
+  type IntegrityReport,
+  isBusyError,
+  type JournalMode,
+  type Migration,
+  MIGRATIONS,
+  type NewEntity,
+  openDatabase,
+  type OpenOptions,
+  type OutboxMessage,
+  parseAggregate,
+  type ReadTransaction,
+  removeDatabase,
+  serializeAggregate,
+  type Synchronous,
+  type Transaction,
+  type TransitionRecord,
+  UnitOfWork,
+  type UnitOfWorkOptions,
+  type UnitOfWorkStats,
+} from "./components/uow/mod.ts";
+export {
+  type Ack,
+  AckLog,
+  type ApplyOptions,
+  checkAcks,
+  checkPublished,
+  checkTransitionLog,
+  type Commit,
+  type CreateOptions,
+  inboxConsumer,
+  ORDER_LIFECYCLE,
+  readAckLog,
+  type RelayOptions,
+  relayOutbox,
+  Workflow,
+  type WorkflowOptions,
+} from "./components/workflow/mod.ts";
 
 // Scenario files, the engine, grading and reports.
 export {

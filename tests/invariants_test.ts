@@ -19,6 +19,8 @@ interface Row {
   /** Options that break the component on purpose. */
   broken: Record<string, unknown>;
   invariant: string;
+  /** Profile to run; default smoke (races need enough ops to show). */
+  profile?: string;
 }
 
 const ROWS: Row[] = [
@@ -64,6 +66,32 @@ const ROWS: Row[] = [
     broken: { fault: "leak-subscribers" },
     invariant: "no_subscriber_leak",
   },
+  {
+    suite: "uow",
+    scenario: "uow-high-volume",
+    broken: { fault: "split-transfer" },
+    invariant: "total_balance_conserved",
+    profile: "ci",
+  },
+  {
+    suite: "uow",
+    scenario: "uow-high-volume",
+    broken: { fault: "split-increment" },
+    invariant: "no_lost_updates",
+    profile: "ci",
+  },
+  {
+    suite: "workflow",
+    scenario: "workflow-order-lifecycle",
+    broken: { fault: "publish-before-commit" },
+    invariant: "published_equals_committed",
+  },
+  {
+    suite: "workflow",
+    scenario: "workflow-order-lifecycle",
+    broken: { fault: "duplicate-outbox" },
+    invariant: "transition_log_consistent",
+  },
 ];
 
 async function runScenario(
@@ -94,7 +122,7 @@ async function runScenario(
       "run",
       file,
       "--profile",
-      "smoke",
+      row.profile ?? "smoke",
       "--quiet",
       "--out",
       join(dir, "out"),

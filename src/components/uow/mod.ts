@@ -1,0 +1,79 @@
+/**
+ * The SQLite unit of work: {@link openDatabase} opens a connection (WAL,
+ * migrations applied) whose {@link UnitOfWork.run} runs `BEGIN IMMEDIATE`
+ * transactions with repositories bound to them, retrying "database is locked"
+ * with bounded backoff. {@link uowTarget} is its load-test adapter.
+ *
+ * @example
+ * ```ts
+ * import { openDatabase } from "./mod.ts";
+ * await using uow = await openDatabase(":memory:");
+ * await uow.run((tx) => {
+ *   tx.accounts.insertMany([{ id: 1, balance: 100 }, { id: 2, balance: 0 }]);
+ *   tx.accounts.transfer(1, 2, 40);
+ * });
+ * ```
+ * @module
+ */
+export {
+  DEFAULT_BUSY_POLICY,
+  isBusyError,
+  openDatabase,
+  removeDatabase,
+  UnitOfWork,
+} from "./unit_of_work.ts";
+export type {
+  BusyPolicy,
+  IntegrityReport,
+  JournalMode,
+  OpenOptions,
+  ReadTransaction,
+  Synchronous,
+  Transaction,
+  UnitOfWorkOptions,
+  UnitOfWorkStats,
+} from "./unit_of_work.ts";
+export {
+  AccountRepository,
+  EntityRepository,
+  InboxRepository,
+  OutboxRepository,
+  TransitionRepository,
+} from "./repositories.ts";
+export type {
+  Account,
+  AccountReader,
+  AccountTotals,
+  Entity,
+  EntityChanges,
+  EntityRange,
+  EntityReader,
+  InboxReader,
+  NewAccount,
+  NewEntity,
+  NewMessage,
+  NewTransition,
+  OutboxMessage,
+  OutboxReader,
+  StatementSource,
+  TransferResult,
+  TransitionFilter,
+  TransitionReader,
+  TransitionRecord,
+  WriteOptions,
+} from "./repositories.ts";
+export { type Migration, MIGRATIONS } from "./migrations.ts";
+export {
+  type Aggregate,
+  AGGREGATE_FORMAT,
+  parseAggregate,
+  serializeAggregate,
+} from "./aggregate.ts";
+export {
+  CONNECTION_OPTIONS,
+  type ConnectionOptions,
+  connectionOptions,
+  type UowFault,
+  type UowOptions,
+  uowTarget,
+} from "./ops.ts";

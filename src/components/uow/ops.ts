@@ -1,0 +1,656 @@
+/**
+ * The `uow` target: the engine's view of the SQLite unit of work. `prepare()`
+ * creates and seeds one database file in the run directory; every worker
+ * opens its own connection to it (WAL), so workers contend for the write lock
+ * exactly like processes of a real service.
+ * @module
+ */
+import { z } from "zod";
+import { ValidationError } from "../../errors.ts";
+import {
+  draw,
+  type InvariantResult,
+  type NumberOrRange,
+  type Rng,
+  type RunInfo,
+  type Target,
+  type TargetInstance,
+  type WorkerInfo,
+} from "../../target.ts";
+import { parseAggregate, serializeAggregate } from "./aggregate.ts";
+import type { NewEntity } from "./repositories.ts";
+import {
+  type JournalMode,
+  openDatabase,
+  type OpenOptions,
+  removeDatabase,
+  type Synchronous,
+  type UnitOfWork,
+} from "./unit_of_work.ts";
+
+/** A deliberate bug the `uow` target can run with, to prove an invariant fails. */
+export type UowFault = "none" | "split-transfer" | "split-increment";
+
+const JOURNAL_MODES = [
+  "wal",
+  "delete",
+  "truncate",
+  "persist",
+  "memory",
+  "off",
+] as const satisfies readonly JournalMode[];
+const SYNCHRONOUS = [
+  "off",
+  "normal",
+  "full",
+  "extra",
+] as const satisfies readonly Synchronous[];
+const FAULTS = [
+  "none",
+  "split-transfer",
+  "split-increment",
+] as const satisfies readonly UowFault[];
+
+/**
+ * Scenario options every SQLite-backed target shares: journal mode,
+ * synchronous level and busy policy. Spread into a target's options schema.
+ *
+ * @example
+ * ```ts
+ * const options = z.strictObject({ ...CONNECTION_OPTIONS, orders: z.int() });
+ * ```
+ */
+export const CONNECTION_OPTIONS = {
+  journal_mode: z.enum(JOURNAL_MODES).default("wal"),
+  synchronous: z.enum(SYNCHRONOUS).default("normal"),
+  busy_retries: z.int().min(0).default(40),
+  busy_base_delay_ms: z.number().positive().default(1),
+  busy_max_delay_ms: z.number().positive().default(16),
+};
+
+/** The parsed {@link CONNECTION_OPTIONS}. */
+export interface ConnectionOptions {
+  /** SQLite journal mode. */
+  journal_mode: JournalMode;
+  /** SQLite synchronous level. */
+  synchronous: Synchronous;
+  /** Busy retries before a BusyError. */
+  busy_retries: number;
+  /** First backoff delay. */
+  busy_base_delay_ms: number;
+  /** Largest backoff delay (raised to the base delay if below it). */
+  busy_max_delay_ms: number;
+}
+
+/**
+ * {@link openDatabase} options for parsed {@link CONNECTION_OPTIONS}.
+ *
+ * @example
+ * ```ts
+ * const uow = await openDatabase(path, connectionOptions(options));
+ * ```
+ */
+export function connectionOptions(o: ConnectionOptions): OpenOptions {
+  return {
+    journalMode: o.journal_mode,
+    synchronous: o.synchronous,
+    busy: {
+      retries: o.busy_retries,
+      baseDelayMs: o.busy_base_delay_ms,
+      maxDelayMs: Math.max(o.busy_max_delay_ms, o.busy_base_delay_ms),
+    },
+  };
+}
+
+const optionsSchema = z.strictObject({
+  accounts: z.int().min(2).default(100),
+  hot_accounts: z.int().min(2).default(5),
+  initial_balance: z.int().min(0).default(1000),
+  entities: z.int().min(1).default(1000),
+  hot_entities: z.int().min(1).default(5),
+  counters: z.int().min(1).default(8),
+  ...CONNECTION_OPTIONS,
+  fault: z.enum(FAULTS).default("none"),
+}).prefault({}).check((ctx) => {
+  const o = ctx.value;
+  if (o.hot_accounts > o.accounts) {
+    ctx.issues.push({
+      code: "custom",
+      input: o.hot_accounts,
+      path: ["hot_accounts"],
+      message:
+        `hot_accounts (${o.hot_accounts}) exceeds accounts (${o.accounts})`,
+    });
+  }
+  if (o.hot_entities > o.entities) {
+    ctx.issues.push({
+      code: "custom",
+      input: o.hot_entities,
+      path: ["hot_entities"],
+      message:
+        `hot_entities (${o.hot_entities}) exceeds entities (${o.entities})`,
+    });
+  }
+});
+
+/** The `uow` target's options, as parsed (scenario keys are snake_case). */
+export type UowOptions = z.infer<typeof optionsSchema>;
+
+/** What `prepare()` hands every worker. */
+interface UowShared {
+  path: string;
+  totalBalance: number;
+}
+
+const range = z.union([z.number(), z.tuple([z.number(), z.number()])]);
+const share = z.number().min(0).max(1);
+const none = z.strictObject({}).prefault({});
+const params = {
+  insert: z.strictObject({ lines: z.int().min(0).max(1000).default(3) })
+    .prefault({}),
+  read: z.strictObject({ hot: share.default(0) }).prefault({}),
+  update: z.strictObject({ hot: share.default(1), think_ms: range.default(0) })
+    .prefault({}),
+  transfer: z.strictObject({
+    amount: range.default([1, 100]),
+    hot: share.default(0.5),
+  })
+    .prefault({}),
+  batch_insert: z.strictObject({
+    rows: z.int().min(1).max(100_000).default(1000),
+  })
+    .prefault({}),
+  query: z.strictObject({
+    span: z.int().min(1).default(100),
+    limit: z.int().min(1).default(100),
+  }).prefault({}),
+  increment: none,
+};
+
+/** Seeded items are created one STEP apart from EPOCH, for range queries. */
+const EPOCH = Date.UTC(2024, 0, 1);
+const STEP = 1000;
+
+/**
+ * The unit-of-work target. Ops: insert, read, update (optimistic, on hot
+ * rows: conflicts on purpose), transfer, batch_insert, query, serialize,
+ * deserialize, open_close, increment, rollback.
+ *
+ * @example
+ * ```ts
+ * import { uowTarget } from "./ops.ts";
+ * console.log(Object.keys(uowTarget.ops));
+ * ```
+ */
+export const uowTarget: Target = {
+  name: "uow",
+  description:
+    "SQLite unit of work (node:sqlite, WAL): transactions, repositories, busy retry",
+  options: optionsSchema,
+  ops: {
+    insert: {
+      description: "insert one entity with `lines` JSON order lines",
+      params: params.insert,
+    },
+    read: {
+      description: "read one seeded entity (`hot`: share on hot rows)",
+      params: params.read,
+    },
+    update: {
+      description:
+        "read, wait `think_ms`, write with a version check: ConflictError if another writer won",
+      params: params.update,
+    },
+    transfer: {
+      description:
+        "move `amount` between two accounts in one transaction (`hot`: share between hot accounts)",
+      params: params.transfer,
+    },
+    batch_insert: {
+      description: "insert `rows` entities in one transaction",
+      params: params.batch_insert,
+    },
+    query: {
+      description:
+        "indexed range query: `span` seeded entities by creation time",
+      params: params.query,
+    },
+    serialize: {
+      description: "load an entity with its history and serialize it as JSON",
+      params: none,
+    },
+    deserialize: {
+      description: "parse and validate a serialized aggregate",
+      params: none,
+    },
+    open_close: {
+      description: "open a second connection, read one row, close it",
+      params: none,
+    },
+    increment: {
+      description:
+        "add 1 to a counter and log the increment, in one transaction",
+      params: params.increment,
+    },
+    rollback: {
+      description:
+        "insert, then throw inside the transaction; fails unless nothing was left behind",
+      params: none,
+    },
+  },
+  invariants: {
+    total_balance_conserved:
+      "the sum of all balances equals the seeded total and none is negative",
+    no_lost_updates:
+      "every counter equals its logged increments, and each worker's acknowledged increments are logged",
+    integrity: "PRAGMA integrity_check and foreign_key_check find nothing",
+  },
+  prepare: prepareUow,
+  open: openUow,
+};
+
+function parseOptions(options: unknown): UowOptions {
+  return optionsSchema.parse(options);
+}
+
+async function prepareUow(options: unknown, run: RunInfo): Promise<UowShared> {
+  const o = parseOptions(options);
+  await Deno.mkdir(run.runDir, { recursive: true });
+  const path = `${run.runDir}/uow.db`;
+  await removeDatabase(path);
+  await using uow = await openDatabase(path, connectionOptions(o));
+  await uow.run((tx) => {
+    tx.accounts.insertMany(
+      range1(o.accounts, (i) => ({ id: i + 1, balance: o.initial_balance })),
+    );
+    tx.entities.insertMany(range1(o.entities, seededItem));
+    tx.entities.insertMany(
+      range1(o.counters, (i) => ({
+        id: counterId(i),
+        kind: "counter",
+        state: "active",
+        data: { value: 0 },
+        createdAt: EPOCH,
+      })),
+    );
+  });
+  return { path, totalBalance: o.accounts * o.initial_balance };
+}
+
+async function openUow(
+  options: unknown,
+  worker: WorkerInfo,
+): Promise<TargetInstance> {
+  const o = parseOptions(options);
+  const shared = worker.shared as UowShared;
+  const connection = connectionOptions(o);
+  const uow = await openDatabase(shared.path, connection);
+  const actor = `uow-w${worker.index}`;
+  const acked = new Map<string, number>();
+  let seq = 0;
+  let documents: string[] | undefined;
+
+  const pick = (rng: Rng, hot: number, count: number, hotCount: number) =>
+    rng.next() < hot ? rng.int(0, hotCount - 1) : rng.int(0, count - 1);
+
+  const ops = {
+    insert: async (p: unknown, rng: Rng) => {
+      const { lines } = p as z.infer<typeof params.insert>;
+      const id = `${actor}-${++seq}`;
+      await uow.run((tx) =>
+        tx.entities.insert({
+          id,
+          kind: "item",
+          state: "new",
+          data: itemData(rng.int(0, 1_000_000), lines),
+        })
+      );
+    },
+    read: async (p: unknown, rng: Rng) => {
+      const { hot } = p as z.infer<typeof params.read>;
+      const id = itemId(pick(rng, hot, o.entities, o.hot_entities));
+      const entity = await uow.read((tx) => tx.entities.get(id));
+      if (entity === undefined) {
+        throw new Error(`Seeded entity "${id}" is missing`);
+      }
+    },
+    update: async (p: unknown, rng: Rng) => {
+      const { hot, think_ms } = p as z.infer<typeof params.update>;
+      const id = itemId(pick(rng, hot, o.entities, o.hot_entities));
+      const seen = await uow.read((tx) => tx.entities.get<ItemData>(id));
+      if (seen === undefined) {
+        throw new Error(`Seeded entity "${id}" is missing`);
+      }
+      await think(draw(think_ms as NumberOrRange, rng));
+      const data = { ...seen.data, touched: (seen.data.touched ?? 0) + 1 };
+      await uow.run((tx) =>
+        tx.entities.update(id, { data }, { expectedVersion: seen.version })
+      );
+    },
+    transfer: async (p: unknown, rng: Rng) => {
+      const { amount, hot } = p as z.infer<typeof params.transfer>;
+      const hotPair = rng.next() < hot;
+      const span = hotPair ? o.hot_accounts : o.accounts;
+      const from = rng.int(1, span);
+      const to = 1 + (from + rng.int(0, span - 2)) % span; // never `from`
+      const value = draw(amount as NumberOrRange, rng);
+      if (o.fault === "split-transfer") {
+        await splitTransfer(uow, { from, to, amount: value });
+      } else {
+        await uow.run((tx) => tx.accounts.transfer(from, to, value));
+      }
+    },
+    batch_insert: async (p: unknown, rng: Rng) => {
+      const { rows } = p as z.infer<typeof params.batch_insert>;
+      const batch = `${actor}-b${++seq}`;
+      const base = rng.int(0, 1_000_000);
+      await uow.run((tx) =>
+        tx.entities.insertMany(
+          range1(rows, (i) => ({
+            id: `${batch}-${i}`,
+            kind: "batch",
+            state: "new",
+            data: itemData(base + i, 1),
+          })),
+        )
+      );
+    },
+    query: async (p: unknown, rng: Rng) => {
+      const { span, limit } = p as z.infer<typeof params.query>;
+      const start = rng.int(0, Math.max(0, o.entities - span));
+      const from = EPOCH + start * STEP;
+      const rows = await uow.read((tx) =>
+        tx.entities.list({
+          kind: "item",
+          from,
+          to: from + (span - 1) * STEP,
+          limit,
+        })
+      );
+      if (rows.length === 0) {
+        throw new Error(`Range query from item ${start} found no rows`);
+      }
+    },
+    serialize: async (_p: unknown, rng: Rng) => {
+      const id = itemId(rng.int(0, o.entities - 1));
+      const json = await loadDocument(uow, id);
+      if (json.length === 0) throw new Error(`Serialized "${id}" is empty`);
+    },
+    deserialize: async (_p: unknown, rng: Rng) => {
+      documents ??= await Promise.all(
+        range1(Math.min(16, o.entities), (i) => loadDocument(uow, itemId(i))),
+      );
+      const aggregate = parseAggregate(
+        documents[rng.int(0, documents.length - 1)],
+      );
+      if (aggregate.entity.kind !== "item") {
+        throw new Error(`Deserialized kind "${aggregate.entity.kind}"`);
+      }
+    },
+    open_close: async () => {
+      await using second = await openDatabase(shared.path, connection);
+      const account = await second.read((tx) => tx.accounts.get(1));
+      if (account === undefined) throw new Error("Account 1 is missing");
+    },
+    increment: async (_p: unknown, rng: Rng) => {
+      const id = counterId(rng.int(0, o.counters - 1));
+      if (o.fault === "split-increment") {
+        await splitIncrement(uow, { id, actor });
+      } else {
+        await uow.run((tx) => {
+          const counter = tx.entities.get<CounterData>(id);
+          if (counter === undefined) {
+            throw new Error(`Counter "${id}" is missing`);
+          }
+          const version = tx.entities.update(
+            id,
+            { data: { value: counter.data.value + 1 } },
+            { expectedVersion: counter.version },
+          );
+          tx.transitions.append({
+            entityId: id,
+            name: "increment",
+            from: "active",
+            to: "active",
+            version,
+            actor,
+          });
+        });
+      }
+      acked.set(id, (acked.get(id) ?? 0) + 1);
+    },
+    rollback: async () => {
+      const id = `${actor}-rb${++seq}`;
+      try {
+        await uow.run((tx) => {
+          tx.entities.insert({ id, kind: "probe", state: "new", data: {} });
+          throw new RollbackProbe();
+        });
+      } catch (error) {
+        if (!(error instanceof RollbackProbe)) throw error;
+      }
+      const left = await uow.read((tx) => tx.entities.get(id));
+      if (left !== undefined) throw new Error(`Rollback left "${id}" behind`);
+    },
+  };
+
+  return {
+    ops,
+    async invariants(names: readonly string[]): Promise<InvariantResult[]> {
+      const results: InvariantResult[] = [];
+      for (const name of names) {
+        results.push(
+          await checkUowInvariant(uow, {
+            name,
+            shared,
+            actor,
+            acked,
+          }),
+        );
+      }
+      return results;
+    },
+    close: () => uow.close(),
+  };
+}
+
+/** What a worker knows when it checks an invariant. */
+interface InvariantContext {
+  name: string;
+  shared: UowShared;
+  actor: string;
+  acked: ReadonlyMap<string, number>;
+}
+
+/** Checks one `uow` invariant against the database. */
+async function checkUowInvariant(
+  uow: UnitOfWork,
+  context: InvariantContext,
+): Promise<InvariantResult> {
+  const { name, shared } = context;
+  switch (name) {
+    case "total_balance_conserved": {
+      const totals = await uow.read((tx) => tx.accounts.totals());
+      const ok = totals.sum === shared.totalBalance && totals.min >= 0;
+      return {
+        name,
+        ok,
+        detail:
+          `sum of ${totals.count} balances is ${totals.sum} (seeded ${shared.totalBalance}), lowest ${totals.min}`,
+      };
+    }
+    case "no_lost_updates":
+      return await checkLostUpdates(uow, context);
+    case "integrity": {
+      const report = await uow.integrityCheck();
+      return {
+        name,
+        ok: report.ok,
+        detail: report.ok
+          ? "integrity_check ok, no foreign key violations"
+          : report.problems.slice(0, 5).join("; "),
+      };
+    }
+    default:
+      return { name, ok: false, detail: `unknown invariant "${name}"` };
+  }
+}
+
+async function checkLostUpdates(
+  uow: UnitOfWork,
+  context: InvariantContext,
+): Promise<InvariantResult> {
+  const { name, actor, acked } = context;
+  const rows = await uow.read((tx) =>
+    tx.statement(
+      `SELECT e.id AS id, json_extract(e.data, '$.value') AS value,
+        (SELECT count(*) FROM transitions t WHERE t.entity_id = e.id AND t.name = 'increment') AS logged,
+        (SELECT count(*) FROM transitions t WHERE t.entity_id = e.id AND t.name = 'increment' AND t.actor = ?) AS mine
+       FROM entities e WHERE e.kind = 'counter' ORDER BY e.id`,
+    ).all(actor)
+  );
+  const lost: string[] = [];
+  let value = 0;
+  let logged = 0;
+  let mine = 0;
+  let acknowledged = 0;
+  for (const row of rows) {
+    const id = row.id as string;
+    value += row.value as number;
+    logged += row.logged as number;
+    mine += row.mine as number;
+    acknowledged += acked.get(id) ?? 0;
+    if (row.value !== row.logged) {
+      lost.push(`"${id}" holds ${row.value} but ${row.logged} were logged`);
+    }
+    if ((acked.get(id) ?? 0) !== row.mine) {
+      lost.push(
+        `"${id}" has ${row.mine} increments by ${actor} logged but ${
+          acked.get(id) ?? 0
+        } acknowledged`,
+      );
+    }
+  }
+  const summary =
+    `${rows.length} counters hold ${value}, ${logged} increments logged; ${actor} acknowledged ${acknowledged}, ${mine} logged`;
+  return {
+    name,
+    ok: lost.length === 0,
+    detail: lost.length === 0
+      ? summary
+      : `${summary}: ${lost.slice(0, 3).join("; ")}`,
+  };
+}
+
+interface ItemData {
+  name: string;
+  tags: string[];
+  lines: { sku: string; qty: number; price: number }[];
+  touched?: number;
+}
+
+interface CounterData {
+  value: number;
+}
+
+class RollbackProbe extends Error {
+  constructor() {
+    super("rollback probe");
+  }
+}
+
+function itemId(index: number): string {
+  return `item-${index}`;
+}
+
+function counterId(index: number): string {
+  return `counter-${index}`;
+}
+
+function seededItem(index: number): NewEntity<ItemData> {
+  return {
+    id: itemId(index),
+    kind: "item",
+    state: "new",
+    data: itemData(index, 3),
+    createdAt: EPOCH + index * STEP,
+  };
+}
+
+function itemData(n: number, lines: number): ItemData {
+  return {
+    name: `item ${n}`,
+    tags: ["seeded", `group-${n % 10}`],
+    lines: range1(lines, (i) => ({
+      sku: `sku-${(n + i) % 997}`,
+      qty: 1 + (n + i) % 5,
+      price: 100 + (n * 31 + i) % 900,
+    })),
+  };
+}
+
+function range1<T>(count: number, make: (index: number) => T): T[] {
+  return Array.from({ length: count }, (_, i) => make(i));
+}
+
+function think(ms: number): Promise<void> | undefined {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : undefined;
+}
+
+async function loadDocument(uow: UnitOfWork, id: string): Promise<string> {
+  const aggregate = await uow.read((tx) => {
+    const entity = tx.entities.get(id);
+    return entity && { entity, history: tx.transitions.forEntity(id) };
+  });
+  if (aggregate === undefined) throw new Error(`Entity "${id}" is missing`);
+  return serializeAggregate(aggregate);
+}
+
+/** The `split-transfer` fault: read and write in separate transactions. */
+async function splitTransfer(
+  uow: UnitOfWork,
+  move: { from: number; to: number; amount: number },
+): Promise<void> {
+  const { from, to, amount } = move;
+  const [source, target] = await uow.read((tx) => [
+    tx.accounts.get(from),
+    tx.accounts.get(to),
+  ]);
+  if (source === undefined || target === undefined) {
+    throw new ValidationError(
+      `Cannot transfer: account ${from} or ${to} is missing`,
+    );
+  }
+  if (source.balance < amount) {
+    throw new ValidationError(
+      `Cannot transfer ${amount} from account ${from}: balance is ${source.balance}`,
+    );
+  }
+  await uow.run((tx) => {
+    tx.accounts.setBalance(from, source.balance - amount);
+    tx.accounts.setBalance(to, target.balance + amount);
+  });
+}
+
+/** The `split-increment` fault: read, then write without a version check. */
+async function splitIncrement(
+  uow: UnitOfWork,
+  counter: { id: string; actor: string },
+): Promise<void> {
+  const { id, actor } = counter;
+  const seen = await uow.read((tx) => tx.entities.get<CounterData>(id));
+  if (seen === undefined) throw new Error(`Counter "${id}" is missing`);
+  await uow.run((tx) => {
+    const version = tx.entities.update(id, {
+      data: { value: seen.data.value + 1 },
+    });
+    tx.transitions.append({
+      entityId: id,
+      name: "increment",
+      from: "active",
+      to: "active",
+      version,
+      actor,
+    });
+  });
+}

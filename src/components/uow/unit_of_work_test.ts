@@ -1,0 +1,496 @@
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { BusyError, ConflictError } from "../../errors.ts";
+import { MIGRATIONS } from "./migrations.ts";
+import { isBusyError, openDatabase, type Transaction } from "./unit_of_work.ts";
+
+async function tempDb(): Promise<
+  { path: string; dir: string } & AsyncDisposable
+> {
+  const dir = await Deno.makeTempDir({ prefix: "tensile-uow-" });
+  return {
+    path: `${dir}/test.db`,
+    dir,
+    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
+  };
+}
+
+function seed(tx: Transaction, balances: number[]): void {
+  tx.accounts.insertMany(
+    balances.map((balance, i) => ({ id: i + 1, balance })),
+  );
+}
+
+Deno.test("openDatabase() creates a WAL file at the latest schema version", async () => {
+  await using tmp = await tempDb();
+  {
+    await using uow = await openDatabase(tmp.path);
+    assert.equal(uow.path, tmp.path);
+    await uow.run((tx) => seed(tx, [1]));
+  }
+  const raw = new DatabaseSync(tmp.path);
+  try {
+    assert.deepEqual(
+      { ...raw.prepare("PRAGMA journal_mode").get() },
+      { journal_mode: "wal" },
+    );
+    assert.equal(
+      raw.prepare("PRAGMA user_version").get()?.user_version,
+      MIGRATIONS.length,
+    );
+    const tables = raw.prepare(
+      "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name",
+    ).all().map((row) => row.name);
+    for (
+      const table of ["accounts", "entities", "inbox", "outbox", "transitions"]
+    ) {
+      assert.ok(tables.includes(table), `missing table ${table}`);
+    }
+  } finally {
+    raw.close();
+  }
+});
+
+Deno.test("openDatabase() honours journalMode and synchronous", async () => {
+  await using tmp = await tempDb();
+  await using uow = await openDatabase(tmp.path, {
+    journalMode: "delete",
+    synchronous: "full",
+  });
+  const [mode, sync] = await uow.read((tx) => [
+    tx.statement("PRAGMA journal_mode").get()?.journal_mode,
+    tx.statement("PRAGMA synchronous").get()?.synchronous,
+  ]);
+  assert.equal(mode, "delete");
+  assert.equal(sync, 2); // FULL
+});
+
+Deno.test("openDatabase() opens an in-memory database", async () => {
+  await using uow = await openDatabase(":memory:");
+  await uow.run((tx) => seed(tx, [5, 6]));
+  assert.equal((await uow.read((tx) => tx.accounts.totals())).sum, 11);
+});
+
+Deno.test("openDatabase() rejects a bad busy policy", async () => {
+  await assert.rejects(
+    openDatabase(":memory:", { busy: { baseDelayMs: 0 } }),
+    RangeError,
+  );
+  await assert.rejects(
+    openDatabase(":memory:", { busy: { retries: -1 } }),
+    RangeError,
+  );
+});
+
+Deno.test("UnitOfWork.migrate()", async (t) => {
+  await using tmp = await tempDb();
+
+  await t.step("racing connections each apply the schema once", async () => {
+    const connections = await Promise.all(
+      Array.from({ length: 4 }, () => openDatabase(tmp.path)),
+    );
+    try {
+      for (const uow of connections) {
+        assert.equal(await uow.migrate(), MIGRATIONS.length);
+      }
+    } finally {
+      await Promise.all(connections.map((uow) => uow.close()));
+    }
+  });
+
+  await t.step("applies only migrations newer than user_version", async () => {
+    await using uow = await openDatabase(tmp.path);
+    const extra = [...MIGRATIONS, {
+      version: MIGRATIONS.length + 1,
+      name: "notes",
+      sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT) STRICT",
+    }];
+    assert.equal(await uow.migrate(extra), extra.length);
+    assert.equal(await uow.migrate(extra), extra.length); // no-op, no error
+    await uow.run((tx) =>
+      tx.statement("INSERT INTO notes (text) VALUES ('x')").run()
+    );
+  });
+
+  await t.step("refuses a database newer than the build", async () => {
+    await assert.rejects(openDatabase(tmp.path), /schema version 3 is newer/);
+  });
+
+  await t.step(
+    "names a failing migration and leaves nothing half-done",
+    async () => {
+      await using uow = await openDatabase(":memory:", { migrations: [] });
+      const broken = [MIGRATIONS[0], {
+        version: 2,
+        name: "broken",
+        sql: "CREATE TABLE a (x); CREATE TABLE oops (",
+      }];
+      await assert.rejects(uow.migrate(broken), /to version 2 \(broken\)/);
+      const version = await uow.read((tx) =>
+        tx.statement("PRAGMA user_version").get()?.user_version
+      );
+      assert.equal(version, 0);
+      const tables = await uow.read((tx) =>
+        tx.statement("SELECT count(*) AS n FROM sqlite_schema").get()?.n
+      );
+      assert.equal(tables, 0);
+    },
+  );
+
+  await t.step("rejects migrations out of order", async () => {
+    await using uow = await openDatabase(":memory:", { migrations: [] });
+    await assert.rejects(
+      uow.migrate([{ version: 2, name: "skip", sql: "" }]),
+      RangeError,
+    );
+  });
+});
+
+Deno.test("UnitOfWork.run()", async (t) => {
+  await using tmp = await tempDb();
+  await using uow = await openDatabase(tmp.path);
+  await uow.run((tx) => seed(tx, [100, 0]));
+
+  await t.step(
+    "commits what the callback wrote and returns its value",
+    async () => {
+      const result = await uow.run((tx) => tx.accounts.transfer(1, 2, 30));
+      assert.equal(result.from.balance, 70);
+      // A second connection sees the commit.
+      await using other = await openDatabase(tmp.path);
+      assert.equal((await other.read((tx) => tx.accounts.get(2)))?.balance, 30);
+    },
+  );
+
+  await t.step("rolls back and rethrows when the callback throws", async () => {
+    const boom = new Error("boom");
+    await assert.rejects(
+      uow.run(async (tx) => {
+        tx.accounts.setBalance(1, 0);
+        await Promise.resolve();
+        throw boom;
+      }),
+      (error) => error === boom,
+    );
+    assert.equal((await uow.read((tx) => tx.accounts.get(1)))?.balance, 70);
+  });
+
+  await t.step("a transaction cannot be used after it ended", async () => {
+    let leaked: Transaction | undefined;
+    await uow.run((tx) => {
+      leaked = tx;
+      assert.equal(tx.active, true);
+    });
+    assert.equal(leaked!.active, false);
+    assert.throws(
+      () => leaked!.accounts.get(1),
+      /already committed or rolled back/,
+    );
+  });
+
+  await t.step("tasks sharing the connection never interleave", async () => {
+    const before = (await uow.read((tx) => tx.accounts.get(2)))!.balance;
+    // Each task reads, yields to the event loop, then writes what it read + 1.
+    // Interleaved, they would overwrite each other (or fail to BEGIN).
+    await Promise.all(
+      Array.from({ length: 25 }, () =>
+        uow.run(async (tx) => {
+          const account = tx.accounts.get(2)!;
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          tx.accounts.setBalance(2, account.balance + 1);
+        })),
+    );
+    assert.equal(
+      (await uow.read((tx) => tx.accounts.get(2)))?.balance,
+      before + 25,
+    );
+  });
+
+  await t.step(
+    "a stale expected version is a ConflictError and is counted",
+    async () => {
+      const seen = (await uow.read((tx) => tx.accounts.get(1)))!;
+      await uow.run((tx) =>
+        tx.accounts.setBalance(1, 60, { expectedVersion: seen.version })
+      );
+      const conflicts = uow.stats.conflicts;
+      await assert.rejects(
+        uow.run((tx) =>
+          tx.accounts.setBalance(1, 50, { expectedVersion: seen.version })
+        ),
+        ConflictError,
+      );
+      assert.equal(uow.stats.conflicts, conflicts + 1);
+      assert.equal((await uow.read((tx) => tx.accounts.get(1)))?.balance, 60);
+    },
+  );
+
+  await t.step("prepared statements are cached per connection", async () => {
+    await uow.run((tx) => tx.accounts.transfer(1, 2, 1));
+    const cached = uow.stats.statements;
+    for (let i = 0; i < 20; i++) {
+      await uow.run((tx) => tx.accounts.transfer(1, 2, 1));
+    }
+    assert.equal(uow.stats.statements, cached);
+  });
+});
+
+Deno.test("UnitOfWork.run() retries a locked database with backoff", async (t) => {
+  await using tmp = await tempDb();
+  await using uow = await openDatabase(tmp.path, {
+    busy: { retries: 1000, baseDelayMs: 1, maxDelayMs: 2 },
+  });
+  await uow.run((tx) => seed(tx, [10, 10]));
+  const blocker = new DatabaseSync(tmp.path, { timeout: 0 });
+  try {
+    await t.step(
+      "waits until the other writer commits, counting retries",
+      async () => {
+        blocker.exec("BEGIN IMMEDIATE");
+        const pending = uow.run((tx) => tx.accounts.transfer(1, 2, 5));
+        while (uow.stats.busyRetries < 3) {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+        blocker.exec("COMMIT");
+        const result = await pending;
+        assert.equal(result.to.balance, 15);
+        assert.ok(uow.stats.busyWaitMs > 0);
+        assert.equal(uow.stats.busyErrors, 0);
+      },
+    );
+
+    await t.step("a lock held while committing is retried too", async () => {
+      // In rollback-journal mode a commit needs readers gone.
+      await using journal = await tempDb();
+      await using deleteMode = await openDatabase(journal.path, {
+        journalMode: "delete",
+        busy: { retries: 1000, baseDelayMs: 1, maxDelayMs: 2 },
+      });
+      await deleteMode.run((tx) => seed(tx, [1]));
+      const reader = new DatabaseSync(journal.path, { timeout: 0 });
+      try {
+        reader.exec("BEGIN");
+        reader.prepare("SELECT * FROM accounts").all(); // holds SHARED
+        const pending = deleteMode.run((tx) => tx.accounts.setBalance(1, 2));
+        while (deleteMode.stats.busyRetries < 3) {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+        reader.exec("COMMIT");
+        await pending;
+        assert.equal(
+          (await deleteMode.read((tx) => tx.accounts.get(1)))?.balance,
+          2,
+        );
+      } finally {
+        reader.close();
+      }
+    });
+  } finally {
+    blocker.close();
+  }
+});
+
+Deno.test("UnitOfWork.run() gives up with a BusyError after bounded retries", async () => {
+  await using tmp = await tempDb();
+  await using uow = await openDatabase(tmp.path, {
+    busy: { retries: 3, baseDelayMs: 1, maxDelayMs: 1 },
+  });
+  await uow.run((tx) => seed(tx, [10, 10]));
+  const blocker = new DatabaseSync(tmp.path, { timeout: 0 });
+  try {
+    blocker.exec("BEGIN IMMEDIATE");
+    await assert.rejects(
+      uow.run((tx) => tx.accounts.transfer(1, 2, 5)),
+      (error) =>
+        error instanceof BusyError &&
+        /stayed locked after 3 retries/.test(error.message) &&
+        isBusyError(error.cause),
+    );
+    assert.equal(uow.stats.busyRetries, 3);
+    assert.equal(uow.stats.busyErrors, 1);
+    blocker.exec("ROLLBACK");
+    // The connection is still usable and nothing was written.
+    assert.equal((await uow.read((tx) => tx.accounts.totals())).sum, 20);
+    await uow.run((tx) => tx.accounts.transfer(1, 2, 5));
+  } finally {
+    blocker.close();
+  }
+});
+
+Deno.test("UnitOfWork.read() sees one snapshot while another connection writes", async () => {
+  await using tmp = await tempDb();
+  await using uow = await openDatabase(tmp.path);
+  await using writer = await openDatabase(tmp.path);
+  await uow.run((tx) => seed(tx, [10, 10]));
+  const seen = await uow.read(async (tx) => {
+    const before = tx.accounts.get(1)!.balance;
+    await writer.run((w) => w.accounts.setBalance(1, 99));
+    return [before, tx.accounts.get(1)!.balance];
+  });
+  assert.deepEqual(seen, [10, 10]);
+  assert.equal((await uow.read((tx) => tx.accounts.get(1)))?.balance, 99);
+});
+
+Deno.test("UnitOfWork.integrityCheck()", async (t) => {
+  await using tmp = await tempDb();
+
+  await t.step("is ok on a healthy database", async () => {
+    await using uow = await openDatabase(tmp.path);
+    await uow.run((tx) => {
+      tx.entities.insertMany(
+        Array.from({ length: 2000 }, (_, i) => ({
+          id: `e-${i}`,
+          kind: "item",
+          state: "new",
+          data: { text: "x".repeat(200) },
+        })),
+      );
+    });
+    assert.deepEqual(await uow.integrityCheck(), { ok: true, problems: [] });
+    assert.deepEqual(await uow.integrityCheck({ quick: true }), {
+      ok: true,
+      problems: [],
+    });
+  });
+
+  await t.step("reports a foreign key pointing nowhere", async () => {
+    await using uow = await openDatabase(tmp.path, { foreignKeys: false });
+    await uow.run((tx) =>
+      tx.outbox.add({ topic: "t", key: "k", payload: {}, transitionId: 424242 })
+    );
+    const report = await uow.integrityCheck();
+    assert.equal(report.ok, false);
+    assert.match(
+      report.problems[0],
+      /foreign key: row \d+ of outbox points at a missing transitions row/,
+    );
+    await uow.run((tx) => tx.statement("DELETE FROM outbox").run());
+  });
+
+  await t.step("reports corrupted pages", async () => {
+    // Every connection is closed, so the WAL was checkpointed into the file.
+    const bytes = await Deno.readFile(tmp.path);
+    const pageSize = (bytes[16] << 8) | bytes[17];
+    // Scribble over whole b-tree pages, keeping page 1 (the header).
+    bytes.fill(0x5a, pageSize * 4, pageSize * 8);
+    await Deno.writeFile(tmp.path, bytes);
+    await using uow = await openDatabase(tmp.path);
+    const report = await uow.integrityCheck();
+    assert.equal(report.ok, false);
+    assert.ok(report.problems.length > 0);
+  });
+});
+
+Deno.test("UnitOfWork.close()", async (t) => {
+  await using tmp = await tempDb();
+
+  await t.step("waits for the running transaction", async () => {
+    const uow = await openDatabase(tmp.path);
+    let finished = false;
+    const running = uow.run(async (tx) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      seed(tx, [1]);
+      finished = true;
+    });
+    await uow.close();
+    assert.equal(finished, true);
+    await running;
+    assert.equal(uow.isOpen, false);
+    await assert.rejects(uow.run(() => {}), /the connection is closed/);
+  });
+
+  await t.step("tasks queued behind a close are refused", async () => {
+    const uow = await openDatabase(tmp.path);
+    const first = uow.run(() =>
+      new Promise((resolve) => setTimeout(resolve, 5))
+    );
+    const closing = uow.close();
+    const late = uow.run(() => 1);
+    await first;
+    await closing;
+    await assert.rejects(late, /the connection is closed/);
+  });
+
+  await t.step("Symbol.dispose closes at once, rolling back", async () => {
+    let leaked: Transaction | undefined;
+    {
+      using uow = await openDatabase(tmp.path);
+      const pending = uow.run((tx) => {
+        leaked = tx;
+        tx.accounts.setBalance(1, 77);
+        return new Promise((resolve) => setTimeout(resolve, 5));
+      });
+      pending.catch(() => {});
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      assert.ok(leaked);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await using uow = await openDatabase(tmp.path);
+    assert.equal((await uow.read((tx) => tx.accounts.get(1)))?.balance, 1);
+  });
+
+  await t.step("rapid open/close cycles leave the file healthy", async () => {
+    await using writer = await openDatabase(tmp.path);
+    for (let i = 0; i < 100; i++) {
+      await using uow = await openDatabase(tmp.path);
+      await uow.read((tx) => tx.accounts.get(1));
+      await writer.run((tx) => tx.accounts.setBalance(1, i));
+    }
+    assert.equal((await writer.integrityCheck()).ok, true);
+    assert.equal((await writer.read((tx) => tx.accounts.get(1)))?.balance, 99);
+  });
+});
+
+Deno.test("Transaction.afterCommit()", async (t) => {
+  await using uow = await openDatabase(":memory:");
+  await uow.run((tx) => seed(tx, [0]));
+
+  await t.step(
+    "runs hooks after the commit, in commit order across tasks",
+    async () => {
+      const seen: number[] = [];
+      await Promise.all(
+        Array.from({ length: 10 }, () =>
+          uow.run(async (tx) => {
+            const balance = tx.accounts.get(1)!.balance + 1;
+            tx.accounts.setBalance(1, balance);
+            await Promise.resolve();
+            tx.afterCommit(async () => {
+              await new Promise((resolve) => setTimeout(resolve, 0));
+              seen.push(balance);
+            });
+          })),
+      );
+      assert.deepEqual(seen, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    },
+  );
+
+  await t.step("never runs them after a rollback", async () => {
+    let ran = false;
+    await assert.rejects(uow.run((tx) => {
+      tx.afterCommit(() => {
+        ran = true;
+      });
+      throw new Error("no");
+    }));
+    assert.equal(ran, false);
+  });
+
+  await t.step("a failing hook is rethrown but the commit stands", async () => {
+    let second = false;
+    await assert.rejects(
+      uow.run((tx) => {
+        tx.accounts.setBalance(1, 42);
+        tx.afterCommit(() => {
+          throw new Error("publish failed");
+        });
+        tx.afterCommit(() => {
+          second = true;
+        });
+      }),
+      /publish failed/,
+    );
+    assert.equal(second, true);
+    assert.equal((await uow.read((tx) => tx.accounts.get(1)))?.balance, 42);
+  });
+});

@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { runPlan } from "../../engine/mod.ts";
+import { gradeScenario } from "../../grade/mod.ts";
+import { parseScenarios } from "../../scenario/mod.ts";
+import { uowTarget } from "./ops.ts";
+
+/** Runs a bank scenario on 4 Workers through the engine, and grades it. */
+async function gradeBank(fault: string) {
+  const [plan] = parseScenarios(
+    "bank.yaml",
+    `
+name: bank-${fault}
+target: uow
+options: { accounts: 20, hot_accounts: 4, fault: ${fault} }
+load: { executor: per-worker-iterations, workers: 4, concurrency: 4, iterations: 200, seed: 5 }
+mix:
+  - { op: transfer, weight: 2, params: { hot: 0.8 } }
+  - { op: increment }
+  - { op: update }
+invariants: [total_balance_conserved, no_lost_updates, integrity]
+thresholds:
+  success_rate: { critical: ">50%" }
+`,
+    { targets: { uow: uowTarget } },
+  );
+  const runDir = await Deno.makeTempDir({ prefix: "tensile-uow-grade-" });
+  try {
+    const run = await runPlan(plan, {
+      target: uowTarget,
+      workerUrl: new URL("./_engine_worker.ts", import.meta.url),
+      runDir,
+    });
+    assert.equal(run.status, "completed", run.error);
+    return {
+      run,
+      graded: gradeScenario(run.measurements, {
+        thresholds: plan.thresholds,
+        invariants: run.invariants,
+      }),
+    };
+  } finally {
+    await Deno.remove(runDir, { recursive: true });
+  }
+}
+
+Deno.test("uowTarget on 4 Workers sharing one WAL file keeps every invariant", async () => {
+  const { run, graded } = await gradeBank("none");
+  assert.deepEqual(run.invariants.map((i) => i.name), [
+    "total_balance_conserved",
+    "no_lost_updates",
+    "integrity",
+  ]);
+  assert.ok(run.invariants.every((i) => i.ok), JSON.stringify(run.invariants));
+  assert.equal(run.measurements.outcomes.error, 0);
+  assert.notEqual(graded.grade, "F");
+});
+
+Deno.test("uowTarget fault split-transfer fails the bank invariant and the grade", async () => {
+  const { run, graded } = await gradeBank("split-transfer");
+  const bank = run.invariants.find((i) => i.name === "total_balance_conserved");
+  assert.equal(bank?.ok, false, bank?.detail);
+  assert.equal(graded.grade, "F");
+  assert.equal(graded.verdict, "FAILING");
+  assert.ok(
+    graded.reasons.some((r) =>
+      r.startsWith("invariant total_balance_conserved broken")
+    ),
+  );
+});

@@ -1,0 +1,457 @@
+/**
+ * The `workflow` target: registry + unit of work + state store under load.
+ * `prepare()` creates and seeds one database file in the run directory;
+ * every worker opens its own connection, registry and stores, and appends
+ * each acknowledged commit to its own ack file there (`acks-w<N>.log`), so a
+ * run killed mid-way can be checked afterwards.
+ * @module
+ */
+import { z } from "zod";
+import { InjectedFault, ValidationError } from "../../errors.ts";
+import type {
+  InvariantResult,
+  Rng,
+  RunInfo,
+  Target,
+  TargetInstance,
+  WorkerInfo,
+} from "../../target.ts";
+import {
+  defineMachine,
+  type Machine,
+  machineSchema,
+  type MachineSpec,
+  TransitionRegistry,
+} from "../fsm/mod.ts";
+import {
+  CONNECTION_OPTIONS,
+  connectionOptions,
+  openDatabase,
+  removeDatabase,
+  type UnitOfWork,
+} from "../uow/mod.ts";
+import { type Ack, AckLog, readAckLog } from "./ack_log.ts";
+import { checkAcks, checkPublished, checkTransitionLog } from "./checks.ts";
+import { inboxConsumer, relayOutbox } from "./relay.ts";
+import { type Commit, Workflow } from "./workflow.ts";
+
+/** A deliberate bug the `workflow` target can run with. */
+export type WorkflowFault =
+  | "none"
+  | "publish-before-commit"
+  | "duplicate-outbox";
+
+const FAULTS = [
+  "none",
+  "publish-before-commit",
+  "duplicate-outbox",
+] as const satisfies readonly WorkflowFault[];
+
+/**
+ * An order's life, with loops back to `created` so entities keep moving
+ * under long runs.
+ *
+ * @example
+ * ```ts
+ * import { defineMachine } from "../fsm/mod.ts";
+ * console.log(defineMachine(ORDER_LIFECYCLE).available("paid").map((t) => t.name));
+ * ```
+ */
+export const ORDER_LIFECYCLE: MachineSpec = {
+  entity: "order",
+  initial: "created",
+  states: [
+    "created",
+    "paid",
+    "packed",
+    "shipped",
+    "delivered",
+    "cancelled",
+    "returned",
+  ],
+  transitions: {
+    pay: {
+      from: "created",
+      to: "paid",
+      params: { amount: { type: "int", min: 1, max: 100_000 } },
+    },
+    pack: {
+      from: "paid",
+      to: "packed",
+      params: { boxes: { type: "int", min: 1, max: 5 } },
+    },
+    ship: {
+      from: "packed",
+      to: "shipped",
+      params: { carrier: { type: "string", enum: ["ups", "dhl", "post"] } },
+    },
+    deliver: {
+      from: "shipped",
+      to: "delivered",
+      params: { signed: { type: "boolean" } },
+    },
+    cancel: {
+      from: ["created", "paid", "packed"],
+      to: "cancelled",
+      params: {
+        reason: { type: "string", enum: ["customer", "fraud", "stock"] },
+      },
+    },
+    return: {
+      from: "delivered",
+      to: "returned",
+      params: { reason: { type: "string", max_length: 80 } },
+    },
+    reopen: { from: ["cancelled", "returned"], to: "created" },
+  },
+};
+
+const optionsSchema = z.strictObject({
+  orders: z.int().min(1).default(200),
+  hot_orders: z.int().min(1).default(5),
+  machine: machineSchema.prefault(ORDER_LIFECYCLE),
+  ...CONNECTION_OPTIONS,
+  ack_sync: z.boolean().optional(),
+  fault: z.enum(FAULTS).default("none"),
+}).prefault({}).check((ctx) => {
+  if (ctx.value.hot_orders > ctx.value.orders) {
+    ctx.issues.push({
+      code: "custom",
+      input: ctx.value.hot_orders,
+      path: ["hot_orders"],
+      message:
+        `hot_orders (${ctx.value.hot_orders}) exceeds orders (${ctx.value.orders})`,
+    });
+  }
+});
+
+/** The `workflow` target's options, as parsed. */
+export type WorkflowTargetOptions = z.infer<typeof optionsSchema>;
+
+interface Shared {
+  path: string;
+}
+
+const share = z.number().min(0).max(1);
+const params = {
+  apply_transition: z.strictObject({
+    hot: share.default(0.2),
+    fresh: share.default(0.3),
+    abort: share.default(0),
+    invalid: share.default(0),
+  }).prefault({}),
+  read_entity: z.strictObject({ hot: share.default(0.2) }).prefault({}),
+  relay: z.strictObject({ batch: z.int().min(1).default(50) }).prefault({}),
+  none: z.strictObject({}).prefault({}),
+};
+
+/** Consumer name of the relay's inbox. */
+const CONSUMER = "projector";
+/** New entities a worker keeps in mind for `fresh` transitions. */
+const RECENT = 64;
+
+/**
+ * The workflow target. Ops: create_entity, apply_transition (optimistic:
+ * conflicts on hot orders on purpose; `abort` throws inside the transaction
+ * after its writes), read_entity, relay (outbox to a deduping consumer).
+ *
+ * @example
+ * ```ts
+ * import { workflowTarget } from "./ops.ts";
+ * console.log(Object.keys(workflowTarget.invariants ?? {}));
+ * ```
+ */
+export const workflowTarget: Target = {
+  name: "workflow",
+  description:
+    "FSM transitions committed atomically (state + log + outbox) on SQLite, then published to state stores",
+  options: optionsSchema,
+  ops: {
+    create_entity: {
+      description:
+        "create an order: entity, log row and outbox row in one transaction",
+      params: params.none,
+    },
+    apply_transition: {
+      description:
+        "read an order, apply a transition allowed from its state with a version check (`abort`: share thrown inside the transaction, `invalid`: share with bad params)",
+      params: params.apply_transition,
+    },
+    read_entity: {
+      description: "read one order",
+      params: params.read_entity,
+    },
+    relay: {
+      description:
+        "relay one batch of the outbox to a consumer that dedupes by id",
+      params: params.relay,
+    },
+  },
+  invariants: {
+    transition_log_consistent:
+      "every committed transition has exactly one log row and one outbox row; rollbacks leave none",
+    published_equals_committed:
+      "each worker published one snapshot per transition it committed, and none for a rollback",
+    acks_durable: "every commit a worker acknowledged is in the database",
+    outbox_relayed:
+      "after a final relay every outbox message is delivered and its consumer processed each id once",
+    integrity: "PRAGMA integrity_check and foreign_key_check find nothing",
+  },
+  prepare: prepareWorkflow,
+  open: openWorkflow,
+};
+
+function orderId(index: number): string {
+  return `order-${index}`;
+}
+
+function ackPath(runDir: string, worker: number): string {
+  return `${runDir}/acks-w${worker}.log`;
+}
+
+function compile(
+  spec: MachineSpec,
+): { registry: TransitionRegistry; machine: Machine } {
+  const machine = defineMachine(spec);
+  const registry = new TransitionRegistry();
+  for (const transition of machine.transitions) registry.register(transition);
+  return { registry, machine };
+}
+
+async function prepareWorkflow(
+  options: unknown,
+  run: RunInfo,
+): Promise<Shared> {
+  const o = optionsSchema.parse(options);
+  await Deno.mkdir(run.runDir, { recursive: true });
+  const path = `${run.runDir}/workflow.db`;
+  await removeDatabase(path);
+  for (let worker = 0; worker < run.workers; worker++) {
+    await Deno.remove(ackPath(run.runDir, worker)).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
+  }
+  const { registry, machine } = compile(o.machine);
+  await using uow = await openDatabase(path, connectionOptions(o));
+  using workflow = new Workflow({ uow, registry, actor: "prepare" });
+  await uow.run((tx) => {
+    for (let i = 0; i < o.orders; i++) {
+      workflow.stageCreate(tx, orderId(i), {
+        kind: machine.entity,
+        state: machine.initial,
+      });
+    }
+  });
+  return { path };
+}
+
+async function openWorkflow(
+  options: unknown,
+  worker: WorkerInfo,
+): Promise<TargetInstance> {
+  const o = optionsSchema.parse(options);
+  const { path } = worker.shared as Shared;
+  const { registry, machine } = compile(o.machine);
+  const uow = await openDatabase(path, connectionOptions(o));
+  const actor = `workflow-w${worker.index}`;
+  const workflow = new Workflow({ uow, registry, actor });
+  const acks = ackPath(worker.runDir, worker.index);
+  const ackLog = AckLog.open(acks, {
+    sync: o.ack_sync ?? (o.synchronous === "full" || o.synchronous === "extra"),
+  });
+  const recent: string[] = [];
+  let seq = 0;
+  let duplicates = 0;
+  const consumer = inboxConsumer(uow, {
+    consumer: CONSUMER,
+    handle: () => {},
+    onDuplicate: () => duplicates++,
+  });
+
+  const acknowledge = (commit: Commit) => {
+    const ack: Ack = {
+      e: commit.entityId,
+      v: commit.version,
+      t: commit.transitionId,
+      m: commit.messageId,
+    };
+    ackLog.append(ack);
+  };
+
+  const pick = (rng: Rng, hot: number, fresh: number): string => {
+    if (recent.length > 0 && rng.next() < fresh) {
+      return recent[rng.int(0, recent.length - 1)];
+    }
+    return orderId(
+      rng.next() < hot
+        ? rng.int(0, o.hot_orders - 1)
+        : rng.int(0, o.orders - 1),
+    );
+  };
+
+  const ops = {
+    create_entity: async () => {
+      const id = `order-w${worker.index}-${++seq}`;
+      const commit = await workflow.create(id, {
+        kind: machine.entity,
+        state: machine.initial,
+      });
+      acknowledge(commit);
+      if (recent.length < RECENT) recent.push(id);
+      else recent[seq % RECENT] = id;
+    },
+    apply_transition: async (p: unknown, rng: Rng) => {
+      const { hot, fresh, abort, invalid } = p as z.infer<
+        typeof params.apply_transition
+      >;
+      const id = pick(rng, hot, fresh);
+      const seen = await uow.read((tx) => tx.entities.get(id));
+      if (seen === undefined) throw new Error(`Order "${id}" is missing`);
+      const available = machine.available(seen.state);
+      if (available.length === 0) {
+        throw new ValidationError(
+          `Cannot move order "${id}": "${seen.state}" is a final state`,
+        );
+      }
+      const name = available[rng.int(0, available.length - 1)].name;
+      const request = {
+        name,
+        params: machine.sampleParams(name, rng, {
+          valid: rng.next() >= invalid,
+        }),
+        expectedVersion: seen.version,
+      };
+      const aborting = rng.next() < abort;
+      const commit = await applyWithFault(workflow, uow, {
+        fault: o.fault,
+        entityId: id,
+        request,
+        aborting,
+      });
+      acknowledge(commit);
+    },
+    read_entity: async (p: unknown, rng: Rng) => {
+      const { hot } = p as z.infer<typeof params.read_entity>;
+      const id = pick(rng, hot, 0);
+      const entity = await uow.read((tx) => tx.entities.get(id));
+      if (entity === undefined) throw new Error(`Order "${id}" is missing`);
+    },
+    relay: async (p: unknown) => {
+      const { batch } = p as z.infer<typeof params.relay>;
+      await relayOutbox(uow, {
+        deliver: consumer,
+        batchSize: batch,
+        maxBatches: 1,
+      });
+    },
+  };
+
+  const check = async (name: string): Promise<InvariantResult> => {
+    switch (name) {
+      case "transition_log_consistent":
+        return { name, ...await checkTransitionLog(uow) };
+      case "published_equals_committed":
+        return { name, ...await checkPublished(uow, workflow) };
+      case "acks_durable": {
+        const { acks } = readAckLog(ackPath(worker.runDir, worker.index));
+        const result = await checkAcks(uow, acks);
+        return { name, ok: result.ok, detail: `${actor}: ${result.detail}` };
+      }
+      case "outbox_relayed": {
+        const relayed = await relayOutbox(uow, { deliver: consumer });
+        const counts = await uow.read((tx) => ({
+          pending: tx.outbox.count({ delivered: false }),
+          total: tx.outbox.count(),
+          processed: tx.inbox.count(CONSUMER),
+        }));
+        return {
+          name,
+          ok: counts.pending === 0 && counts.processed === counts.total,
+          detail:
+            `${counts.total} messages, ${counts.pending} pending, ${counts.processed} processed by "${CONSUMER}" (${actor} relayed ${relayed.delivered} at the end, ${duplicates} duplicates dropped)`,
+        };
+      }
+      case "integrity": {
+        const report = await uow.integrityCheck();
+        return {
+          name,
+          ok: report.ok,
+          detail: report.ok
+            ? "integrity_check ok, no foreign key violations"
+            : report.problems.slice(0, 5).join("; "),
+        };
+      }
+      default:
+        return { name, ok: false, detail: `unknown invariant "${name}"` };
+    }
+  };
+
+  return {
+    ops,
+    async invariants(names: readonly string[]): Promise<InvariantResult[]> {
+      const results: InvariantResult[] = [];
+      for (const name of names) results.push(await check(name));
+      return results;
+    },
+    async close(): Promise<void> {
+      workflow.close();
+      ackLog.close();
+      await uow.close();
+    },
+  };
+}
+
+/** One `apply_transition` call, correct or with the configured fault. */
+interface FaultedApply {
+  fault: WorkflowFault;
+  entityId: string;
+  request: { name: string; params: unknown; expectedVersion: number };
+  /** Throw InjectedFault inside the transaction, after its writes. */
+  aborting: boolean;
+}
+
+function applyWithFault(
+  workflow: Workflow,
+  uow: UnitOfWork,
+  apply: FaultedApply,
+): Promise<Commit> {
+  const { entityId, request, aborting } = apply;
+  const abort = () => {
+    if (aborting) {
+      throw new InjectedFault(
+        `aborted "${request.name}" on "${entityId}" inside its transaction`,
+      );
+    }
+  };
+  switch (apply.fault) {
+    case "none":
+      return workflow.applyTransition(entityId, request.name, {
+        ...request,
+        within: abort,
+      });
+    case "publish-before-commit":
+      return uow.run(async (tx) => {
+        const commit = await workflow.stage(tx, entityId, request);
+        workflow.publish(commit);
+        abort();
+        return commit;
+      });
+    case "duplicate-outbox":
+      return workflow.applyTransition(entityId, request.name, {
+        ...request,
+        within: (tx, commit) => {
+          tx.outbox.add({
+            topic: "duplicate",
+            key: entityId,
+            payload: null,
+            transitionId: commit.transitionId,
+          });
+          abort();
+        },
+      });
+    default: {
+      const never: never = apply.fault;
+      throw new TypeError(`Unknown fault "${never}"`);
+    }
+  }
+}
