@@ -12,7 +12,7 @@ const BATCH = 1000;
 
 const plain = new StateStore();
 Deno.bench({
-  name: "get",
+  name: "get (x1000)",
   group: "read",
   n: 20_000,
   fn() {
