@@ -10,9 +10,9 @@ import type { Artifact, ScenarioResult } from "../grade/mod.ts";
 import {
   renderJson,
   renderMarkdown,
+  renderOverall,
   renderProgress,
   renderScenario,
-  renderSummary,
   writeFileAtomic,
 } from "../report/mod.ts";
 import type { Plan, Profile } from "../scenario/mod.ts";
@@ -118,12 +118,8 @@ export async function runCommand(
   }
   await write(artifact);
   if (options.json) io.out(renderJson(artifact));
-  const summary = renderSummary(artifact, { color: io.color });
-  human(
-    options.quiet
-      ? summary.slice(summary.lastIndexOf("══"))
-      : lastBlock(summary),
-  );
+  // The scenarios were printed as they finished; end with the overall grade.
+  human(renderOverall(artifact, { color: io.color }));
   human(
     `Wrote ${join(outDir, "result.json")} and ${join(outDir, "report.md")}\n`,
   );
@@ -141,11 +137,6 @@ export async function runCommand(
       throw new TypeError(`Unknown status "${never}"`);
     }
   }
-}
-
-/** The overall block of the summary (the scenarios were printed as they ran). */
-function lastBlock(summary: string): string {
-  return summary.slice(summary.lastIndexOf("══"));
 }
 
 function override(plan: Plan, options: RunCommandOptions): Plan {

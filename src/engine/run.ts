@@ -276,9 +276,7 @@ class Run {
     return new Promise<void>((resolve, reject) => {
       this.#waiting = {
         type,
-        left: new Set(
-          this.#plan.mix.length ? range(this.#plan.load.workers) : [],
-        ),
+        left: new Set(range(this.#plan.load.workers)),
         resolve,
         reject,
       };

@@ -4,6 +4,7 @@
  */
 export { renderMarkdown } from "./markdown.ts";
 export {
+  renderOverall,
   renderProgress,
   renderScenario,
   renderSummary,

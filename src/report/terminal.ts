@@ -137,8 +137,18 @@ export function renderSummary(
   artifact: Artifact,
   options: TerminalOptions,
 ): string {
+  return [
+    ...artifact.scenarios.map((s) => renderScenario(s, options)),
+    renderOverall(artifact, options),
+  ].join("\n\n");
+}
+
+/** The overall grade of a run, the tally, and which scenarios decided it. */
+export function renderOverall(
+  artifact: Artifact,
+  options: TerminalOptions,
+): string {
   const p = paint(options.color);
-  const parts = artifact.scenarios.map((s) => renderScenario(s, options));
   const count = (status: string) =>
     artifact.scenarios.filter((s) => s.status === status).length;
   const tally = [
@@ -147,23 +157,21 @@ export function renderSummary(
     ...(count("interrupted") ? [`${count("interrupted")} interrupted`] : []),
     ...(count("error") ? [`${count("error")} errors`] : []),
   ].join(", ");
-  parts.push(
+  const lines = [
     p.bold("══ Overall ") +
-      p.grade(
-        artifact.grade,
-        p.bold(`Grade ${artifact.grade}  ${artifact.verdict}`),
-      ) +
-      `  ${artifact.scenarios.length} scenario${
-        artifact.scenarios.length === 1 ? "" : "s"
-      }: ${tally} · profile ${artifact.profile}`,
-  );
+    p.grade(
+      artifact.grade,
+      p.bold(`Grade ${artifact.grade}  ${artifact.verdict}`),
+    ) +
+    `  ${artifact.scenarios.length} scenario${
+      artifact.scenarios.length === 1 ? "" : "s"
+    }: ${tally} · profile ${artifact.profile}`,
+  ];
   const worst = artifact.scenarios.filter((s) => s.grade === artifact.grade);
   if (artifact.scenarios.length > 1 && artifact.grade !== "A+") {
-    parts.push(
-      p.dim(`   decided by: ${worst.map((s) => s.name).join(", ")}`),
-    );
+    lines.push(p.dim(`   decided by: ${worst.map((s) => s.name).join(", ")}`));
   }
-  return parts.join("\n\n") + "\n";
+  return lines.join("\n") + "\n";
 }
 
 /** One status line for a running scenario (TTY only; no newline). */
