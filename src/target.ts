@@ -77,6 +77,12 @@ export interface Target {
   /** Invariant names a scenario may request, with a one-line description. */
   invariants?: Record<string, string>;
   /**
+   * Counters the instances report (see {@link TargetInstance.counters}), with
+   * a one-line description. Scenarios grade them as `counters.<name>` (the
+   * total) and `counters.<name>.rate` (per measured op, in %).
+   */
+  counters?: Record<string, string>;
+  /**
    * Runs once in the main thread before workers start (create a database,
    * seed rows). Its structured-cloneable result reaches every worker.
    */
@@ -94,6 +100,12 @@ export interface TargetInstance {
    * Each worker is asked; results are merged by name (all must hold).
    */
   invariants?(names: readonly string[]): Promise<InvariantResult[]>;
+  /**
+   * Cumulative counters since open, such as lock retries or time spent
+   * waiting, which no op outcome shows. Read after warmup and after the load;
+   * the difference, summed over workers, lands in the artifact.
+   */
+  counters?(): Record<string, number>;
   /** Releases everything the instance opened. */
   close(): Promise<void>;
 }

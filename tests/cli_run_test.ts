@@ -169,5 +169,5 @@ Deno.test("tensile list shows each built-in scenario on one line, then the targe
     out(),
     /^calibrate-noop +calibrate +builtin +engine overhead per op on one worker$/m,
   );
-  assert.match(out(), /^builtin +noop, spin, sleep, fail +-$/m);
+  assert.match(out(), /^builtin +noop, spin, sleep, fail +- +-$/m);
 });

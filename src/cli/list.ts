@@ -20,12 +20,13 @@ export async function listCommand(io: Io): Promise<ExitCode> {
     }
   }
   io.out(table(rows).join("\n") + "\n\n");
-  const targets: string[][] = [["target", "ops", "invariants"]];
+  const targets: string[][] = [["target", "ops", "invariants", "counters"]];
   for (const target of Object.values(TARGETS)) {
     targets.push([
       target.name,
       Object.keys(target.ops).join(", "),
       Object.keys(target.invariants ?? {}).join(", ") || "-",
+      Object.keys(target.counters ?? {}).join(", ") || "-",
     ]);
   }
   io.out(table(targets).join("\n") + "\n");

@@ -43,7 +43,12 @@ export interface OpBatch {
 export type FromWorker =
   | { type: "warm"; heap: number }
   | { type: "batch"; ops: OpBatch[]; errors: ErrorSample[]; heap: number }
-  | { type: "done"; heap: number }
+  | {
+    type: "done";
+    heap: number;
+    /** The target's counters over the measured load (warmup excluded). */
+    counters: Record<string, number>;
+  }
   | { type: "invariants"; results: InvariantResult[] }
   | { type: "closed" }
   | { type: "fatal"; message: string };

@@ -109,6 +109,7 @@ class Session {
   // No batch leaves before measurement starts: warmup results are discarded.
   #flushAt = Infinity;
   #yielder = new Yielder();
+  #countersAtStart: Record<string, number> = {};
 
   private constructor(
     plan: Plan,
@@ -173,6 +174,7 @@ class Session {
     for (const histogram of this.#histograms) histogram.reset();
     this.#counts.fill(0);
     this.#samples.clear();
+    this.#countersAtStart = this.#instance.counters?.() ?? {};
     this.#post({ type: "warm", heap: heapUsed() });
   }
 
@@ -198,7 +200,13 @@ class Session {
     this.#flushAt = performance.now() + FLUSH_MS;
     await this.#runTasks(budget, 2, deadline);
     this.#flush();
-    this.#post({ type: "done", heap: heapUsed() });
+    const counters: Record<string, number> = {};
+    for (
+      const [name, value] of Object.entries(this.#instance.counters?.() ?? {})
+    ) {
+      counters[name] = value - (this.#countersAtStart[name] ?? 0);
+    }
+    this.#post({ type: "done", heap: heapUsed(), counters });
   }
 
   /** Runs every task to completion; stream 1 is warmup, 2 is measured. */

@@ -114,6 +114,7 @@ class Run {
     reject: (error: Error) => void;
   };
   #invariantResults: InvariantResult[] = [];
+  #counters: Record<string, number> = {};
   #failure?: string;
   #notes: string[] = [];
   #graceTimer?: ReturnType<typeof setTimeout>;
@@ -321,8 +322,13 @@ class Run {
         this.#fail(`worker ${index}: ${message.message}`);
         return;
       case "warm":
+        this.#heaps[index] = message.heap;
+        break;
       case "done":
         this.#heaps[index] = message.heap;
+        for (const [name, value] of Object.entries(message.counters)) {
+          this.#counters[name] = (this.#counters[name] ?? 0) + value;
+        }
         break;
       case "invariants":
         this.#invariantResults.push(...message.results);
@@ -391,23 +397,26 @@ class Run {
     }
   }
 
+  /** One result per invariant: it holds only if it held in every worker. */
   #mergeInvariants(): InvariantOutcome[] {
-    const merged = new Map<string, InvariantOutcome>();
+    const byName = new Map<string, InvariantResult[]>();
     for (const result of this.#invariantResults) {
-      const prior = merged.get(result.name);
-      if (!prior) merged.set(result.name, { ...result });
-      else if (prior.ok && !result.ok) merged.set(result.name, { ...result });
+      byName.set(result.name, [...byName.get(result.name) ?? [], result]);
     }
-    for (const name of this.#plan.invariants) {
-      if (!merged.has(name)) {
-        merged.set(name, {
-          name,
-          ok: false,
-          detail: "no worker reported this invariant",
-        });
+    return this.#plan.invariants.map((name) => {
+      const results = byName.get(name) ?? [];
+      if (results.length === 0) {
+        return { name, ok: false, detail: "no worker reported this invariant" };
       }
-    }
-    return [...merged.values()];
+      const failed = results.filter((result) => !result.ok);
+      const shown = failed.length > 0 ? failed : results;
+      const detail = shown.length <= 4
+        ? shown.map((result) => result.detail).join("; ")
+        : `${shown[0].detail}; and ${shown.length - 1} more workers ${
+          failed.length > 0 ? "failed" : "agree"
+        }`;
+      return { name, ok: failed.length === 0, detail };
+    });
   }
 
   #measurements(
@@ -459,6 +468,7 @@ class Run {
       error_samples: [...this.#samples.values()].sort((a, b) =>
         b.count - a.count
       ),
+      counters: this.#counters,
     };
   }
 

@@ -243,3 +243,10 @@ Deno.test("runPlan(): a long warmup never leaks into the measured counts", async
   }));
   assert.equal(result.measurements.total, 30);
 });
+
+Deno.test("runPlan(): target counters cover the measured load only, summed over workers", async () => {
+  const result = await run(plan({
+    load: { workers: 2, concurrency: 2, iterations: 100, warmup: 30 },
+  }));
+  assert.deepEqual(result.measurements.counters, { ticks: 200 });
+});

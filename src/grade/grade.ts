@@ -8,6 +8,7 @@ import {
   type Bound,
   type BoundLevel,
   meets,
+  metricCounter,
   type Threshold,
 } from "./thresholds.ts";
 
@@ -76,6 +77,13 @@ export function metricValue(
     const dot = metric.indexOf(".", 4);
     const op = measured.ops[metric.slice(4, dot)];
     return op ? opMetric(op, metric.slice(dot + 1)) : undefined;
+  }
+  const counter = metricCounter(metric);
+  if (counter !== undefined) {
+    // A declared counter that never moved was simply not reported.
+    const value = measured.counters[counter] ?? 0;
+    if (!metric.endsWith(".rate")) return value;
+    return measured.total > 0 ? value / measured.total : undefined;
   }
   switch (metric) {
     case "latency.p99_p50_ratio":

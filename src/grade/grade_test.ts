@@ -4,6 +4,7 @@ import {
   checkThreshold,
   type Grade,
   gradeScenario,
+  metricValue,
   overallGrade,
   parseThreshold,
   verdictOf,
@@ -66,6 +67,7 @@ function measured(
       gc_forced: true,
     },
     error_samples: [],
+    counters: { lock_retries: 30 },
   };
 }
 
@@ -133,6 +135,13 @@ Deno.test("gradeScenario(): a broken invariant makes an otherwise perfect run F"
     result.reasons.join("\n"),
     /invariant total_balance_conserved broken: sum 9990/,
   );
+});
+
+Deno.test("metricValue() reads target counters as totals and as a share of ops", () => {
+  const m = measured({});
+  assert.equal(metricValue(m, "counters.lock_retries"), 30);
+  assert.equal(metricValue(m, "counters.lock_retries.rate"), 0.03);
+  assert.equal(metricValue(m, "counters.never_moved"), 0);
 });
 
 Deno.test("verdictOf() and overallGrade() follow the design's table", () => {

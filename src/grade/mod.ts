@@ -8,6 +8,7 @@ export {
   type Comparator,
   meets,
   METRIC_NAMES,
+  metricCounter,
   type MetricKind,
   metricKind,
   metricOp,

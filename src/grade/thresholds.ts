@@ -79,15 +79,32 @@ export const METRIC_NAMES: readonly string[] = [
   ...Object.keys(PER_OP),
   ...Object.keys(SCENARIO_ONLY),
   ...Object.keys(PER_OP).map((name) => `ops.<op>.${name}`),
+  "counters.<name>",
+  "counters.<name>.rate",
 ];
 
 /** The kind of a metric, or undefined when the name is unknown. */
 export function metricKind(metric: string): MetricKind | undefined {
+  if (metric.startsWith("counters.")) {
+    const name = metricCounter(metric);
+    if (!name) return undefined;
+    return metric.endsWith(".rate") ? "percent" : "number";
+  }
   if (metric.startsWith("ops.")) {
     const dot = metric.indexOf(".", 4);
     return dot > 4 ? PER_OP[metric.slice(dot + 1)] : undefined;
   }
   return PER_OP[metric] ?? SCENARIO_ONLY[metric];
+}
+
+/**
+ * The target counter a metric names: `counters.busy_retries` and
+ * `counters.busy_retries.rate` both name `busy_retries`.
+ */
+export function metricCounter(metric: string): string | undefined {
+  if (!metric.startsWith("counters.")) return undefined;
+  const name = metric.slice(9).replace(/\.rate$/, "");
+  return /^[A-Za-z0-9_]+$/.test(name) ? name : undefined;
 }
 
 /** The op a per-op metric names (`ops.transfer.latency.p95` → `transfer`). */

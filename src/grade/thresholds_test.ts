@@ -44,6 +44,9 @@ Deno.test("metricKind() knows scenario and per-op metrics and nothing else", () 
   assert.equal(metricKind("latency.p96"), undefined);
   assert.equal(metricKind("ops.transfer"), undefined);
   assert.equal(metricKind("ops.transfer.memory.peak_rss"), undefined);
+  assert.equal(metricKind("counters.busy_retries"), "number");
+  assert.equal(metricKind("counters.busy_retries.rate"), "percent");
+  assert.equal(metricKind("counters.a.b"), undefined);
 });
 
 Deno.test("parseThreshold() fills missing tiers from the next looser one", () => {

@@ -152,3 +152,14 @@ export function formatMemory(memory: Memory): string {
     formatBytes(memory.growth_per_1k_ops)
   } per 1k ops${memory.gc_forced ? "" : " (no forced GC)"}`;
 }
+
+/** `busy_retries 35 · busy_wait_ms 140`, or an empty string when none. */
+export function formatCounters(counters: Record<string, number>): string {
+  return Object.entries(counters)
+    .map(([name, value]) =>
+      `${name} ${
+        Number.isInteger(value) ? formatCount(value) : value.toFixed(2)
+      }`
+    )
+    .join(" · ");
+}

@@ -7,6 +7,7 @@ import type { Artifact, ScenarioResult } from "../grade/mod.ts";
 import {
   formatActual,
   formatCount,
+  formatCounters,
   formatMemory,
   formatMs,
   formatOutcomes,
@@ -77,6 +78,8 @@ function scenarioSection(result: ScenarioResult): string {
       `**Memory:** ${formatMemory(m.memory)}`,
       "",
     );
+    const counters = formatCounters(m.counters);
+    if (counters) lines.push(`**Counters:** ${counters}`, "");
   }
   if (result.invariants.length > 0) {
     lines.push("**Invariants:**", "");

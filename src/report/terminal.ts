@@ -6,6 +6,7 @@ import type { Artifact, Grade, ScenarioResult } from "../grade/mod.ts";
 import {
   formatActual,
   formatCount,
+  formatCounters,
   formatMemory,
   formatMs,
   formatOutcomes,
@@ -109,6 +110,8 @@ export function renderScenario(
       `   outcomes  ${formatOutcomes(m.outcomes, m.total)}`,
       `   memory    ${formatMemory(m.memory)}`,
     );
+    const counters = formatCounters(m.counters);
+    if (counters) lines.push(`   counters  ${counters}`);
   }
   for (const invariant of result.invariants) {
     lines.push(

@@ -4,7 +4,7 @@
  * @module
  */
 import type { z } from "zod";
-import { METRIC_NAMES, parseThreshold } from "../grade/mod.ts";
+import { METRIC_NAMES, metricCounter, parseThreshold } from "../grade/mod.ts";
 import type { Target } from "../target.ts";
 import { didYouMean } from "./_suggest.ts";
 import { MAX_FILE_BYTES, parseSource, type Source } from "./_source.ts";
@@ -273,6 +273,18 @@ function checkScenario(
     ([metric, bounds]) => {
       try {
         const threshold = parseThreshold(metric, bounds);
+        const counter = metricCounter(metric);
+        const counters = Object.keys(target.counters ?? {});
+        if (counter !== undefined && !counters.includes(counter)) {
+          report(
+            ["thresholds", metric],
+            `threshold "${metric}" names counter "${counter}", which target "${target.name}" does not report: expected one of ${
+              counters.join(", ") || "(none)"
+            }${didYouMean(counter, counters)}`,
+            "key",
+          );
+          return [];
+        }
         const op = metric.startsWith("ops.")
           ? metric.slice(4, metric.indexOf(".", 4))
           : undefined;
@@ -331,9 +343,7 @@ function checkScenario(
   };
 }
 
-const METRIC_SUGGESTIONS = METRIC_NAMES.filter((name) =>
-  !name.startsWith("ops.")
-);
+const METRIC_SUGGESTIONS = METRIC_NAMES.filter((name) => !name.includes("<"));
 
 function at(path: readonly PropertyKey[]): string {
   return path.length === 0 ? "" : ` in ${path.map(String).join(".")}`;

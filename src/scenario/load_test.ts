@@ -141,6 +141,16 @@ Deno.test("parseScenarios() reports every problem with file:line:col and a hint"
       ],
     );
   });
+  await t.step("a counter the target does not report", () => {
+    assert.deepEqual(
+      issues(
+        BASE + 'thresholds:\n  counters.retries.rate: { critical: "<5%" }\n',
+      ),
+      [
+        's.yaml:6:3: threshold "counters.retries.rate" names counter "retries", which target "builtin" does not report: expected one of (none)',
+      ],
+    );
+  });
   await t.step("an invariant the target does not offer", () => {
     assert.deepEqual(issues(BASE + "invariants: [balance]\n"), [
       's.yaml:5:14: unknown invariant "balance" for target "builtin": expected one of (none)',

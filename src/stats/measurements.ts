@@ -110,6 +110,8 @@ export const MeasurementsSchema = OpMeasurementSchema.extend({
   timeseries: z.array(IntervalSchema),
   memory: MemorySchema,
   error_samples: z.array(ErrorSampleSchema),
+  /** Target counters over the measured load, summed over workers. */
+  counters: z.record(z.string(), z.number()),
 });
 /** Everything one scenario run measured. */
 export type Measurements = z.infer<typeof MeasurementsSchema>;

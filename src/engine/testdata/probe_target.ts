@@ -27,6 +27,7 @@ export const probeTarget: Target = {
     },
   },
   invariants: { calls_counted: "every call was counted" },
+  counters: { ticks: "calls of tick since open" },
   open(raw, worker) {
     const { broken_workers, fail_open } = raw as z.infer<typeof options>;
     if (fail_open) {
@@ -54,6 +55,7 @@ export const probeTarget: Target = {
           detail: `worker ${worker.index} counted ${calls} calls`,
         })));
       },
+      counters: () => ({ ticks: calls }),
       close: () => Promise.resolve(),
     });
   },
