@@ -18,7 +18,7 @@ export function captureIo(): { io: Io; out(): string; err(): string } {
       out: (text) => void (out += text),
       err: (text) => void (err += text),
       isTty: false,
-      color: false,
+      color: { out: false, err: false },
       now: () => new Date(),
       onSignal: () => () => {},
       exit: (code) => {

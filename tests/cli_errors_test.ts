@@ -28,7 +28,7 @@ const CASES: [file: string, position: string, says: RegExp][] = [
     ":9:3:",
     /unknown metric "latency\.p96".*\(did you mean "latency\.p9[05]"\?\)/,
   ],
-  ["duplicate_key.yaml", ":6:3:", /duplicate key/],
+  ["duplicate_key.yaml", ":6:3:", /duplicate key "iterations"/],
   ["alias_bomb.yaml", ":2:", /aliases expand too far/],
 ];
 
@@ -81,4 +81,38 @@ Deno.test("tensile rejects an unknown command with exit 2", async () => {
   const { io, err } = captureIo();
   assert.equal(await main(["frobnicate"], io), 2);
   assert.match(err(), /unknown command 'frobnicate'/);
+});
+
+Deno.test("tensile run refuses out-of-range overrides and duplicate scenarios with exit 2", async (t) => {
+  const cases: [string[], RegExp][] = [
+    [
+      ["run", "calibrate-noop", "--workers", "100"],
+      /--workers.*expected a whole number from 1 to 64, got "100"/,
+    ],
+    [
+      ["run", "calibrate-noop", "--seed", "-1"],
+      /expected a whole number from 0 to 4294967295/,
+    ],
+    [
+      ["run", "calibrate-noop", "calibrate-noop"],
+      /Cannot run scenario "calibrate-noop" twice/,
+    ],
+    [
+      ["run", "calibrate", "--only", "calibrate-nop"],
+      /did you mean "calibrate-noop"\?/,
+    ],
+    [
+      ["run", "calibrate-noop", "--out", join(BAD, "unknown_key.yaml")],
+      /Cannot write results to ".*unknown_key\.yaml"/,
+    ],
+    [["validate", BAD], /not a regular file/],
+  ];
+  for (const [args, says] of cases) {
+    await t.step(args.join(" "), async () => {
+      const { io, err } = captureIo();
+      assert.equal(await main(args, io), 2, err());
+      assert.match(err(), says);
+      assert.doesNotMatch(err(), /\n\s+at /);
+    });
+  }
 });

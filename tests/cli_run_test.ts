@@ -171,3 +171,27 @@ Deno.test("tensile list shows each built-in scenario on one line, then the targe
   );
   assert.match(out(), /^builtin +noop, spin, sleep, fail +- +-$/m);
 });
+
+Deno.test("a reader that goes away (| head) does not stop the run or lose the artifact", async () => {
+  await withTempDir(async (out) => {
+    const child = spawnCli([
+      "run",
+      "calibrate",
+      "--profile",
+      "smoke",
+      "--out",
+      out,
+    ]);
+    const reader = child.stdout.getReader();
+    await reader.read(); // the first scenario's summary, then hang up
+    await reader.cancel();
+    child.stderr.cancel();
+    const { code } = await child.status;
+    assert.equal(code, 0);
+    const artifact = JSON.parse(
+      await Deno.readTextFile(join(out, "result.json")),
+    );
+    assert.equal(artifact.scenarios.length, 4);
+    assert.equal(artifact.status, "passed");
+  });
+});

@@ -10,6 +10,7 @@ import {
   type Profile,
   ScenarioError,
 } from "../scenario/mod.ts";
+import { didYouMean } from "../scenario/mod.ts";
 import { builtinFile, builtinFiles } from "./_builtin.ts";
 
 /** A problem with the arguments themselves (exit code 2). */
@@ -75,6 +76,16 @@ export async function selectPlans(
   if (errors.length > 0) {
     throw new ScenarioError(errors.flatMap((error) => error.issues));
   }
+  const seen = new Map<string, string>();
+  for (const plan of plans) {
+    const first = seen.get(plan.name);
+    if (first !== undefined) {
+      throw new UsageError(
+        `Cannot run scenario "${plan.name}" twice: it comes from "${first}" and "${plan.file}" (names are unique in a run)`,
+      );
+    }
+    seen.set(plan.name, plan.file);
+  }
   if (options.only && options.only.length > 0) {
     const wanted = new Set(options.only);
     const kept = plans.filter((plan) => wanted.has(plan.name));
@@ -82,12 +93,13 @@ export async function selectPlans(
       !kept.some((plan) => plan.name === name)
     );
     if (missing.length > 0) {
+      const names = plans.map((p) => p.name);
       throw new UsageError(
         `Cannot select "${
           missing.join('", "')
-        }" with --only: not among the loaded scenarios (${
-          plans.map((p) => p.name).join(", ")
-        })`,
+        }" with --only: not among the loaded scenarios${
+          didYouMean(missing[0], names)
+        } (${names.join(", ")})`,
       );
     }
     return kept;
@@ -95,6 +107,7 @@ export async function selectPlans(
   return plans;
 }
 
+/** Whether a path names something to read as a file (not a folder). */
 async function isFile(path: string): Promise<boolean> {
   try {
     return (await Deno.stat(path)).isFile;

@@ -12,8 +12,8 @@ export interface Io {
   err(text: string): void;
   /** Whether standard error is an interactive terminal (progress line). */
   isTty: boolean;
-  /** Whether colors are wanted (TTY and NO_COLOR unset). */
-  color: boolean;
+  /** Whether each stream wants colors (a terminal, and NO_COLOR unset). */
+  color: { out: boolean; err: boolean };
   /** Current time. */
   now(): Date;
   /** Calls `handler` on SIGINT/SIGTERM until the returned function is called. */
@@ -27,13 +27,15 @@ const encoder = new TextEncoder();
 /** The real process. */
 export function denoIo(): Io {
   const isTty = Deno.stderr.isTerminal();
-  const noColor = Deno.env.get("NO_COLOR") !== undefined &&
-    Deno.env.get("NO_COLOR") !== "";
+  const noColor = (Deno.env.get("NO_COLOR") ?? "") !== "";
   return {
-    out: (text) => writeAll(Deno.stdout, encoder.encode(text)),
-    err: (text) => writeAll(Deno.stderr, encoder.encode(text)),
+    out: writer(Deno.stdout),
+    err: writer(Deno.stderr),
     isTty,
-    color: isTty && !noColor,
+    color: {
+      out: Deno.stdout.isTerminal() && !noColor,
+      err: isTty && !noColor,
+    },
     now: () => new Date(),
     onSignal(handler) {
       const signals: Deno.Signal[] = Deno.build.os === "windows"
@@ -50,12 +52,26 @@ export function denoIo(): Io {
   };
 }
 
-function writeAll(
+/**
+ * Writes text to a stream. A reader that went away (`| head`) must not abort
+ * a run: the run goes on and its artifact is still written, so later writes
+ * to that stream are dropped.
+ */
+function writer(
   stream: { writeSync(p: Uint8Array): number },
-  bytes: Uint8Array,
-): void {
-  let offset = 0;
-  while (offset < bytes.length) {
-    offset += stream.writeSync(bytes.subarray(offset));
-  }
+): (text: string) => void {
+  let closed = false;
+  return (text) => {
+    if (closed) return;
+    const bytes = encoder.encode(text);
+    try {
+      let offset = 0;
+      while (offset < bytes.length) {
+        offset += stream.writeSync(bytes.subarray(offset));
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+      closed = true;
+    }
+  };
 }

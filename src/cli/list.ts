@@ -4,7 +4,7 @@ import { loadScenarioFile } from "../scenario/mod.ts";
 import { builtinFiles } from "./_builtin.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
-import { table } from "../report/_table.ts";
+import { table } from "../report/mod.ts";
 
 /** `tensile list`: built-in scenarios one line each, then the targets. */
 export async function listCommand(io: Io): Promise<ExitCode> {

@@ -23,12 +23,17 @@ import { validateCommand } from "./validate.ts";
 export { EXIT, type ExitCode } from "./exit_codes.ts";
 export { denoIo, type Io } from "./io.ts";
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) {
-    throw new InvalidArgumentError(`expected a whole number, got "${value}"`);
-  }
-  return n;
+/** A whole-number option parser bounded like the scenario schema. */
+function wholeNumber(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(
+        `expected a whole number from ${min} to ${max}, got "${value}"`,
+      );
+    }
+    return n;
+  };
 }
 
 function profileOption() {
@@ -62,11 +67,15 @@ export async function main(
     .argument("[scenarios...]", "files, built-in suite names or scenario names")
     .addOption(profileOption())
     .option("--out <dir>", "where to write result.json and report.md")
-    .option("--seed <n>", "override every scenario's seed", positiveInt)
+    .option(
+      "--seed <n>",
+      "override every scenario's seed",
+      wholeNumber(0, 2 ** 32 - 1),
+    )
     .option(
       "--workers <n>",
       "override every scenario's worker count",
-      positiveInt,
+      wholeNumber(1, 64),
     )
     .option("--only <names>", "comma-separated scenario names to keep")
     .option(
@@ -76,11 +85,6 @@ export async function main(
     )
     .option("--quiet", "no progress and no per-scenario summaries", false)
     .action(async (scenarios, options) => {
-      if (options.workers === 0) {
-        throw new UsageError(
-          "Cannot use --workers 0: at least one worker runs",
-        );
-      }
       code = await runCommand(scenarios, {
         ...options,
         only: options.only?.split(",").map((name) => name.trim()),

@@ -51,7 +51,7 @@ export async function reportCommand(
       io.out(renderMarkdown(artifact));
       break;
     case "terminal":
-      io.out(renderSummary(artifact, { color: io.color }));
+      io.out(renderSummary(artifact, { color: io.color.out }));
       break;
     case "json":
       io.out(renderJson(artifact));

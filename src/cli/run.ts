@@ -17,7 +17,7 @@ import {
 } from "../report/mod.ts";
 import type { Plan, Profile } from "../scenario/mod.ts";
 import { buildArtifact, scenarioResult } from "./_artifact.ts";
-import { selectPlans } from "./_scenarios.ts";
+import { selectPlans, UsageError } from "./_scenarios.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
 
@@ -44,13 +44,23 @@ export async function runCommand(
     override(plan, options)
   );
   const startedAt = io.now();
+  // Milliseconds and a random suffix: parallel shards never share a folder.
   const outDir = options.out ??
     join(
       "tensile-results",
-      startedAt.toISOString().replaceAll(":", "-").replace(/\.\d+Z$/, "Z"),
+      `${startedAt.toISOString().replaceAll(":", "-")}-${
+        crypto.randomUUID().slice(0, 4)
+      }`,
     );
-  await Deno.mkdir(outDir, { recursive: true });
+  try {
+    await Deno.mkdir(outDir, { recursive: true });
+  } catch (error) {
+    throw new UsageError(
+      `Cannot write results to "${outDir}": ${(error as Error).message}`,
+    );
+  }
   const human = options.json ? io.err : io.out;
+  const humanColor = options.json ? io.color.err : io.color.out;
   const stopping = new AbortController();
   let signals = 0;
   const removeSignals = io.onSignal(() => {
@@ -87,7 +97,7 @@ export async function runCommand(
       const result = scenarioResult(plan, run);
       results.push(result);
       if (!options.quiet) {
-        human(renderScenario(result, { color: io.color }) + "\n\n");
+        human(renderScenario(result, { color: humanColor }) + "\n\n");
       }
       // Keep what has been measured so far on disk: nothing is lost if a
       // later scenario crashes the process.
@@ -119,7 +129,7 @@ export async function runCommand(
   await write(artifact);
   if (options.json) io.out(renderJson(artifact));
   // The scenarios were printed as they finished; end with the overall grade.
-  human(renderOverall(artifact, { color: io.color }));
+  human(renderOverall(artifact, { color: humanColor }));
   human(
     `Wrote ${join(outDir, "result.json")} and ${join(outDir, "report.md")}\n`,
   );

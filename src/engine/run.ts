@@ -7,7 +7,6 @@
  */
 import { cpuUsage } from "node:process";
 import { OUTCOMES } from "../errors.ts";
-import type { InvariantOutcome } from "../grade/mod.ts";
 import type { Plan } from "../scenario/mod.ts";
 import {
   createHistogram,
@@ -41,7 +40,7 @@ export interface RunResult {
   /** What was measured (warmup excluded). */
   measurements: Measurements;
   /** Invariants, merged over workers. */
-  invariants: InvariantOutcome[];
+  invariants: InvariantResult[];
   /** Facts worth showing, such as a stop at `max_duration`. */
   notes: string[];
 }
@@ -142,6 +141,7 @@ class Run {
     signal?.addEventListener("abort", stop, { once: true });
     let measureStart = performance.now();
     let measureEnd = measureStart;
+    let measured = false;
     const memory = {
       rss_start: 0,
       rss_peak: 0,
@@ -161,6 +161,13 @@ class Run {
         runDir: this.#options.runDir,
       });
       if (signal?.aborted) stop();
+      // The hard stop covers warmup too: armed before the workers start.
+      maxTimer = setTimeout(() => {
+        this.#notes.push(
+          `stopped at max_duration (${plan.load.max_duration_ms} ms) before the executor finished`,
+        );
+        this.#requestStop();
+      }, plan.load.max_duration_ms);
       await this.#phase("warm", () => this.#spawn(shared));
       gc();
       memory.heap_start = sum(this.#heaps);
@@ -203,16 +210,13 @@ class Run {
         );
       };
       sampler = setInterval(tick, this.#options.sampleMs ?? 1000);
-      maxTimer = setTimeout(() => {
-        this.#notes.push(
-          `stopped at max_duration (${plan.load.max_duration_ms} ms) before the executor finished`,
-        );
-        this.#requestStop();
-      }, plan.load.max_duration_ms);
       await this.#phase("done", () => this.#broadcast({ type: "go" }));
       measureEnd = performance.now();
+      measured = true;
       clearInterval(sampler);
       clearTimeout(maxTimer);
+      // Every op has returned: the grace period is over, invariants may be slow.
+      clearTimeout(this.#graceTimer);
       if (this.#intervalOps > 0 || timeseries.length === 0) tick();
       memory.heap_end = sum(this.#heaps);
       memory.rss_end = Deno.memoryUsage().rss;
@@ -225,7 +229,7 @@ class Run {
     } catch (error) {
       this.#failure = (error as Error).message;
       Atomics.store(this.#control, CONTROL.stop, 1);
-      measureEnd = performance.now();
+      if (!measured) measureEnd = performance.now();
     } finally {
       clearInterval(sampler);
       clearTimeout(maxTimer);
@@ -235,10 +239,11 @@ class Run {
     const duration = Math.max(1e-9, (measureEnd - measureStart) / 1000);
     const measurements = this.#measurements(duration, timeseries, memory);
     return {
-      status: this.#failure
-        ? "error"
-        : interrupted
+      // A user's stop stays a stop, even when ops had to be cut off.
+      status: interrupted
         ? "interrupted"
+        : this.#failure
+        ? "error"
         : "completed",
       ...(this.#failure ? { error: this.#failure } : {}),
       started_at: startedAt.toISOString(),
@@ -398,7 +403,7 @@ class Run {
   }
 
   /** One result per invariant: it holds only if it held in every worker. */
-  #mergeInvariants(): InvariantOutcome[] {
+  #mergeInvariants(): InvariantResult[] {
     const byName = new Map<string, InvariantResult[]>();
     for (const result of this.#invariantResults) {
       byName.set(result.name, [...byName.get(result.name) ?? [], result]);

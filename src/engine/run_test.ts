@@ -250,3 +250,48 @@ Deno.test("runPlan(): target counters cover the measured load only, summed over 
   }));
   assert.deepEqual(result.measurements.counters, { ticks: 200 });
 });
+
+Deno.test("runPlan(): slow invariants after a stop are not mistaken for a hung op", async () => {
+  const result = await run(
+    plan({
+      options: { invariant_ms: 800 },
+      invariants: ["calls_counted"],
+      mix: [{ op: "wait", weight: 1, params: { ms: 5 } }],
+      load: { iterations: 100_000, max_duration_ms: 200 },
+    }),
+    undefined,
+    300,
+  );
+  assert.equal(result.status, "completed", result.error);
+  assert.deepEqual(result.invariants.map((i) => i.ok), [true]);
+});
+
+Deno.test("runPlan(): a user's stop stays interrupted even when ops must be cut off", async () => {
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), 500);
+  const result = await run(
+    plan({
+      mix: [{ op: "wait", weight: 1, params: { ms: 600_000 } }],
+      load: {
+        executor: "constant-workers",
+        duration_ms: 60_000,
+        iterations: 0,
+      },
+    }),
+    stop.signal,
+    300,
+  );
+  clearTimeout(timer);
+  assert.equal(result.status, "interrupted");
+  assert.match(result.error ?? "", /ops still in flight 300 ms after the stop/);
+});
+
+Deno.test("runPlan(): max_duration also bounds warmup", async () => {
+  const result = await run(plan({
+    mix: [{ op: "wait", weight: 1, params: { ms: 5 } }],
+    load: { iterations: 10, warmup: 100_000, max_duration_ms: 300 },
+  }));
+  assert.equal(result.status, "completed");
+  assert.equal(result.measurements.total, 0);
+  assert.match(result.notes.join(), /stopped at max_duration/);
+});

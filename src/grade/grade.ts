@@ -87,7 +87,7 @@ export function metricValue(
   }
   switch (metric) {
     case "latency.p99_p50_ratio":
-      return measured.latency.p50 > 0
+      return measured.latency.count > 0 && measured.latency.p50 > 0
         ? measured.latency.p99 / measured.latency.p50
         : undefined;
     case "memory.growth_per_1k_ops":
@@ -103,7 +103,8 @@ export function metricValue(
 
 function opMetric(op: OpMeasurement, metric: string): number | undefined {
   if (metric.startsWith("latency.")) {
-    if (op.total === 0) return undefined;
+    // Injected faults count as ops but record no latency.
+    if (op.latency.count === 0) return undefined;
     return op.latency[metric.slice(8) as keyof OpMeasurement["latency"]];
   }
   if (metric === "throughput") return op.throughput;

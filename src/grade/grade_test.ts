@@ -144,6 +144,14 @@ Deno.test("metricValue() reads target counters as totals and as a share of ops",
   assert.equal(metricValue(m, "counters.never_moved"), 0);
 });
 
+Deno.test("gradeScenario(): latency bounds fail when no latency was recorded", () => {
+  const m = measured({});
+  m.latency = { ...m.latency, count: 0 };
+  const result = gradeScenario(m, { thresholds: [p95], invariants: [] });
+  assert.equal(result.grade, "F");
+  assert.match(result.reasons[0], /latency\.p95 has no value/);
+});
+
 Deno.test("verdictOf() and overallGrade() follow the design's table", () => {
   assert.equal(verdictOf("A-"), "PRODUCTION READY");
   assert.equal(verdictOf("B+"), "PRODUCTION READY");

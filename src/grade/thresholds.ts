@@ -209,6 +209,25 @@ export function parseThreshold(
       `Threshold "${metric}" has no bound: give optimal, warning or critical`,
     );
   }
+  const given = [optimal, warning, critical].filter((b) => b !== undefined);
+  const upward = (b: Bound) => b.comparator === ">" || b.comparator === ">=";
+  if (given.some((b) => upward(b) !== upward(given[0]))) {
+    throw new SyntaxError(
+      `Cannot mix directions in threshold "${metric}": every bound must be "<" or every bound ">"`,
+    );
+  }
+  // Each tier must be at least as loose as the one before it.
+  for (let i = 1; i < given.length; i++) {
+    const [tighter, looser] = [given[i - 1], given[i]];
+    const nested = upward(looser)
+      ? looser.value <= tighter.value
+      : looser.value >= tighter.value;
+    if (!nested) {
+      throw new SyntaxError(
+        `Cannot use bound "${looser.text}" after "${tighter.text}" in threshold "${metric}": optimal, warning and critical must go from tightest to loosest`,
+      );
+    }
+  }
   return {
     metric,
     kind,

@@ -64,3 +64,26 @@ Deno.test("parseThreshold() fills missing tiers from the next looser one", () =>
     /Unknown metric/,
   );
 });
+
+Deno.test("parseThreshold() refuses tiers that point different ways or are not nested", () => {
+  assert.throws(
+    () => parseThreshold("latency.p99", { optimal: ">1ms", critical: "<10ms" }),
+    /Cannot mix directions in threshold "latency.p99"/,
+  );
+  assert.throws(
+    () => parseThreshold("latency.p99", { optimal: "<10ms", warning: "<1ms" }),
+    /Cannot use bound "<1ms" after "<10ms".*tightest to loosest/,
+  );
+  assert.throws(
+    () =>
+      parseThreshold("throughput", { optimal: ">100/s", critical: ">1000/s" }),
+    /tightest to loosest/,
+  );
+  assert.doesNotThrow(() =>
+    parseThreshold("success_rate", {
+      optimal: ">=100%",
+      warning: ">99%",
+      critical: ">99%",
+    })
+  );
+});

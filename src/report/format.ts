@@ -112,13 +112,14 @@ export const LATENCY_COLUMNS = [
   "max",
 ] as const;
 
-/** The latency table's cells for one op (or all), in LATENCY_COLUMNS order. */
-export function latencyCells(
-  op: { total: number; latency: LatencySummary },
-): string[] {
+/**
+ * The latency table's cells for one op (or all), in LATENCY_COLUMNS order.
+ * The count is of recorded latencies (injected faults record none).
+ */
+export function latencyCells(op: { latency: LatencySummary }): string[] {
   const { latency } = op;
   return [
-    formatCount(op.total),
+    formatCount(latency.count),
     ...[
       latency.mean,
       latency.p50,

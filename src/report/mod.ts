@@ -19,3 +19,4 @@ export {
   formatPercent,
   formatRate,
 } from "./format.ts";
+export { table } from "./_table.ts";

@@ -158,7 +158,9 @@ export function renderOverall(
     `${count("passed")} passed`,
     `${count("failed")} failed`,
     ...(count("interrupted") ? [`${count("interrupted")} interrupted`] : []),
-    ...(count("error") ? [`${count("error")} errors`] : []),
+    ...(count("error")
+      ? [`${count("error")} error${count("error") === 1 ? "" : "s"}`]
+      : []),
   ].join(", ");
   const lines = [
     p.bold("══ Overall ") +

@@ -60,7 +60,11 @@ export function parseSource(file: string, text: string): Source {
         file,
         line,
         col,
-        message: yamlMessage(error.code, error.message),
+        message: yamlMessage(
+          error.code,
+          error.message,
+          /^[^\s:]*/.exec(text.slice(error.pos[0]))![0],
+        ),
       };
     }));
   }
@@ -117,10 +121,12 @@ export function parseSource(file: string, text: string): Source {
   return { file, value, at };
 }
 
-function yamlMessage(code: string, message: string): string {
+function yamlMessage(code: string, message: string, found: string): string {
   switch (code) {
     case "DUPLICATE_KEY":
-      return "duplicate key: each key may appear once in a mapping";
+      return `duplicate key "${found}": each key may appear once in a mapping`;
+    case "MULTIPLE_DOCS":
+      return "more than one YAML document: a scenario file holds one (use a suite for several scenarios)";
     default:
       return `invalid YAML: ${message.split("\n")[0]}`;
   }

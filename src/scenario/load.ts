@@ -10,7 +10,13 @@ import { didYouMean } from "./_suggest.ts";
 import { MAX_FILE_BYTES, parseSource, type Source } from "./_source.ts";
 import { ScenarioError, type ScenarioIssue } from "./errors.ts";
 import type { FaultPlan, LoadPlan, Plan, Profile } from "./plan.ts";
-import { type ScenarioInput, ScenarioSchema, SuiteSchema } from "./schema.ts";
+import {
+  MAX_DURATION_MS,
+  parseDuration,
+  type ScenarioInput,
+  ScenarioSchema,
+  SuiteSchema,
+} from "./schema.ts";
 
 /** What the loader checks scenarios against. */
 export interface LoadOptions {
@@ -25,26 +31,23 @@ export async function loadScenarioFile(
   path: string,
   options: LoadOptions,
 ): Promise<Plan[]> {
-  let size: number;
+  const fail = (message: string) =>
+    new ScenarioError([{ file: path, line: 1, col: 1, message }]);
+  let info: Deno.FileInfo;
   try {
-    size = (await Deno.stat(path)).size;
+    info = await Deno.stat(path);
   } catch (error) {
-    throw new ScenarioError([{
-      file: path,
-      line: 1,
-      col: 1,
-      message: `cannot read file: ${(error as Error).message}`,
-    }]);
+    throw fail(`cannot read file: ${(error as Error).message}`);
   }
-  if (size > MAX_FILE_BYTES) {
-    throw new ScenarioError([{
-      file: path,
-      line: 1,
-      col: 1,
-      message: `file is ${
-        (size / 1024 / 1024).toFixed(1)
+  if (!info.isFile) {
+    throw fail("not a regular file: give a scenario file (.yaml)");
+  }
+  if (info.size > MAX_FILE_BYTES) {
+    throw fail(
+      `file is ${
+        (info.size / 1024 / 1024).toFixed(1)
       } MiB, over the 1 MiB limit for scenario files`,
-    }]);
+    );
   }
   return parseScenarios(path, await Deno.readTextFile(path), options);
 }
@@ -367,9 +370,19 @@ function scaledLoad(
   if (load.warmup !== undefined) {
     scaled.warmup = Math.round(load.warmup * scale.count);
   }
-  if (load.duration !== undefined) {
+  if (load.duration !== undefined && scale.time !== 1) {
+    // Smoke keeps at least half a second, so a scenario still samples.
     scaled.duration = `${
       Math.max(500, Math.round(parseDuration(load.duration) * scale.time))
+    }ms`;
+  }
+  if (scale.time > 1) {
+    // Bigger loads get a proportionally later hard stop.
+    scaled.max_duration = `${
+      Math.min(
+        MAX_DURATION_MS,
+        parseDuration(load.max_duration ?? DEFAULT_MAX_DURATION) * scale.time,
+      )
     }ms`;
   }
   return scaled;
@@ -395,6 +408,19 @@ function resolveLoad(
     );
     return undefined;
   }
+  if (
+    load.duration !== undefined &&
+    parseDuration(load.duration) >=
+      parseDuration(load.max_duration ?? DEFAULT_MAX_DURATION)
+  ) {
+    report(
+      ["load", "duration"],
+      `"duration" ${load.duration} is not shorter than "max_duration" ${
+        load.max_duration ?? DEFAULT_MAX_DURATION
+      }: raise max_duration`,
+    );
+    return undefined;
+  }
   if (!iterationBased && load.iterations !== undefined) {
     report(
       ["load", "iterations"],
@@ -410,9 +436,12 @@ function resolveLoad(
     duration_ms: load.duration ? parseDuration(load.duration) : 0,
     warmup: load.warmup ?? 0,
     seed: load.seed ?? 1,
-    max_duration_ms: parseDuration(load.max_duration ?? "5m"),
+    max_duration_ms: parseDuration(load.max_duration ?? DEFAULT_MAX_DURATION),
   };
 }
+
+/** The hard stop of a scenario that sets none (× 10 in `full`). */
+const DEFAULT_MAX_DURATION = "5m";
 
 function resolveFaults(scenario: ScenarioInput): FaultPlan {
   const latency = scenario.faults?.latency;
@@ -425,14 +454,6 @@ function resolveFaults(scenario: ScenarioInput): FaultPlan {
       ? { latency: { rate: latency.rate, min_ms: range[0], max_ms: range[1] } }
       : {}),
   };
-}
-
-/** Milliseconds in a duration string such as `500ms`, `2s`, `1m`, `1h`. */
-export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text);
-  if (!match) throw new SyntaxError(`Cannot parse duration "${text}"`);
-  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2]]!;
-  return Math.round(Number(match[1]) * factor);
 }
 
 function describeZodIssue(

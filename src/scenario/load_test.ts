@@ -151,6 +151,42 @@ Deno.test("parseScenarios() reports every problem with file:line:col and a hint"
       ],
     );
   });
+  await t.step(
+    "durations out of range, and a duration past the hard stop",
+    () => {
+      const at = (load: string) =>
+        issues(
+          BASE.replace(
+            "{ executor: per-worker-iterations, iterations: 10 }",
+            load,
+          ),
+        );
+      assert.match(
+        at("{ executor: constant-workers, duration: 0s }")[0],
+        /^s\.yaml:3:47: "load\.duration": expected a duration from 1ms to 24h$/,
+      );
+      assert.match(
+        at(
+          "{ executor: per-worker-iterations, iterations: 10, max_duration: 1000h }",
+        )[0],
+        /"load\.max_duration": expected a duration from 1ms to 24h$/,
+      );
+      assert.deepEqual(at("{ executor: constant-workers, duration: 10m }"), [
+        's.yaml:3:47: "duration" 10m is not shorter than "max_duration" 5m: raise max_duration',
+      ]);
+    },
+  );
+  await t.step("threshold tiers that point different ways", () => {
+    assert.deepEqual(
+      issues(
+        BASE +
+          'thresholds:\n  latency.p99: { optimal: ">1ms", critical: "<10ms" }\n',
+      ),
+      [
+        's.yaml:6:16: cannot mix directions in threshold "latency.p99": every bound must be "<" or every bound ">"',
+      ],
+    );
+  });
   await t.step("an invariant the target does not offer", () => {
     assert.deepEqual(issues(BASE + "invariants: [balance]\n"), [
       's.yaml:5:14: unknown invariant "balance" for target "builtin": expected one of (none)',

@@ -3,12 +3,8 @@
  * @module
  */
 export { formatIssue, ScenarioError, type ScenarioIssue } from "./errors.ts";
-export {
-  type LoadOptions,
-  loadScenarioFile,
-  parseDuration,
-  parseScenarios,
-} from "./load.ts";
+export { didYouMean } from "./_suggest.ts";
+export { type LoadOptions, loadScenarioFile, parseScenarios } from "./load.ts";
 export {
   type FaultPlan,
   type LoadPlan,

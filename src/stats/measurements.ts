@@ -111,7 +111,7 @@ export const MeasurementsSchema = OpMeasurementSchema.extend({
   memory: MemorySchema,
   error_samples: z.array(ErrorSampleSchema),
   /** Target counters over the measured load, summed over workers. */
-  counters: z.record(z.string(), z.number()),
+  counters: z.record(z.string(), z.number()).default({}),
 });
 /** Everything one scenario run measured. */
 export type Measurements = z.infer<typeof MeasurementsSchema>;

@@ -10,6 +10,8 @@ import type { Target } from "../../target.ts";
 const options = z.strictObject({
   /** Workers whose invariant reports a failure. */
   broken_workers: z.array(z.number().int()).default([]),
+  /** How long checking the invariants takes. */
+  invariant_ms: z.number().default(0),
   fail_open: z.boolean().default(false),
 });
 
@@ -29,7 +31,9 @@ export const probeTarget: Target = {
   invariants: { calls_counted: "every call was counted" },
   counters: { ticks: "calls of tick since open" },
   open(raw, worker) {
-    const { broken_workers, fail_open } = raw as z.infer<typeof options>;
+    const { broken_workers, fail_open, invariant_ms } = raw as z.infer<
+      typeof options
+    >;
     if (fail_open) {
       return Promise.reject(new Error("probe refused to open"));
     }
@@ -48,12 +52,13 @@ export const probeTarget: Target = {
           );
         },
       },
-      invariants(names) {
-        return Promise.resolve(names.map((name) => ({
+      async invariants(names) {
+        await new Promise((resolve) => setTimeout(resolve, invariant_ms));
+        return names.map((name) => ({
           name,
           ok: !broken_workers.includes(worker.index),
           detail: `worker ${worker.index} counted ${calls} calls`,
-        })));
+        }));
       },
       counters: () => ({ ticks: calls }),
       close: () => Promise.resolve(),
