@@ -273,7 +273,11 @@ function checkScenario(
   });
   const mixOps = new Set(scenario.mix.map((entry) => entry.op));
   const thresholds = Object.entries(scenario.thresholds ?? {}).flatMap(
-    ([metric, bounds]) => {
+    ([metric, written]) => {
+      // `latency.p95: "<5ms"` is shorthand for a single pass/fail bound.
+      const bounds = typeof written === "string"
+        ? { critical: written }
+        : written;
       try {
         const threshold = parseThreshold(metric, bounds);
         const counter = metricCounter(metric);

@@ -57,7 +57,10 @@ const MixEntrySchema = z.strictObject({
 
 const RangeSchema = z.union([
   z.number().min(0),
-  z.tuple([z.number().min(0), z.number().min(0)]),
+  z.tuple([z.number().min(0), z.number().min(0)]).refine(
+    ([min, max]) => min <= max,
+    { error: "expected [min, max] with min <= max" },
+  ),
 ]);
 
 const FaultsSchema = z.strictObject({
@@ -68,11 +71,15 @@ const FaultsSchema = z.strictObject({
   }).optional(),
 });
 
-const BoundsSchema = z.strictObject({
-  optimal: z.string().optional(),
-  warning: z.string().optional(),
-  critical: z.string().optional(),
-});
+/** Three tiers, or one bound as a plain string (pass/fail). */
+const BoundsSchema = z.union([
+  z.string(),
+  z.strictObject({
+    optimal: z.string().optional(),
+    warning: z.string().optional(),
+    critical: z.string().optional(),
+  }),
+]);
 
 const OverridesSchema = z.strictObject({
   load: LoadSchema.partial().optional(),
