@@ -164,3 +164,14 @@ export function formatCounters(counters: Record<string, number>): string {
     )
     .join(" · ");
 }
+
+/** `per-worker-iterations · 2 workers × 1 task`. */
+export function formatShape(
+  load: { executor: string; workers: number; concurrency: number },
+): string {
+  const plural = (n: number, word: string) =>
+    `${n} ${word}${n === 1 ? "" : "s"}`;
+  return `${load.executor} · ${plural(load.workers, "worker")} × ${
+    plural(load.concurrency, "task")
+  }`;
+}

@@ -13,6 +13,7 @@ import {
   formatOutcomes,
   formatRate,
   formatSeconds,
+  formatShape,
   LATENCY_COLUMNS,
   latencyCells,
   levelIcon,
@@ -34,7 +35,7 @@ function scenarioSection(result: ScenarioResult): string {
   ];
   if (result.description) lines.push(result.description, "");
   lines.push(
-    `Target \`${result.target}\` · ${result.load.executor} · ${result.load.workers} workers × ${result.load.concurrency} tasks · ${
+    `Target \`${result.target}\` · ${formatShape(result.load)} · ${
       formatCount(m.total)
     } ops in ${formatSeconds(m.duration_s)} (${
       formatRate(m.throughput)

@@ -12,6 +12,7 @@ import {
   formatOutcomes,
   formatRate,
   formatSeconds,
+  formatShape,
   LATENCY_COLUMNS,
   latencyCells,
   levelIcon,
@@ -56,9 +57,7 @@ export function renderScenario(
   const m = result.measurements;
   const load = result.load;
   const lines: string[] = [];
-  const shape = `${load.executor} · ${load.workers} worker${
-    load.workers === 1 ? "" : "s"
-  } × ${load.concurrency} task${load.concurrency === 1 ? "" : "s"}`;
+  const shape = formatShape(load);
   lines.push(
     p.bold(`━━ ${result.name}`) +
       p.dim(`  ${result.target} · ${shape} · ${result.profile}`),
