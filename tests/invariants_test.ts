@@ -81,6 +81,12 @@ const ROWS: Row[] = [
     profile: "ci",
   },
   {
+    suite: "uow",
+    scenario: "uow-connection-handling",
+    broken: { fault: "leak-connections" },
+    invariant: "connections_released",
+  },
+  {
     suite: "workflow",
     scenario: "workflow-order-lifecycle",
     broken: { fault: "publish-before-commit" },

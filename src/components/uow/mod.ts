@@ -16,8 +16,10 @@
  * @module
  */
 export {
+  backoffDelay,
   DEFAULT_BUSY_POLICY,
   isBusyError,
+  openConnections,
   openDatabase,
   removeDatabase,
   UnitOfWork,
@@ -70,7 +72,9 @@ export {
   serializeAggregate,
 } from "./aggregate.ts";
 export {
+  CONNECTION_COUNTERS,
   CONNECTION_OPTIONS,
+  connectionCounters,
   type ConnectionOptions,
   connectionOptions,
   type UowFault,

@@ -21,15 +21,23 @@ import { parseAggregate, serializeAggregate } from "./aggregate.ts";
 import type { NewEntity } from "./repositories.ts";
 import {
   type JournalMode,
+  openConnections,
   openDatabase,
   type OpenOptions,
   removeDatabase,
   type Synchronous,
+  type Transaction,
   type UnitOfWork,
+  type UnitOfWorkStats,
 } from "./unit_of_work.ts";
 
-/** A deliberate bug the `uow` target can run with, to prove an invariant fails. */
-export type UowFault = "none" | "split-transfer" | "split-increment";
+/** A deliberate bug the `uow` target can run with, to prove a check fails. */
+export type UowFault =
+  | "none"
+  | "split-transfer"
+  | "split-increment"
+  | "leak-connections"
+  | "unbounded-cache";
 
 const JOURNAL_MODES = [
   "wal",
@@ -49,6 +57,8 @@ const FAULTS = [
   "none",
   "split-transfer",
   "split-increment",
+  "leak-connections",
+  "unbounded-cache",
 ] as const satisfies readonly UowFault[];
 
 /**
@@ -102,12 +112,64 @@ export function connectionOptions(o: ConnectionOptions): OpenOptions {
   };
 }
 
+/**
+ * Counters every SQLite-backed target reports (see
+ * {@link connectionCounters}), with their descriptions. Put into a target's
+ * `counters`.
+ *
+ * @example
+ * ```ts
+ * const target = { name: "mine", counters: CONNECTION_COUNTERS, ... };
+ * ```
+ */
+export const CONNECTION_COUNTERS: Readonly<Record<string, string>> = Object
+  .freeze({
+    transactions:
+      "transactions finished: write commits, reads and rollbacks, on every connection of the worker",
+    busy_retries:
+      'backoff retries after "database is locked" (every attempt, opens included)',
+    busy_retried:
+      "transactions (and opens) that met a lock and retried at least once, whether or not they then succeeded: the seed's deadlock count",
+    busy_wait_ms: "total time spent sleeping in busy backoff, in ms",
+    busy_errors:
+      "BusyErrors: the lock outlasted every retry (the busy outcome counts the ops)",
+  });
+
+/**
+ * The {@link CONNECTION_COUNTERS} of some connections' stats, summed.
+ *
+ * @example
+ * ```ts
+ * const counters = connectionCounters([uow.stats]);
+ * ```
+ */
+export function connectionCounters(
+  stats: readonly UnitOfWorkStats[],
+): Record<string, number> {
+  const counters = {
+    transactions: 0,
+    busy_retries: 0,
+    busy_retried: 0,
+    busy_wait_ms: 0,
+    busy_errors: 0,
+  };
+  for (const s of stats) {
+    counters.transactions += s.commits + s.reads + s.rollbacks;
+    counters.busy_retries += s.busyRetries;
+    counters.busy_retried += s.busyRetried;
+    counters.busy_wait_ms += s.busyWaitMs;
+    counters.busy_errors += s.busyErrors;
+  }
+  return counters;
+}
+
 const optionsSchema = z.strictObject({
   accounts: z.int().min(2).default(100),
   hot_accounts: z.int().min(2).default(5),
   initial_balance: z.int().min(0).default(1000),
   entities: z.int().min(1).default(1000),
   hot_entities: z.int().min(1).default(5),
+  history: z.int().min(0).max(100).default(4),
   counters: z.int().min(1).default(8),
   ...CONNECTION_OPTIONS,
   fault: z.enum(FAULTS).default("none"),
@@ -164,12 +226,16 @@ const params = {
     span: z.int().min(1).default(100),
     limit: z.int().min(1).default(100),
   }).prefault({}),
+  open_close: z.strictObject({ fail: share.default(0) }).prefault({}),
   increment: none,
 };
 
 /** Seeded items are created one STEP apart from EPOCH, for range queries. */
 const EPOCH = Date.UTC(2024, 0, 1);
 const STEP = 1000;
+
+/** Connections each live `uow` instance of this thread owns (its own one). */
+let liveInstances = 0;
 
 /**
  * The unit-of-work target. Ops: insert, read, update (optimistic, on hot
@@ -207,25 +273,28 @@ export const uowTarget: Target = {
       params: params.transfer,
     },
     batch_insert: {
-      description: "insert `rows` entities in one transaction",
+      description:
+        "insert `rows` items in one transaction, dated into the seeded range so `query` reads them",
       params: params.batch_insert,
     },
     query: {
       description:
-        "indexed range query: `span` seeded entities by creation time",
+        "indexed range query by creation time over `span` seeded slots (seeded and batch rows), at most `limit` rows",
       params: params.query,
     },
     serialize: {
-      description: "load an entity with its history and serialize it as JSON",
+      description:
+        "load a seeded item with its `history` log rows and serialize it as JSON",
       params: none,
     },
     deserialize: {
-      description: "parse and validate a serialized aggregate",
+      description: "parse and validate a serialized aggregate with its history",
       params: none,
     },
     open_close: {
-      description: "open a second connection, read one row, close it",
-      params: none,
+      description:
+        "open a second connection, read one row, close it (`fail`: share whose transaction throws first)",
+      params: params.open_close,
     },
     increment: {
       description:
@@ -244,7 +313,10 @@ export const uowTarget: Target = {
     no_lost_updates:
       "every counter equals its logged increments, and each worker's acknowledged increments are logged",
     integrity: "PRAGMA integrity_check and foreign_key_check find nothing",
+    connections_released:
+      "after the load every extra connection is closed (only each instance's own is open) and no transaction is left open",
   },
+  counters: CONNECTION_COUNTERS,
   prepare: prepareUow,
   open: openUow,
 };
@@ -264,6 +336,7 @@ async function prepareUow(options: unknown, run: RunInfo): Promise<UowShared> {
       range1(o.accounts, (i) => ({ id: i + 1, balance: o.initial_balance })),
     );
     tx.entities.insertMany(range1(o.entities, seededItem));
+    seedHistory(tx, o);
     tx.entities.insertMany(
       range1(o.counters, (i) => ({
         id: counterId(i),
@@ -285,10 +358,20 @@ async function openUow(
   const shared = worker.shared as UowShared;
   const connection = connectionOptions(o);
   const uow = await openDatabase(shared.path, connection);
+  liveInstances++;
   const actor = `uow-w${worker.index}`;
   const acked = new Map<string, number>();
   let seq = 0;
   let documents: string[] | undefined;
+  /** Stats of the extra connections `open_close` opened and closed. */
+  const closed: UnitOfWorkStats[] = [];
+  /** `leak-connections`: connections left open, closed only at close(). */
+  const leaked: UnitOfWork[] = [];
+  /** `unbounded-cache`: every entity an op built or loaded, never evicted. */
+  const retained: unknown[] = [];
+  const cache = o.fault === "unbounded-cache"
+    ? (value: unknown) => void retained.push(value)
+    : undefined;
 
   const pick = (rng: Rng, hot: number, count: number, hotCount: number) =>
     rng.next() < hot ? rng.int(0, hotCount - 1) : rng.int(0, count - 1);
@@ -297,14 +380,11 @@ async function openUow(
     insert: async (p: unknown, rng: Rng) => {
       const { lines } = p as z.infer<typeof params.insert>;
       const id = `${actor}-${++seq}`;
+      const data = itemData(rng.int(0, 1_000_000), lines);
       await uow.run((tx) =>
-        tx.entities.insert({
-          id,
-          kind: "item",
-          state: "new",
-          data: itemData(rng.int(0, 1_000_000), lines),
-        })
+        tx.entities.insert({ id, kind: "item", state: "new", data })
       );
+      cache?.(data);
     },
     read: async (p: unknown, rng: Rng) => {
       const { hot } = p as z.infer<typeof params.read>;
@@ -344,13 +424,18 @@ async function openUow(
       const { rows } = p as z.infer<typeof params.batch_insert>;
       const batch = `${actor}-b${++seq}`;
       const base = rng.int(0, 1_000_000);
+      // Consecutive seeded slots from a random one, between two seeded items,
+      // so range queries over the seeded items read batch rows too.
+      const slot = rng.int(0, o.entities - 1);
+      const offset = 1 + seq % (STEP - 1);
       await uow.run((tx) =>
         tx.entities.insertMany(
           range1(rows, (i) => ({
             id: `${batch}-${i}`,
-            kind: "batch",
+            kind: "item",
             state: "new",
             data: itemData(base + i, 1),
+            createdAt: EPOCH + ((slot + i) % o.entities) * STEP + offset,
           })),
         )
       );
@@ -370,11 +455,13 @@ async function openUow(
       if (rows.length === 0) {
         throw new Error(`Range query from item ${start} found no rows`);
       }
+      cache?.(rows);
     },
     serialize: async (_p: unknown, rng: Rng) => {
       const id = itemId(rng.int(0, o.entities - 1));
       const json = await loadDocument(uow, id);
       if (json.length === 0) throw new Error(`Serialized "${id}" is empty`);
+      cache?.(json);
     },
     deserialize: async (_p: unknown, rng: Rng) => {
       documents ??= await Promise.all(
@@ -383,14 +470,51 @@ async function openUow(
       const aggregate = parseAggregate(
         documents[rng.int(0, documents.length - 1)],
       );
-      if (aggregate.entity.kind !== "item") {
-        throw new Error(`Deserialized kind "${aggregate.entity.kind}"`);
+      const { id, kind } = aggregate.entity;
+      if (kind !== "item") {
+        throw new Error(
+          `Cannot deserialize "${id}": kind is "${kind}", expected "item"`,
+        );
       }
+      if (aggregate.history.length !== o.history) {
+        throw new Error(
+          `Cannot deserialize "${id}": history has ${aggregate.history.length} rows, expected ${o.history}`,
+        );
+      }
+      cache?.(aggregate);
     },
-    open_close: async () => {
-      await using second = await openDatabase(shared.path, connection);
-      const account = await second.read((tx) => tx.accounts.get(1));
-      if (account === undefined) throw new Error("Account 1 is missing");
+    open_close: async (p: unknown, rng: Rng) => {
+      const { fail } = p as z.infer<typeof params.open_close>;
+      const second = await openDatabase(shared.path, connection);
+      let released = false;
+      try {
+        if (rng.next() < fail) {
+          // A transaction that throws: the connection must still be closed.
+          await second.run((tx) => {
+            tx.entities.insert({
+              id: `${actor}-oc${++seq}`,
+              kind: "probe",
+              state: "new",
+              data: {},
+            });
+            throw new RollbackProbe();
+          }).catch((error) => {
+            if (!(error instanceof RollbackProbe)) throw error;
+          });
+          if (o.fault === "leak-connections") {
+            leaked.push(second); // the bug: the error path forgets close()
+            released = true;
+            return;
+          }
+        }
+        const account = await second.read((tx) => tx.accounts.get(1));
+        if (account === undefined) throw new Error("Account 1 is missing");
+      } finally {
+        if (!released) {
+          await second.close();
+          closed.push(second.stats);
+        }
+      }
     },
     increment: async (_p: unknown, rng: Rng) => {
       const id = counterId(rng.int(0, o.counters - 1));
@@ -434,6 +558,7 @@ async function openUow(
     },
   };
 
+  let closing: Promise<void> | undefined;
   return {
     ops,
     async invariants(names: readonly string[]): Promise<InvariantResult[]> {
@@ -450,7 +575,14 @@ async function openUow(
       }
       return results;
     },
-    close: () => uow.close(),
+    counters: () => connectionCounters([uow.stats, ...closed]),
+    close: () =>
+      closing ??= (async () => {
+        retained.length = 0;
+        for (const connection of leaked.splice(0)) await connection.close();
+        await uow.close();
+        liveInstances--;
+      })(),
   };
 }
 
@@ -489,6 +621,19 @@ async function checkUowInvariant(
         detail: report.ok
           ? "integrity_check ok, no foreign key violations"
           : report.problems.slice(0, 5).join("; "),
+      };
+    }
+    case "connections_released": {
+      const open = openConnections();
+      const ok = open === liveInstances && !uow.inTransaction;
+      return {
+        name,
+        ok,
+        detail: `${context.actor}: ${open} connections open in this worker, ${
+          open - liveInstances
+        } beyond the instance's own${
+          uow.inTransaction ? "; a transaction is still open" : ""
+        }`,
       };
     }
     default:
@@ -565,6 +710,43 @@ function itemId(index: number): string {
 
 function counterId(index: number): string {
   return `counter-${index}`;
+}
+
+/**
+ * Gives every seeded item `history` log rows (a creation, then revisions)
+ * and the version they lead to, so serialized aggregates carry a history.
+ */
+function seedHistory(tx: Transaction, o: UowOptions): void {
+  if (o.history === 0) return;
+  for (let index = 0; index < o.entities; index++) {
+    const entityId = itemId(index);
+    const at = EPOCH + index * STEP;
+    tx.transitions.append({
+      entityId,
+      name: "create",
+      from: null,
+      to: "new",
+      version: 1,
+      actor: "prepare",
+      params: { lines: 3 },
+      at,
+    });
+    for (let version = 2; version <= o.history; version++) {
+      tx.transitions.append({
+        entityId,
+        name: "revise",
+        from: "new",
+        to: "new",
+        version,
+        actor: "prepare",
+        params: { sku: `sku-${(index + version) % 997}`, price: 100 + version },
+        at: at + version,
+      });
+    }
+  }
+  tx.statement("UPDATE entities SET version = ? WHERE kind = 'item'").run(
+    o.history,
+  );
 }
 
 function seededItem(index: number): NewEntity<ItemData> {

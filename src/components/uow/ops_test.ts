@@ -4,39 +4,49 @@ import { SeededRng } from "../../engine/rng.ts";
 import { outcomeOf } from "../../errors.ts";
 import type { InvariantResult, TargetInstance } from "../../target.ts";
 import { uowTarget } from "./ops.ts";
+import { openConnections } from "./unit_of_work.ts";
 
 const ALL_INVARIANTS = Object.keys(uowTarget.invariants!);
 
 interface Opened extends AsyncDisposable {
+  /** The first worker's instance. */
   instance: TargetInstance;
+  /** Every worker's instance (one connection each), all in this thread. */
+  instances: TargetInstance[];
   path: string;
 }
 
-/** Prepares a run directory and opens one worker's instance in-process. */
+/** Prepares a run directory and opens `workers` instances in-process. */
 async function openUow(
   options: Record<string, unknown>,
-  concurrency = 4,
+  workers = 1,
 ): Promise<Opened> {
   const runDir = await Deno.makeTempDir({ prefix: "tensile-uow-ops-" });
   const parsed = uowTarget.options!.parse(options);
   const shared = await uowTarget.prepare!(parsed, {
-    workers: 1,
+    workers,
     seed: 1,
     runDir,
   });
-  const instance = await uowTarget.open(parsed, {
-    index: 0,
-    count: 1,
-    concurrency,
-    seed: 1,
-    runDir,
-    shared,
-  });
+  const instances: TargetInstance[] = [];
+  for (let index = 0; index < workers; index++) {
+    instances.push(
+      await uowTarget.open(parsed, {
+        index,
+        count: workers,
+        concurrency: 4,
+        seed: 1,
+        runDir,
+        shared,
+      }),
+    );
+  }
   return {
-    instance,
+    instance: instances[0],
+    instances,
     path: `${runDir}/uow.db`,
     [Symbol.asyncDispose]: async () => {
-      await instance.close();
+      for (const instance of instances) await instance.close();
       await Deno.remove(runDir, { recursive: true });
     },
   };
@@ -123,7 +133,11 @@ Deno.test("uowTarget runs every op and keeps every invariant", async () => {
 });
 
 Deno.test("uowTarget update conflicts on hot rows and never loses a write", async () => {
-  await using run = await openUow({ entities: 10, hot_entities: 1 });
+  await using run = await openUow({
+    entities: 10,
+    hot_entities: 1,
+    history: 2,
+  });
   const outcomes = await drive(run.instance, { op: "update", times: 25 });
   assert.ok((outcomes.conflict ?? 0) > 0, JSON.stringify(outcomes));
   const db = new DatabaseSync(run.path, { readOnly: true });
@@ -131,21 +145,27 @@ Deno.test("uowTarget update conflicts on hot rows and never loses a write", asyn
     const row = db.prepare(
       "SELECT version, data FROM entities WHERE id = 'item-0'",
     ).get()!;
-    assert.equal(row.version, 1 + outcomes.ok);
+    assert.equal(row.version, 2 + outcomes.ok);
     assert.equal(JSON.parse(row.data as string).touched, outcomes.ok);
   } finally {
     db.close();
   }
 });
 
-Deno.test("uowTarget batch_insert and query cover 1000+ rows", async () => {
+Deno.test("uowTarget batch_insert lands 1000+ rows where query reads", async () => {
   await using run = await openUow({ entities: 1000 });
   await drive(run.instance, { op: "batch_insert", times: 1, tasks: 2 });
   const db = new DatabaseSync(run.path, { readOnly: true });
   try {
+    // The batch rows are items dated among the seeded ones, in the range
+    // the query op scans through the (kind, created_at) index.
+    const seeded = db.prepare(
+      "SELECT min(created_at) AS lo, max(created_at) AS hi FROM entities WHERE id LIKE 'item-%'",
+    ).get()!;
     assert.equal(
-      db.prepare("SELECT count(*) AS n FROM entities WHERE kind = 'batch'")
-        .get()?.n,
+      db.prepare(
+        "SELECT count(*) AS n FROM entities WHERE kind = 'item' AND id LIKE 'uow-w0-b%' AND created_at BETWEEN ? AND ?",
+      ).get(seeded.lo as number, (seeded.hi as number) + 1000)?.n,
       2000,
     );
   } finally {
@@ -157,6 +177,110 @@ Deno.test("uowTarget batch_insert and query cover 1000+ rows", async () => {
     times: 10,
   });
   assert.deepEqual(outcomes, { ok: 40 });
+});
+
+Deno.test("uowTarget seeds items with a history that serialize carries", async () => {
+  await using run = await openUow({ entities: 20, history: 5 });
+  const db = new DatabaseSync(run.path, { readOnly: true });
+  try {
+    const rows = db.prepare(
+      `SELECT e.version AS version, count(t.id) AS logged FROM entities e
+        JOIN transitions t ON t.entity_id = e.id WHERE e.id LIKE 'item-%'
+        GROUP BY e.id`,
+    ).all();
+    assert.equal(rows.length, 20);
+    for (const row of rows) {
+      assert.deepEqual({ ...row }, { version: 5, logged: 5 });
+    }
+  } finally {
+    db.close();
+  }
+  // deserialize refuses a document whose history is not the seeded one.
+  assert.deepEqual(
+    await drive(run.instance, { op: "deserialize", times: 10 }),
+    { ok: 40 },
+  );
+  await using bare = await openUow({ entities: 20, history: 0 });
+  assert.deepEqual(
+    await drive(bare.instance, { op: "serialize", times: 5 }),
+    { ok: 20 },
+  );
+});
+
+Deno.test("uowTarget counters count lock retries across connections", async () => {
+  await using run = await openUow({ counters: 2 }, 3);
+  const before = run.instances.map((i) => i.counters!());
+  // Three connections in one thread: a transaction yields between BEGIN and
+  // COMMIT, so another connection's BEGIN IMMEDIATE meets the lock.
+  const outcomes = await Promise.all(
+    run.instances.map((instance) =>
+      drive(instance, { op: "increment", times: 20, tasks: 2 })
+    ),
+  );
+  assert.deepEqual(outcomes, [{ ok: 40 }, { ok: 40 }, { ok: 40 }]);
+  const total = (name: string) =>
+    run.instances.reduce(
+      (sum, instance, i) => sum + instance.counters!()[name] - before[i][name],
+      0,
+    );
+  assert.equal(total("transactions"), 120);
+  assert.ok(total("busy_retried") > 0, "some increments met the lock");
+  assert.ok(total("busy_retried") <= 120);
+  assert.ok(total("busy_retries") >= total("busy_retried"));
+  assert.ok(total("busy_wait_ms") > 0);
+  assert.equal(total("busy_errors"), 0);
+  assert.deepEqual(
+    Object.keys(run.instance.counters!()).sort(),
+    Object.keys(uowTarget.counters!).sort(),
+  );
+});
+
+Deno.test("uowTarget open_close counts its extra connections", async () => {
+  await using run = await openUow({});
+  const before = run.instance.counters!().transactions;
+  await drive(run.instance, { op: "open_close", times: 3, tasks: 1 });
+  // Each extra connection: its migration check and one read.
+  assert.equal(run.instance.counters!().transactions - before, 6);
+});
+
+Deno.test("uowTarget connections_released", async (t) => {
+  const base = openConnections();
+
+  await t.step(
+    "holds after rapid open/close with failing transactions",
+    async () => {
+      await using run = await openUow({});
+      await drive(run.instance, {
+        op: "open_close",
+        params: { fail: 0.5 },
+        times: 10,
+      });
+      await drive(run.instance, { op: "rollback", times: 5 });
+      const [result] = await run.instance.invariants!(["connections_released"]);
+      assert.ok(result.ok, result.detail);
+      assert.match(
+        result.detail,
+        /1 connections open in this worker, 0 beyond/,
+      );
+    },
+  );
+
+  await t.step("breaks when the error path leaks connections", async () => {
+    await using run = await openUow({ fault: "leak-connections" });
+    const outcomes = await drive(run.instance, {
+      op: "open_close",
+      params: { fail: 0.5 },
+      times: 10,
+    });
+    assert.deepEqual(outcomes, { ok: 40 });
+    const [result] = await run.instance.invariants!(["connections_released"]);
+    assert.equal(result.ok, false, result.detail);
+    assert.match(result.detail, /open in this worker, [1-9]\d* beyond/);
+  });
+
+  await t.step("close() releases even leaked connections", () => {
+    assert.equal(openConnections(), base);
+  });
 });
 
 Deno.test("uowTarget fault split-transfer breaks total_balance_conserved", async () => {

@@ -74,6 +74,8 @@ export interface OpenOptions {
   foreignKeys?: boolean;
   /** Source of backoff jitter in [0, 1); default `Math.random`. */
   random?: () => number;
+  /** Waits out one backoff delay; default a `setTimeout`. A test seam. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** Options of the {@link UnitOfWork} constructor. */
@@ -84,18 +86,34 @@ export interface UnitOfWorkOptions {
   busy?: Partial<BusyPolicy>;
   /** Source of backoff jitter in [0, 1); default `Math.random`. */
   random?: () => number;
+  /** Waits out one backoff delay; default a `setTimeout`. A test seam. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
-/** Counters of one connection since it opened. */
+/**
+ * Counters of one connection since it opened. Busy counters include the
+ * pragmas and migrations of {@link openDatabase}.
+ */
 export interface UnitOfWorkStats {
   /** Write transactions committed. */
   commits: number;
-  /** Transactions rolled back (read or write). */
+  /** Read transactions that ended normally. */
+  reads: number;
+  /**
+   * Transactions rolled back because their work threw, or a lock outlasted
+   * the retries (read or write). A read rerun after a lock is not counted.
+   */
   rollbacks: number;
   /** Rollbacks caused by a ConflictError. */
   conflicts: number;
   /** Backoff sleeps after "database is locked". */
   busyRetries: number;
+  /**
+   * Units of work that met "database is locked" at least once (retried,
+   * whether or not they then succeeded): transactions, and the pragmas of
+   * an open counted as one.
+   */
+  busyRetried: number;
   /** BusyErrors thrown after the retries ran out. */
   busyErrors: number;
   /** Total time spent in busy backoff, in ms. */
@@ -146,10 +164,13 @@ export interface Transaction extends ReadTransaction {
   /** True until the transaction commits or rolls back. */
   readonly active: boolean;
   /**
-   * Runs `hook` right after this transaction commits, before the connection
-   * takes its next transaction, so hooks of one connection run in commit
-   * order; never after a rollback. Use it to publish what was committed. A
-   * hook that throws makes `run()` throw, but the commit stands.
+   * Runs `hook` after this transaction commits; never after a rollback. Use
+   * it to publish what was committed. Hooks run once the connection is
+   * released, so a slow (async) hook never holds up the next transaction;
+   * hooks of one connection still run one after another in commit order,
+   * and `run()` resolves once its own hooks have. A slow hook therefore
+   * delays the hooks (and the `run()` results) of later commits, not their
+   * writes. A hook that throws makes `run()` throw, but the commit stands.
    */
   afterCommit(hook: () => unknown): void;
 }
@@ -260,17 +281,58 @@ interface RetryLabel {
   path: string;
 }
 
+/** The default {@link OpenOptions.sleep}. */
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * The delay before busy retry `attempt` (0-based): the ceiling
+ * `min(maxDelayMs, baseDelayMs * 2^attempt)` with equal jitter, i.e. at least
+ * half the ceiling (so waits still grow) plus `jitter` (in [0, 1)) times the
+ * other half.
+ *
+ * @example
+ * ```ts
+ * import { backoffDelay, DEFAULT_BUSY_POLICY } from "./unit_of_work.ts";
+ * console.log(backoffDelay(DEFAULT_BUSY_POLICY, 3, 0.5)); // 6
+ * ```
+ */
+export function backoffDelay(
+  policy: Readonly<BusyPolicy>,
+  attempt: number,
+  jitter: number,
+): number {
+  const ceiling = Math.min(
+    policy.maxDelayMs,
+    policy.baseDelayMs * 2 ** attempt,
+  );
+  return ceiling / 2 + jitter * ceiling / 2;
+}
+
 /** Exponential backoff with jitter, counting what it waited. Internal. */
 class Backoff {
   readonly policy: BusyPolicy;
   #random: () => number;
+  #sleep: (ms: number) => Promise<void>;
   retries = 0;
   waitedMs = 0;
   errors = 0;
+  /** Units of work that needed at least one retry (see {@link settle}). */
+  retried = 0;
 
-  constructor(policy: BusyPolicy, random: () => number) {
+  constructor(
+    policy: BusyPolicy,
+    seams: { random: () => number; sleep: (ms: number) => Promise<void> },
+  ) {
     this.policy = policy;
-    this.#random = random;
+    this.#random = seams.random;
+    this.#sleep = seams.sleep;
+  }
+
+  /** Counts one unit of work as retried if it slept since `mark` (retries then). */
+  settle(mark: number): void {
+    if (this.retries > mark) this.retried++;
   }
 
   /** Runs `step`; while it meets "database is locked", backs off and reruns it. */
@@ -286,12 +348,9 @@ class Backoff {
   /** Sleeps before retry `attempt` (0-based); false once retries ran out. */
   async pause(attempt: number): Promise<boolean> {
     if (attempt >= this.policy.retries) return false;
-    const { baseDelayMs, maxDelayMs } = this.policy;
-    const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** attempt);
-    // Equal jitter: at least half the ceiling, so waits still grow.
-    const ms = ceiling / 2 + this.#random() * ceiling / 2;
+    const ms = backoffDelay(this.policy, attempt, this.#random());
     const start = performance.now();
-    await new Promise((resolve) => setTimeout(resolve, ms));
+    await this.#sleep(ms);
     this.waitedMs += performance.now() - start;
     this.retries++;
     return true;
@@ -353,6 +412,32 @@ async function runHooks(hooks: (() => unknown)[]): Promise<void> {
   if (failure !== undefined) throw failure.error;
 }
 
+/** Connections of this module (this thread) not yet closed. */
+let openCount = 0;
+
+/**
+ * How many {@link UnitOfWork} connections this thread (module instance) has
+ * open: one per constructed UnitOfWork, until it closes. A check for leaked
+ * connections after a load.
+ *
+ * @example
+ * ```ts
+ * import { openConnections, openDatabase } from "./unit_of_work.ts";
+ * const before = openConnections();
+ * {
+ *   await using uow = await openDatabase(":memory:");
+ *   console.log(openConnections() - before); // 1
+ * }
+ * console.log(openConnections() - before); // 0
+ * ```
+ */
+export function openConnections(): number {
+  return openCount;
+}
+
+/** Lets {@link openDatabase} share a connection's backoff. */
+let backoffOf: (uow: UnitOfWork) => Backoff;
+
 /** SQLITE_CORRUPT or SQLITE_NOTADB. */
 function isCorruptError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
@@ -374,10 +459,18 @@ export class UnitOfWork implements AsyncDisposable, Disposable {
   #backoff: Backoff;
   #locked = false;
   #waiters: (() => void)[] = [];
+  #closing?: Promise<void>;
+  /** Settles after the hooks of the latest commit; hooks chain on it. */
+  #hooksTail: Promise<void> = Promise.resolve();
   #commits = 0;
+  #reads = 0;
   #rollbacks = 0;
   #conflicts = 0;
   #busyErrors = 0;
+
+  static {
+    backoffOf = (uow) => uow.#backoff;
+  }
 
   /**
    * Wraps a connection you opened yourself; {@link openDatabase} also sets
@@ -388,10 +481,11 @@ export class UnitOfWork implements AsyncDisposable, Disposable {
     this.#db = db;
     this.#path = options.path ?? db.location() ?? ":memory:";
     this.#cache = new StatementCache(db);
-    this.#backoff = new Backoff(
-      busyPolicy(options.busy),
-      options.random ?? Math.random,
-    );
+    this.#backoff = new Backoff(busyPolicy(options.busy), {
+      random: options.random ?? Math.random,
+      sleep: options.sleep ?? sleep,
+    });
+    if (db.isOpen) openCount++;
   }
 
   /** The path this connection opened (`":memory:"` for a memory db). */
@@ -404,6 +498,11 @@ export class UnitOfWork implements AsyncDisposable, Disposable {
     return this.#db.isOpen;
   }
 
+  /** True while a transaction is open on this connection. */
+  get inTransaction(): boolean {
+    return this.#db.isOpen && this.#db.isTransaction;
+  }
+
   /** The busy policy in force. */
   get busyPolicy(): Readonly<BusyPolicy> {
     return this.#backoff.policy;
@@ -413,9 +512,11 @@ export class UnitOfWork implements AsyncDisposable, Disposable {
   get stats(): UnitOfWorkStats {
     return {
       commits: this.#commits,
+      reads: this.#reads,
       rollbacks: this.#rollbacks,
       conflicts: this.#conflicts,
       busyRetries: this.#backoff.retries,
+      busyRetried: this.#backoff.retried,
       busyErrors: this.#busyErrors + this.#backoff.errors,
       busyWaitMs: this.#backoff.waitedMs,
       statements: this.#cache.size,
@@ -427,7 +528,10 @@ export class UnitOfWork implements AsyncDisposable, Disposable {
    * rolls back when it throws (and rethrows). Waits for the connection's
    * previous transaction first. "database is locked" while beginning or
    * committing is retried with backoff; when retries run out, or a statement
-   * inside `work` meets a lock, it throws a BusyError.
+   * inside `work` meets a lock, it throws a BusyError. After the commit it
+   * releases the connection, then runs the transaction's
+   * {@link Transaction.afterCommit} hooks (after those of earlier commits)
+   * and resolves once they ran.
    *
    * @example
    * ```ts
@@ -438,10 +542,12 @@ export class UnitOfWork implements AsyncDisposable, Disposable {
    */
   async run<T>(work: (tx: Transaction) => T | Promise<T>): Promise<T> {
     await this.#acquire("run a transaction");
+    const mark = this.#backoff.retries;
+    let result: T;
+    let hooks: Promise<void> | undefined;
     try {
       await this.#exec("begin a transaction", "BEGIN IMMEDIATE");
       const scope: Scope = { open: true };
-      let result: T;
       try {
         result = await work(new ScopedTransaction(this.#cache, scope));
         scope.open = false;
@@ -451,11 +557,14 @@ export class UnitOfWork implements AsyncDisposable, Disposable {
         throw this.#rollback(error);
       }
       this.#commits++;
-      if (scope.hooks !== undefined) await runHooks(scope.hooks);
-      return result;
+      // Chained while the lock is still held, so hooks run in commit order.
+      if (scope.hooks !== undefined) hooks = this.#chainHooks(scope.hooks);
     } finally {
+      this.#backoff.settle(mark);
       this.#release();
     }
+    if (hooks !== undefined) await hooks;
+    return result;
   }
 
   /**
@@ -472,6 +581,7 @@ export class UnitOfWork implements AsyncDisposable, Disposable {
    */
   async read<T>(work: (tx: ReadTransaction) => T | Promise<T>): Promise<T> {
     await this.#acquire("read");
+    const mark = this.#backoff.retries;
     try {
       for (let attempt = 0;; attempt++) {
         const scope: Scope = { open: true };
@@ -480,14 +590,16 @@ export class UnitOfWork implements AsyncDisposable, Disposable {
           const result = await work(new ScopedTransaction(this.#cache, scope));
           scope.open = false;
           this.#cache.get("COMMIT").run();
+          this.#reads++;
           return result;
         } catch (error) {
           scope.open = false;
           if (!isBusyError(error) || error instanceof BusyError) {
             throw this.#rollback(error);
           }
-          this.#undo();
+          this.#undo(); // rerun after a backoff: not a rollback of the work
           if (!await this.#backoff.pause(attempt)) {
+            this.#rollbacks++;
             throw this.#backoff.exhausted(
               { action: "read", path: this.#path },
               error,
@@ -496,6 +608,7 @@ export class UnitOfWork implements AsyncDisposable, Disposable {
         }
       }
     } finally {
+      this.#backoff.settle(mark);
       this.#release();
     }
   }
@@ -574,8 +687,16 @@ export class UnitOfWork implements AsyncDisposable, Disposable {
     }
   }
 
-  /** Waits for the running transaction, then closes the connection. */
-  async close(): Promise<void> {
+  /**
+   * Waits for the running and queued transactions, then closes the
+   * connection; tasks that queue after the close are refused. Idempotent:
+   * every call (concurrent or later) gets the same settled promise.
+   */
+  close(): Promise<void> {
+    return this.#closing ??= this.#closeAfterQueue();
+  }
+
+  async #closeAfterQueue(): Promise<void> {
     if (!this.#db.isOpen) return;
     await this.#acquire("close");
     try {
@@ -599,6 +720,14 @@ export class UnitOfWork implements AsyncDisposable, Disposable {
     if (!this.#db.isOpen) return;
     this.#cache.clear();
     this.#db.close();
+    openCount--;
+  }
+
+  /** Runs `hooks` after those of earlier commits; settles when they ran. */
+  #chainHooks(hooks: (() => unknown)[]): Promise<void> {
+    const done = this.#hooksTail.then(() => runHooks(hooks));
+    this.#hooksTail = done.catch(() => {}); // reported to its own run()
+    return done;
   }
 
   #acquire(action: string): Promise<void> | void {
@@ -641,6 +770,7 @@ export class UnitOfWork implements AsyncDisposable, Disposable {
   /** Rolls back if a transaction is open; returns the error to throw. */
   #rollback(error: unknown): unknown {
     this.#undo();
+    this.#rollbacks++;
     if ((error as { outcome?: unknown } | null)?.outcome === "conflict") {
       this.#conflicts++;
     }
@@ -654,6 +784,7 @@ export class UnitOfWork implements AsyncDisposable, Disposable {
     return error;
   }
 
+  /** Rolls back the open transaction, if any; counts nothing. */
   #undo(): void {
     if (this.#db.isTransaction) {
       try {
@@ -662,7 +793,6 @@ export class UnitOfWork implements AsyncDisposable, Disposable {
         // SQLite already rolled back (e.g. after SQLITE_FULL): nothing to undo.
       }
     }
-    this.#rollbacks++;
   }
 }
 
@@ -684,15 +814,21 @@ export async function openDatabase(
   options: OpenOptions = {},
 ): Promise<UnitOfWork> {
   const busy = busyPolicy(options.busy);
-  const random = options.random ?? Math.random;
   const db = new DatabaseSync(path, {
     timeout: options.busyTimeoutMs ?? 0,
     enableForeignKeyConstraints: options.foreignKeys ?? true,
   });
-  const uow = new UnitOfWork(db, { path, busy, random });
-  // Pragmas are set before any transaction, so they get their own backoff.
-  const backoff = new Backoff(busy, random);
+  const uow = new UnitOfWork(db, {
+    path,
+    busy,
+    random: options.random,
+    sleep: options.sleep,
+  });
+  // Pragmas run outside any transaction, on the connection's own backoff so
+  // their retries show in its stats (the pragmas count as one unit of work).
+  const backoff = backoffOf(uow);
   try {
+    const mark = backoff.retries;
     // Even a pragma can meet a lock: another connection may be recovering
     // the WAL this instant.
     await backoff.run(
@@ -704,6 +840,7 @@ export async function openDatabase(
       path,
       backoff,
     });
+    backoff.settle(mark);
     await uow.migrate(options.migrations ?? MIGRATIONS);
   } catch (error) {
     uow[Symbol.dispose]();

@@ -1,8 +1,14 @@
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { BusyError, ConflictError } from "../../errors.ts";
 import { MIGRATIONS } from "./migrations.ts";
-import { isBusyError, openDatabase, type Transaction } from "./unit_of_work.ts";
+import {
+  isBusyError,
+  openConnections,
+  openDatabase,
+  type Transaction,
+  UnitOfWork,
+} from "./unit_of_work.ts";
 
 async function tempDb(): Promise<
   { path: string; dir: string } & AsyncDisposable
@@ -13,6 +19,21 @@ async function tempDb(): Promise<
     dir,
     [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
   };
+}
+
+/** `promise`, or a rejection with `message` if it takes over 5 s (a hang). */
+async function withDeadline<T>(promise: Promise<T>, message: string) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(message)), 5000);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function seed(tx: Transaction, balances: number[]): void {
@@ -224,15 +245,38 @@ Deno.test("UnitOfWork.run()", async (t) => {
       assert.equal((await uow.read((tx) => tx.accounts.get(1)))?.balance, 60);
     },
   );
+});
 
-  await t.step("prepared statements are cached per connection", async () => {
-    await uow.run((tx) => tx.accounts.transfer(1, 2, 1));
-    const cached = uow.stats.statements;
-    for (let i = 0; i < 20; i++) {
-      await uow.run((tx) => tx.accounts.transfer(1, 2, 1));
-    }
-    assert.equal(uow.stats.statements, cached);
-  });
+Deno.test("UnitOfWork prepares each statement once per connection", async () => {
+  const db = new DatabaseSync(":memory:", { timeout: 0 });
+  const prepared: string[] = [];
+  const prepare = db.prepare.bind(db);
+  db.prepare = (sql: string) => {
+    prepared.push(sql);
+    return prepare(sql);
+  };
+  await using uow = new UnitOfWork(db);
+  await uow.migrate();
+  await uow.run((tx) => seed(tx, [100, 0]));
+  await uow.run((tx) => tx.accounts.transfer(1, 2, 1));
+  const warm = prepared.length;
+  const mine = "SELECT balance FROM accounts WHERE id = ?";
+  const seen = new Set<StatementSync>();
+  for (let i = 0; i < 20; i++) {
+    await uow.run((tx) => {
+      tx.accounts.transfer(1, 2, 1);
+      seen.add(tx.statement(mine));
+    });
+    await uow.read((tx) => seen.add(tx.statement(mine)));
+  }
+  // Twenty more transfers and forty lookups prepared only the new SQL, once.
+  assert.deepEqual(prepared.slice(warm), [mine]);
+  assert.equal(seen.size, 1);
+  assert.equal(uow.stats.statements, new Set(prepared).size);
+  // Another connection has statements of its own.
+  await using other = await openDatabase(":memory:");
+  const theirs = await other.read((tx) => tx.statement(mine));
+  assert.ok(!seen.has(theirs));
 });
 
 Deno.test("UnitOfWork.run() retries a locked database with backoff", async (t) => {
@@ -283,6 +327,119 @@ Deno.test("UnitOfWork.run() retries a locked database with backoff", async (t) =
         );
       } finally {
         reader.close();
+      }
+    });
+  } finally {
+    blocker.close();
+  }
+});
+
+Deno.test("UnitOfWork backs off exponentially with jitter, and counts it", async (t) => {
+  await using tmp = await tempDb();
+  {
+    await using setup = await openDatabase(tmp.path);
+    await setup.run((tx) => seed(tx, [10, 10]));
+  }
+  const blocker = new DatabaseSync(tmp.path, { timeout: 0 });
+  try {
+    await t.step(
+      "delays double up to maxDelayMs, jittered within the upper half",
+      async () => {
+        const jitter = [0, 0.5, 0.75, 0.25, 0, 0.5, 0.999];
+        const delays: number[] = [];
+        await using uow = await openDatabase(tmp.path, {
+          busy: { retries: 10, baseDelayMs: 1, maxDelayMs: 8 },
+          random: () => jitter[delays.length],
+          sleep: (ms) => {
+            delays.push(ms);
+            if (delays.length === jitter.length) blocker.exec("COMMIT");
+            return Promise.resolve();
+          },
+        });
+        const before = uow.stats;
+        blocker.exec("BEGIN IMMEDIATE");
+        await uow.run((tx) => tx.accounts.transfer(1, 2, 1));
+        // ceilings 1, 2, 4, 8, 8, 8, 8; delay = ceiling/2 + jitter·ceiling/2
+        assert.deepEqual(delays, [0.5, 1.5, 3.5, 5, 4, 6, 7.996]);
+        const after = uow.stats;
+        assert.equal(after.busyRetries - before.busyRetries, 7);
+        assert.equal(after.busyRetried - before.busyRetried, 1);
+        assert.equal(after.busyErrors, 0);
+        assert.equal(after.commits - before.commits, 1);
+      },
+    );
+
+    await t.step(
+      "a transaction retried at BEGIN and again at COMMIT counts once",
+      async () => {
+        let sleeps = 0;
+        await using uow = await openDatabase(tmp.path, {
+          busy: { retries: 10, baseDelayMs: 1, maxDelayMs: 1 },
+          sleep: () => {
+            sleeps++;
+            if (sleeps === 2) blocker.exec("COMMIT");
+            return Promise.resolve();
+          },
+        });
+        const before = uow.stats;
+        blocker.exec("BEGIN IMMEDIATE");
+        await uow.run((tx) => tx.accounts.get(1));
+        await uow.run((tx) => tx.accounts.get(1)); // no lock: not retried
+        assert.equal(uow.stats.busyRetries - before.busyRetries, 2);
+        assert.equal(uow.stats.busyRetried - before.busyRetried, 1);
+      },
+    );
+
+    await t.step(
+      "read() retries a lock without counting a rollback",
+      async () => {
+        // Rollback-journal mode: a writer's EXCLUSIVE lock blocks readers.
+        await using journal = await tempDb();
+        let sleeps = 0;
+        const reader = new DatabaseSync(journal.path, { timeout: 0 });
+        try {
+          await using uow = await openDatabase(journal.path, {
+            journalMode: "delete",
+            sleep: () => {
+              if (++sleeps === 3) reader.exec("ROLLBACK");
+              return Promise.resolve();
+            },
+          });
+          await uow.run((tx) => seed(tx, [7]));
+          const before = uow.stats;
+          reader.exec("BEGIN EXCLUSIVE");
+          const balance = await uow.read((tx) => tx.accounts.get(1)?.balance);
+          assert.equal(balance, 7);
+          const after = uow.stats;
+          assert.equal(after.busyRetries - before.busyRetries, 3);
+          assert.equal(after.busyRetried - before.busyRetried, 1);
+          assert.equal(after.rollbacks, before.rollbacks);
+          assert.equal(after.reads - before.reads, 1);
+        } finally {
+          reader.close();
+        }
+      },
+    );
+
+    await t.step("retries while opening count in the stats", async () => {
+      await using journal = await tempDb();
+      await (await openDatabase(journal.path, { journalMode: "delete" }))
+        .close();
+      const holder = new DatabaseSync(journal.path, { timeout: 0 });
+      try {
+        holder.exec("BEGIN EXCLUSIVE");
+        let sleeps = 0;
+        await using uow = await openDatabase(journal.path, {
+          journalMode: "delete",
+          sleep: () => {
+            if (++sleeps === 2) holder.exec("ROLLBACK");
+            return Promise.resolve();
+          },
+        });
+        assert.equal(uow.stats.busyRetries, 2);
+        assert.equal(uow.stats.busyRetried, 1);
+      } finally {
+        holder.close();
       }
     });
   } finally {
@@ -411,6 +568,36 @@ Deno.test("UnitOfWork.close()", async (t) => {
     await assert.rejects(late, /the connection is closed/);
   });
 
+  await t.step("concurrent and repeated calls all resolve", async () => {
+    const uow = await openDatabase(tmp.path);
+    const running = uow.run(() =>
+      new Promise((resolve) => setTimeout(resolve, 5))
+    );
+    const closes = [uow.close(), uow.close(), uow[Symbol.asyncDispose]()];
+    await running;
+    await Promise.all(closes);
+    await uow.close();
+    assert.equal(uow.isOpen, false);
+  });
+
+  await t.step("openConnections() counts open connections", async () => {
+    const base = openConnections();
+    const a = await openDatabase(tmp.path);
+    const b = await openDatabase(":memory:");
+    assert.equal(openConnections(), base + 2);
+    await Promise.all([a.close(), a.close()]);
+    assert.equal(openConnections(), base + 1);
+    b[Symbol.dispose]();
+    await b.close();
+    assert.equal(openConnections(), base);
+    // A failed open closes what it opened.
+    await assert.rejects(
+      openDatabase(tmp.path, { migrations: [] }),
+      /is newer than this build/,
+    );
+    assert.equal(openConnections(), base);
+  });
+
   await t.step("Symbol.dispose closes at once, rolling back", async () => {
     let leaked: Transaction | undefined;
     {
@@ -462,6 +649,44 @@ Deno.test("Transaction.afterCommit()", async (t) => {
           })),
       );
       assert.deepEqual(seen, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    },
+  );
+
+  await t.step(
+    "a slow hook holds up later hooks, not later transactions",
+    async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => release = resolve);
+      const order: string[] = [];
+      const first = uow.run((tx) => {
+        tx.accounts.setBalance(1, 100);
+        tx.afterCommit(async () => {
+          await gate;
+          order.push("first hook");
+        });
+      });
+      const second = uow.run((tx) => {
+        tx.accounts.setBalance(1, 200);
+        tx.afterCommit(() => {
+          order.push("second hook");
+        });
+      });
+      // A third transaction commits while the first hook still waits (with
+      // hooks run under the lock it would wait for the gate: a deadlock).
+      await withDeadline(
+        uow.run((tx) => {
+          order.push(`third sees ${tx.accounts.get(1)?.balance}`);
+        }),
+        "the third transaction waited for the first one's hook",
+      );
+      assert.deepEqual(order, ["third sees 200"]);
+      release();
+      await Promise.all([first, second]);
+      assert.deepEqual(order, [
+        "third sees 200",
+        "first hook",
+        "second hook",
+      ]);
     },
   );
 

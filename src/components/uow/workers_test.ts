@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { runPlan } from "../../engine/mod.ts";
 import { gradeScenario } from "../../grade/mod.ts";
-import { parseScenarios } from "../../scenario/mod.ts";
+import { loadScenarioFile, parseScenarios } from "../../scenario/mod.ts";
 import { uowTarget } from "./ops.ts";
 
 /** Runs a bank scenario on 4 Workers through the engine, and grades it. */
@@ -53,6 +53,17 @@ Deno.test("uowTarget on 4 Workers sharing one WAL file keeps every invariant", a
   assert.ok(run.invariants.every((i) => i.ok), JSON.stringify(run.invariants));
   assert.equal(run.measurements.outcomes.error, 0);
   assert.notEqual(graded.grade, "F");
+  // Four writer threads on one file: some transactions wait out a lock, and
+  // the counters say so although no op failed with busy.
+  const { counters, total } = run.measurements;
+  assert.deepEqual(
+    Object.keys(counters).sort(),
+    Object.keys(uowTarget.counters!).sort(),
+  );
+  assert.ok(counters.transactions >= total, JSON.stringify(counters));
+  assert.ok(counters.busy_retried > 0, JSON.stringify(counters));
+  assert.ok(counters.busy_retries >= counters.busy_retried);
+  assert.ok(counters.busy_wait_ms > 0);
 });
 
 Deno.test("uowTarget fault split-transfer fails the bank invariant and the grade", async () => {
@@ -66,4 +77,41 @@ Deno.test("uowTarget fault split-transfer fails the bank invariant and the grade
       r.startsWith("invariant total_balance_conserved broken")
     ),
   );
+});
+
+/** Runs uow-memory-under-load as shipped (ci), with `options` added. */
+async function memoryUnderLoad(options: Record<string, unknown>) {
+  const plans = await loadScenarioFile(
+    new URL("../../../scenarios/uow.yaml", import.meta.url).pathname,
+    { targets: { uow: uowTarget } },
+  );
+  const plan = plans.find((p) => p.name === "uow-memory-under-load")!;
+  const runDir = await Deno.makeTempDir({ prefix: "tensile-uow-memory-" });
+  try {
+    const run = await runPlan({
+      ...plan,
+      options: { ...plan.options, ...options },
+    }, {
+      target: uowTarget,
+      workerUrl: new URL("./_engine_worker.ts", import.meta.url),
+      runDir,
+    });
+    assert.equal(run.status, "completed", run.error);
+    const graded = gradeScenario(run.measurements, {
+      thresholds: plan.thresholds,
+      invariants: run.invariants,
+    });
+    return graded.thresholds.find((t) =>
+      t.metric === "memory.growth_per_1k_ops"
+    )!;
+  } finally {
+    await Deno.remove(runDir, { recursive: true });
+  }
+}
+
+Deno.test("uow-memory-under-load grades heap growth: a cache that never evicts fails", async () => {
+  const healthy = await memoryUnderLoad({});
+  assert.notEqual(healthy.grade, "F", JSON.stringify(healthy));
+  const leaking = await memoryUnderLoad({ fault: "unbounded-cache" });
+  assert.equal(leaking.level, "failed", JSON.stringify(leaking));
 });

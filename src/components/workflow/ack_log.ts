@@ -63,7 +63,16 @@ export class AckLog implements Disposable {
     return this.#count;
   }
 
-  /** Appends one line; returns once the OS has it (and the disk, with `sync`). */
+  /**
+   * Appends one line; returns once the OS has it (and the disk, with `sync`).
+   *
+   * Synchronous on purpose: the ack must be durable before the caller tells
+   * anyone the commit succeeded, so there is nothing else this task could
+   * do meanwhile. The cost is that the write (and, with `sync`, the fsync,
+   * often milliseconds) blocks this thread's event loop, stalling its other
+   * tasks too; with one connection per worker thread that is the same
+   * serialization the database's own `synchronous = full` commit imposes.
+   */
   append(ack: Ack): void {
     let bytes = encoder.encode(`${JSON.stringify(ack)}\n`);
     while (bytes.length > 0) {

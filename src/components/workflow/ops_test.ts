@@ -130,6 +130,43 @@ Deno.test("workflowTarget fault publish-before-commit breaks published_equals_co
   );
 });
 
+Deno.test("workflowTarget fault publish-before-commit shows without any abort", async () => {
+  await using run = await openWorkflow({
+    orders: 20,
+    hot_orders: 3,
+    fault: "publish-before-commit",
+  });
+  // Lost races on hot orders alone leave snapshots of rolled-back commits.
+  const outcomes = await drive(
+    run,
+    [{ op: "apply_transition", params: { hot: 0.5 } }],
+    20,
+  );
+  assert.equal(outcomes.injected, undefined);
+  assert.ok((outcomes.conflict ?? 0) > 0, JSON.stringify(outcomes));
+  const results = await invariants(run, ["published_equals_committed"]);
+  assert.ok(
+    results.every((r) => !r.ok),
+    results.map((r) => r.detail).join("\n"),
+  );
+});
+
+Deno.test("workflowTarget reports its connection's counters", async () => {
+  await using run = await openWorkflow({ orders: 10 });
+  const before = run.workers.map((w) => w.counters!());
+  await drive(run, LIFECYCLE, 10);
+  const after = run.workers.map((w) => w.counters!());
+  assert.deepEqual(
+    Object.keys(after[0]).sort(),
+    Object.keys(workflowTarget.counters!).sort(),
+  );
+  for (let w = 0; w < after.length; w++) {
+    // Every op runs at least one transaction; reads and relays run more.
+    assert.ok(after[w].transactions - before[w].transactions >= 30);
+    assert.ok(after[w].busy_retries >= after[w].busy_retried);
+  }
+});
+
 Deno.test("workflowTarget fault duplicate-outbox breaks transition_log_consistent", async () => {
   await using run = await openWorkflow({
     orders: 20,

@@ -56,6 +56,13 @@ Deno.test("workflowTarget on 4 Workers sharing one WAL file keeps every invarian
     JSON.stringify(outcomes),
   );
   assert.notEqual(graded.grade, "F");
+  const { counters, total } = run.measurements;
+  assert.deepEqual(
+    Object.keys(counters).sort(),
+    Object.keys(workflowTarget.counters!).sort(),
+  );
+  assert.ok(counters.transactions >= total, JSON.stringify(counters));
+  assert.ok(counters.busy_retries >= counters.busy_retried);
 });
 
 Deno.test("workflowTarget fault publish-before-commit fails its invariant and the grade", async () => {
