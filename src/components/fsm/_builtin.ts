@@ -7,7 +7,11 @@
 import { z } from "zod";
 import type { TransitionContext } from "./context.ts";
 import { TransitionValidationError } from "./errors.ts";
-import { defineTransition, type Transition } from "./transition.ts";
+import {
+  defineTransition,
+  type Transition,
+  type TransitionSpec,
+} from "./transition.ts";
 import type { MachineSpec } from "./yaml_machine.ts";
 
 /** The entity type of the seed's transitions. */
@@ -115,6 +119,35 @@ export function concurrencyTarget(
   params: ConcurrencyParams,
 ): string {
   return `processed_by_thread_${params.thread_id}`;
+}
+
+/**
+ * The same transition with `gate` run first as its guard (before any guard
+ * of its own), so the `race` op can hold contenders after the registry's
+ * up-front state check and before the commit.
+ */
+export function gatedTransition<P, D>(
+  transition: Transition<P, D>,
+  gate: (ctx: TransitionContext) => boolean | Promise<boolean>,
+): Transition<P, D> {
+  const own = transition.guard;
+  const spec: TransitionSpec<P, D> = {
+    entity: transition.entity,
+    name: transition.name,
+    from: transition.from,
+    params: transition.params,
+    guard: own === undefined
+      ? gate
+      : async (ctx, params) =>
+        (await gate(ctx)) && (await own.call(transition, ctx, params)),
+    apply: (ctx, params) => transition.apply(ctx, params),
+  };
+  if (transition.to !== undefined) spec.to = transition.to;
+  else spec.target = (ctx, params) => transition.targetOf(ctx, params);
+  if (transition.validate !== undefined) {
+    spec.validate = (ctx, params) => transition.validate!(ctx, params);
+  }
+  return defineTransition(spec);
 }
 
 /** The machine `advance` and `race` walk when a scenario declares none. */

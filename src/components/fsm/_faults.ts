@@ -205,11 +205,14 @@ export function racyExecute(registry: RegistryPort): ExecuteFn {
     }
     if (!transition.allows(from)) {
       throw new IllegalTransitionError(
-        `Cannot execute "${transition.key}": entity "${entity.id}" is in "${from}"`,
+        `Cannot execute "${transition.key}": entity "${entity.id}" cannot move from "${from}"${
+          transition.to === undefined ? "" : ` to "${transition.to}"`
+        }`,
         {
           transition: transition.key,
           entityId: entity.id,
           state: from,
+          target: transition.to,
           allowed: transition.from as readonly string[],
         },
       );

@@ -65,22 +65,34 @@ export interface IllegalTransitionErrorOptions extends ErrorOptions {
   entityId: string | number;
   /** The state the entity is in. */
   state: string;
+  /**
+   * The state the transition would have moved to, when known (a `target()`
+   * that needs params it did not get leaves it unknown).
+   */
+  target?: string;
   /** The states the transition may start from. */
   allowed: readonly string[];
 }
 
 /**
- * The entity's current state is not one the transition starts from.
+ * The entity's current state is not one the transition starts from. The
+ * message names both the current state and the target state.
  *
  * @example
  * ```ts
  * import { IllegalTransitionError } from "./errors.ts";
  *
  * const error = new IllegalTransitionError(
- *   `Cannot execute "order.ship": entity "o-1" is in "created", not in "paid"`,
- *   { transition: "order.ship", entityId: "o-1", state: "created", allowed: ["paid"] },
+ *   `Cannot execute "order.ship": entity "o-1" cannot move from "created" to "shipped" ("ship" starts only from "paid")`,
+ *   {
+ *     transition: "order.ship",
+ *     entityId: "o-1",
+ *     state: "created",
+ *     target: "shipped",
+ *     allowed: ["paid"],
+ *   },
  * );
- * console.log(error.state); // "created"
+ * console.log(error.state, error.target); // "created" "shipped"
  * ```
  */
 export class IllegalTransitionError extends ValidationError {
@@ -90,6 +102,8 @@ export class IllegalTransitionError extends ValidationError {
   readonly entityId: string | number;
   /** The state the entity was in. */
   readonly state: string;
+  /** The state the transition would have moved to, or `undefined` if unknown. */
+  readonly target: string | undefined;
   /** The states the transition may start from. */
   readonly allowed: readonly string[];
 
@@ -100,6 +114,7 @@ export class IllegalTransitionError extends ValidationError {
     this.transition = options.transition;
     this.entityId = options.entityId;
     this.state = options.state;
+    this.target = options.target;
     this.allowed = options.allowed;
   }
 }

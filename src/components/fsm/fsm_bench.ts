@@ -1,6 +1,7 @@
 /**
  * Registry lookup against a bare `Map.get`, and the cost of one execution of
- * a simple transition (params + guard + validate + apply + commit).
+ * a simple transition (params + guard + validate + apply + commit, on a
+ * frozen context with an entity snapshot), with and without metadata to copy.
  * Run with `deno task bench src/components/fsm/`.
  */
 import { z } from "zod";
@@ -104,6 +105,20 @@ Deno.bench({
   group: "execute",
   async fn() {
     sink = await registry.execute(entity, "performance_test", options);
+  },
+});
+
+const withMetadata: ExecuteOptions = {
+  params: input,
+  user: { id: 123 },
+  metadata: { trace: "t-9", tag: 1 },
+};
+
+Deno.bench({
+  name: "TransitionRegistry.execute() with metadata (copied)",
+  group: "execute",
+  async fn() {
+    sink = await registry.execute(entity, "performance_test", withMetadata);
   },
 });
 

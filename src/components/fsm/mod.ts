@@ -68,6 +68,7 @@ export {
   type SampleOptions,
 } from "./yaml_machine.ts";
 export {
+  type FsmCounter,
   type FsmFault,
   type FsmInvariant,
   type FsmOptions,

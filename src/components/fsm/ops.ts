@@ -14,11 +14,12 @@ import type {
   TargetInstance,
   WorkerInfo,
 } from "../../target.ts";
-import type { Entity, UserRef } from "./context.ts";
+import type { Entity, TransitionContext, UserRef } from "./context.ts";
 import { TransitionValidationError, UnknownTransitionError } from "./errors.ts";
 import {
   type ConcurrencyData,
   concurrencyTransition,
+  gatedTransition,
   ORDER_MACHINE,
   performanceTransition,
   SEED_ENTITY,
@@ -52,11 +53,18 @@ const optionsSchema = z.object({
   entities: z.number().int().min(1).max(1_000_000).default(64),
   /** Size of the metadata string `retain` attaches to each context. */
   metadata_bytes: z.number().int().min(0).max(1 << 20).default(1000),
-  /** How many `retain` results stay alive (a ring). */
+  /**
+   * How many `retain` results stay alive (a ring). Make it exceed warmup +
+   * iterations, or the ring overwrites results and memory growth reads low
+   * (counter `retain_evictions` says when it did).
+   */
   retain: z.number().int().min(0).max(1_000_000).default(20_000),
   /** Microtask yields inside async applies, so executions interleave. */
   yields: z.number().int().min(0).max(1000).default(1),
-  /** Contenders per race; defaults to the worker's concurrency (at least 2). */
+  /**
+   * Contenders per race; defaults to the worker's concurrency (at least 2).
+   * Each contender is one task, so at most `load.concurrency`.
+   */
   race_contenders: z.number().int().min(2).max(10_000).optional(),
 }).strict().superRefine((options, ctx) => {
   const machine = options.machine;
@@ -103,12 +111,32 @@ export type FsmInvariant =
   | "one_winner_per_race";
 
 const INVARIANTS: Record<FsmInvariant, string> = {
-  context_isolated: "every execution saw only its own context metadata",
+  context_isolated:
+    "every execution that awaited inside its hooks saw only its own context metadata (and at least one was checked)",
   registry_consistent:
     "every key registered during the run resolves, and the registry size equals the registrations",
   declared_edges_only: "entities moved only along edges the machine declares",
   one_winner_per_race:
-    "each race on one entity from one state had exactly one winner; the others got a conflict",
+    "each race on one entity from one state had exactly one winner, the others got a conflict, and at least one race overlapped",
+};
+
+/** Counter names the `fsm` target reports. */
+export type FsmCounter =
+  | "races"
+  | "overlapped_races"
+  | "late_contenders"
+  | "create_tasks"
+  | "retain_evictions";
+
+const COUNTERS: Record<FsmCounter, string> = {
+  races: "races that finished (every contender settled)",
+  overlapped_races:
+    "races in which every contender passed the up-front state check before any of them committed",
+  late_contenders:
+    "race contenders refused at the up-front state check because a winner had already committed (0 when races overlap)",
+  create_tasks: "distinct engine tasks that ran `create`",
+  retain_evictions:
+    "`retain` results dropped from a full ring (memory growth reads low when > 0)",
 };
 
 /**
@@ -172,7 +200,7 @@ export const fsmTarget: Target = {
     },
     race: {
       description:
-        "joins a race: contenders fire transitions at one entity from its initial state; one wins, the rest conflict",
+        "joins a race: race_contenders tasks fire transitions at one entity from its initial state, held until all passed the state check; one wins, the rest conflict",
       params: noParams,
     },
     retain: {
@@ -182,6 +210,7 @@ export const fsmTarget: Target = {
     },
   },
   invariants: INVARIANTS,
+  counters: COUNTERS,
   open(options: unknown, worker: WorkerInfo): Promise<TargetInstance> {
     return Promise.resolve(
       new FsmInstance(optionsSchema.parse(options), worker),
@@ -246,13 +275,110 @@ class AuditedEntity implements Entity {
   }
 }
 
+/**
+ * One race: `size` contenders (one per task) fire at one fresh entity. A
+ * barrier in the guard holds every contender until all of them have passed
+ * the registry's up-front state check, so none can commit before the last
+ * has joined: the race truly overlaps. When no op starts anywhere in the
+ * worker for a while (the other tasks ran out of iterations), the barrier
+ * opens early (see IdleWatch) and the race does not count as overlapped.
+ */
 interface Race {
   entity: AuditedEntity;
+  size: number;
   joined: number;
+  /** Contenders that passed the up-front state check (reached the guard). */
+  passed: number;
+  /** Contenders at the barrier, or refused before it. */
+  arrived: number;
+  /** Takes no more contenders. */
+  closed: boolean;
+  /** The barrier has opened. */
+  released: boolean;
+  gate: Promise<boolean>;
+  open: (value: boolean) => void;
   settled: number;
   winners: number;
   losers: number;
 }
+
+/** What a race's guard learns of the contender running it, via metadata. */
+interface Contender {
+  race: Race;
+  passed: boolean;
+}
+
+/**
+ * Calls `onIdle` once no op has started for {@link IDLE_MS} and at least two
+ * event-loop turns, which inside a worker means every live task is waiting
+ * (at a barrier) or done. Turns are MessageChannel messages, which run after
+ * the microtasks every interleaving lives in, and only while armed. The time
+ * bound keeps a task that is between two of the engine's own event-loop
+ * turns from looking idle.
+ */
+class IdleWatch {
+  #channel: MessageChannel | undefined;
+  #armed = false;
+  #seen = 0;
+  #since = 0;
+  #quiet = 0;
+  #progress: () => number;
+  #onIdle: () => void;
+
+  constructor(progress: () => number, onIdle: () => void) {
+    this.#progress = progress;
+    this.#onIdle = onIdle;
+  }
+
+  arm(): void {
+    if (this.#armed) return;
+    this.#armed = true;
+    this.#seen = this.#progress();
+    this.#since = performance.now();
+    this.#quiet = 0;
+    this.#post();
+  }
+
+  disarm(): void {
+    this.#armed = false;
+  }
+
+  #post(): void {
+    if (this.#channel === undefined) {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => this.#tick();
+      this.#channel = channel;
+    }
+    this.#channel.port2.postMessage(null);
+  }
+
+  #tick(): void {
+    if (!this.#armed) return;
+    const progress = this.#progress();
+    if (progress !== this.#seen) {
+      this.#seen = progress;
+      this.#since = performance.now();
+      this.#quiet = 0;
+    } else if (
+      ++this.#quiet >= 2 && performance.now() - this.#since >= IDLE_MS
+    ) {
+      this.#armed = false;
+      this.#onIdle();
+      return;
+    }
+    this.#post();
+  }
+
+  close(): void {
+    this.#armed = false;
+    this.#channel?.port1.close();
+    this.#channel?.port2.close();
+    this.#channel = undefined;
+  }
+}
+
+/** How long no op may start before a waiting race barrier opens early. */
+const IDLE_MS = 1;
 
 class FsmInstance implements TargetInstance {
   readonly ops: Record<string, Op>;
@@ -260,10 +386,13 @@ class FsmInstance implements TargetInstance {
   #registry: RegistryPort;
   #machine: Machine;
   #walk: ExecuteFn;
+  #raceWalk: ExecuteFn;
   #audit: EdgeAudit;
   #pool: AuditedEntity[] = [];
   #ids = 0;
   #seq = 0;
+  /** Ops started; the race barrier's idle watch reads it. */
+  #progress = 0;
   #baseline: number;
   #perfEntity: Entity = { id: 0, type: SEED_ENTITY, state: "created" };
   #perfInput = { operation_id: 0, data_size: 0 };
@@ -282,13 +411,20 @@ class FsmInstance implements TargetInstance {
   #contenders: number;
   #race: Race | undefined;
   #open = new Set<Race>();
+  #idle: IdleWatch;
   #races = 0;
+  #overlapped = 0;
+  #late = 0;
   #oneWinner = 0;
   #manyWinners = 0;
   #noWinner = 0;
+  // create
+  #createTasks = new WeakSet<Rng>();
+  #createTaskCount = 0;
   // retain
   #kept: ValidateResult[] = [];
   #keptAt = 0;
+  #evictions = 0;
   #bulk: string;
 
   constructor(options: FsmOptions, worker: WorkerInfo) {
@@ -320,22 +456,62 @@ class FsmInstance implements TargetInstance {
     this.#walk = fault === "racy-commit"
       ? racyExecute(registry)
       : (entity, name, o) => registry.execute(entity, name, o);
+    // Races run on their own registry: the machine's transitions behind a
+    // barrier guard (see Race).
+    const races = new TransitionRegistry();
+    for (const transition of this.#machine.transitions) {
+      races.register(gatedTransition(transition, this.#barrier));
+    }
+    this.#raceWalk = fault === "racy-commit"
+      ? racyExecute(races)
+      : (entity, name, o) => races.execute(entity, name, o);
+    this.#idle = new IdleWatch(() => this.#progress, () => this.#openEarly());
 
     for (let i = 0; i < options.entities; i++) {
       this.#pool.push(this.#newEntity());
     }
 
     this.ops = {
-      create: (_params, rng) => this.#create(rng),
-      create_invalid: () => this.#createInvalid(),
-      validate: (_params, rng) => this.#validate(rng),
-      execute: (params, rng) => this.#execute(params as ExecuteParams, rng),
-      lookup: (params, rng) => this.#lookup(params as LookupParams, rng),
-      register: () => this.#register(),
-      list: () => this.#list(),
-      advance: (params, rng) => this.#advance(params as AdvanceParams, rng),
-      race: (_params, rng) => this.#raceOp(rng),
-      retain: (_params, rng) => this.#retain(rng),
+      create: (_params, rng) => {
+        this.#progress++;
+        return this.#create(rng);
+      },
+      create_invalid: () => {
+        this.#progress++;
+        return this.#createInvalid();
+      },
+      validate: (_params, rng) => {
+        this.#progress++;
+        return this.#validate(rng);
+      },
+      execute: (params, rng) => {
+        this.#progress++;
+        return this.#execute(params as ExecuteParams, rng);
+      },
+      lookup: (params, rng) => {
+        this.#progress++;
+        return this.#lookup(params as LookupParams, rng);
+      },
+      register: () => {
+        this.#progress++;
+        return this.#register();
+      },
+      list: () => {
+        this.#progress++;
+        return this.#list();
+      },
+      advance: (params, rng) => {
+        this.#progress++;
+        return this.#advance(params as AdvanceParams, rng);
+      },
+      race: (_params, rng) => {
+        this.#progress++;
+        return this.#raceOp(rng);
+      },
+      retain: (_params, rng) => {
+        this.#progress++;
+        return this.#retain(rng);
+      },
     };
   }
 
@@ -354,6 +530,10 @@ class FsmInstance implements TargetInstance {
   }
 
   #create(rng: Rng): unknown {
+    if (!this.#createTasks.has(rng)) {
+      this.#createTasks.add(rng);
+      this.#createTaskCount++;
+    }
     this.#fillPerfInput(rng);
     return this.#registry.get(SEED_ENTITY, "performance_test").parse(
       this.#perfInput,
@@ -525,36 +705,89 @@ class FsmInstance implements TargetInstance {
 
   async #raceOp(rng: Rng): Promise<void> {
     let race = this.#race;
-    if (race === undefined || race.joined >= this.#contenders) {
-      race = {
-        entity: this.#newEntity(),
-        joined: 0,
-        settled: 0,
-        winners: 0,
-        losers: 0,
-      };
-      this.#race = race;
-      this.#open.add(race);
-    }
-    race.joined++;
+    if (race === undefined || race.closed) race = this.#newRace();
+    if (++race.joined >= race.size) race.closed = true;
+    const contender: Contender = { race, passed: false };
     const machine = this.#machine;
     const choices = machine.available(machine.initial);
     const transition = choices[rng.int(0, choices.length - 1)];
+    // Runs synchronously up to the barrier in the guard, or to a refusal.
+    const running = this.#raceWalk(race.entity, transition.name, {
+      params: machine.sampleParams(transition.name, rng),
+      expect: machine.initial,
+      user: USER,
+      metadata: { contender },
+    });
+    if (!contender.passed) this.#arrive(race);
     try {
-      await this.#walk(race.entity, transition.name, {
-        params: machine.sampleParams(transition.name, rng),
-        expect: machine.initial,
-        user: USER,
-      });
+      await running;
       race.winners++;
     } catch (error) {
-      if (error instanceof ConflictError) race.losers++;
+      if (error instanceof ConflictError) {
+        race.losers++;
+        if (!contender.passed) this.#late++;
+      }
       throw error;
     } finally {
       race.settled++;
-      if (race.joined >= this.#contenders && race.settled === race.joined) {
-        this.#tally(race);
-      }
+      if (race.closed && race.settled === race.joined) this.#tally(race);
+    }
+  }
+
+  #newRace(): Race {
+    let open!: (value: boolean) => void;
+    const gate = new Promise<boolean>((resolve) => open = resolve);
+    const race: Race = {
+      entity: this.#newEntity(),
+      size: this.#contenders,
+      joined: 0,
+      passed: 0,
+      arrived: 0,
+      closed: false,
+      released: false,
+      gate,
+      open,
+      settled: 0,
+      winners: 0,
+      losers: 0,
+    };
+    this.#race = race;
+    this.#open.add(race);
+    return race;
+  }
+
+  /** The race transitions' guard: the contender passed the state check. */
+  #barrier = (ctx: TransitionContext): boolean | Promise<boolean> => {
+    const contender = ctx.metadata.contender as Contender | undefined;
+    if (contender === undefined) return true;
+    contender.passed = true;
+    contender.race.passed++;
+    return this.#arrive(contender.race);
+  };
+
+  #arrive(race: Race): boolean | Promise<boolean> {
+    race.arrived++;
+    if (race.released) return true;
+    if (race.arrived >= race.size) {
+      this.#release(race);
+      return true;
+    }
+    this.#idle.arm();
+    return race.gate;
+  }
+
+  #release(race: Race): void {
+    race.released = true;
+    race.closed = true;
+    race.open(true);
+    this.#idle.disarm();
+  }
+
+  /** No task can join the waiting race any more: let its contenders go. */
+  #openEarly(): void {
+    const race = this.#race;
+    if (race !== undefined && !race.released && race.arrived > 0) {
+      this.#release(race);
     }
   }
 
@@ -565,6 +798,7 @@ class FsmInstance implements TargetInstance {
     else if (race.losers > 0) this.#noWinner++;
     else return;
     this.#races++;
+    if (race.passed === race.size) this.#overlapped++;
   }
 
   async #retain(rng: Rng): Promise<void> {
@@ -582,12 +816,24 @@ class FsmInstance implements TargetInstance {
         user: USER,
       },
     );
-    this.#checkIsolation(tag, result.context.metadata.tag);
     const limit = this.#options.retain;
     if (limit === 0) return;
     if (this.#kept.length < limit) this.#kept.push(result);
-    else this.#kept[this.#keptAt] = result;
+    else {
+      this.#kept[this.#keptAt] = result;
+      this.#evictions++;
+    }
     this.#keptAt = (this.#keptAt + 1) % limit;
+  }
+
+  counters(): Record<FsmCounter, number> {
+    return {
+      races: this.#races,
+      overlapped_races: this.#overlapped,
+      late_contenders: this.#late,
+      create_tasks: this.#createTaskCount,
+      retain_evictions: this.#evictions,
+    };
   }
 
   invariants(names: readonly string[]): Promise<InvariantResult[]> {
@@ -603,10 +849,14 @@ class FsmInstance implements TargetInstance {
       case "context_isolated":
         return {
           name,
-          ok: this.#leaks === 0,
+          ok: this.#leaks === 0 && this.#isolationChecks > 0,
           detail:
             `${this.#isolationChecks} executions checked, ${this.#leaks} saw another execution's metadata${
               this.#leaks === 0 ? "" : ` (first: ${this.#firstLeak})`
+            }${
+              this.#isolationChecks === 0
+                ? " (nothing checked: add execute concurrency_test to the mix)"
+                : ""
             }`,
         };
       case "registry_consistent": {
@@ -646,9 +896,13 @@ class FsmInstance implements TargetInstance {
         const bad = this.#manyWinners + this.#noWinner;
         return {
           name,
-          ok: bad === 0,
+          ok: bad === 0 && this.#overlapped > 0,
           detail:
-            `${this.#races} races with ${this.#contenders} contenders each: ${this.#oneWinner} had one winner, ${this.#manyWinners} had several, ${this.#noWinner} had none`,
+            `${this.#races} races with ${this.#contenders} contenders each, ${this.#overlapped} overlapped: ${this.#oneWinner} had one winner, ${this.#manyWinners} had several, ${this.#noWinner} had none${
+              this.#overlapped === 0
+                ? ` (no race overlapped, so nothing was proved: a race needs race_contenders (${this.#contenders}) tasks, at most load.concurrency)`
+                : ""
+            }`,
         };
       }
       default: {
@@ -662,6 +916,7 @@ class FsmInstance implements TargetInstance {
     this.#kept = [];
     this.#pool = [];
     this.#open.clear();
+    this.#idle.close();
     return Promise.resolve();
   }
 }

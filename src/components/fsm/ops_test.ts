@@ -168,8 +168,76 @@ Deno.test("fsmTarget race: one winner per race, every other contender conflicts"
   assert.ok(race.ok, race.detail);
   assert.equal(
     race.detail,
-    "100 races with 4 contenders each: 100 had one winner, 0 had several, 0 had none",
+    "100 races with 4 contenders each, 100 overlapped: 100 had one winner, 0 had several, 0 had none",
   );
+  // The barrier holds every commit until all four passed the state check,
+  // so every loser is refused at its commit, none up front.
+  assert.deepEqual(instance.counters!(), {
+    races: 100,
+    overlapped_races: 100,
+    late_contenders: 0,
+    create_tasks: 0,
+    retain_evictions: 0,
+  });
+  await instance.close();
+});
+
+Deno.test("fsmTarget race: contenders left alone when tasks run out are let go, and not counted as overlapped", async () => {
+  const instance = await open({ race_contenders: 4 }, 4);
+  const counts = await drive(instance, {
+    tasks: 4,
+    iterations: 200,
+    mix: [
+      { op: "race" },
+      { op: "execute", params: { transition: "concurrency_test" } },
+      { op: "advance" },
+    ],
+  });
+  assert.equal(counts.error + counts.validation, 0);
+  const { races, overlapped_races, late_contenders } = instance.counters!();
+  assert.ok(overlapped_races > 20, `${overlapped_races} overlapped`);
+  assert.ok(races >= overlapped_races);
+  assert.equal(late_contenders, 0);
+  const race = await check(instance, "one_winner_per_race");
+  assert.ok(race.ok, race.detail);
+  await instance.close();
+});
+
+Deno.test("fsmTarget race: more contenders than tasks never overlap, and one_winner_per_race says so", async () => {
+  const instance = await open({ race_contenders: 4 }, 2);
+  const counts = await drive(instance, {
+    tasks: 2,
+    iterations: 10,
+    mix: [{ op: "race" }],
+  });
+  assert.equal(counts.ok + counts.conflict, 20);
+  assert.equal(instance.counters!().overlapped_races, 0);
+  const race = await check(instance, "one_winner_per_race");
+  assert.equal(race.ok, false);
+  assert.match(race.detail, /, 0 overlapped: .*no race overlapped/);
+  await instance.close();
+});
+
+Deno.test("fsmTarget counters: tasks that created, and retained results evicted from the ring", async () => {
+  const instance = await open({ retain: 10 }, 5);
+  await drive(instance, { tasks: 5, iterations: 5, mix: [{ op: "create" }] });
+  await drive(instance, { tasks: 1, iterations: 25, mix: [{ op: "retain" }] });
+  const counters = instance.counters!();
+  assert.equal(counters.create_tasks, 5);
+  assert.equal(counters.retain_evictions, 15);
+  assert.deepEqual(
+    Object.keys(counters).sort(),
+    Object.keys(fsmTarget.counters!).sort(),
+  );
+  await instance.close();
+});
+
+Deno.test("fsmTarget context_isolated fails when nothing interleaved to check", async () => {
+  const instance = await open({}, 2);
+  await drive(instance, { tasks: 2, iterations: 20, mix: [{ op: "retain" }] });
+  const result = await check(instance, "context_isolated");
+  assert.equal(result.ok, false);
+  assert.match(result.detail, /^0 executions checked, .*nothing checked/);
   await instance.close();
 });
 

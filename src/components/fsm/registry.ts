@@ -10,14 +10,18 @@ import type {
   TransitionContext,
   UserRef,
 } from "./context.ts";
-import { NO_METADATA } from "./context.ts";
+import { createContext, ownMetadata, snapshotOf } from "./context.ts";
 import {
   IllegalTransitionError,
   TransitionValidationError,
   UnknownTransitionError,
 } from "./errors.ts";
 import { didYouMean, nearestNames } from "./_suggest.ts";
-import { parseParams, type Transition } from "./transition.ts";
+import {
+  type ParseOptions,
+  parseParams,
+  type Transition,
+} from "./transition.ts";
 
 /** Options of the {@link TransitionRegistry} constructor. */
 export interface RegistryOptions {
@@ -71,6 +75,10 @@ export interface ValidateResult<P = unknown> {
 }
 
 const NO_OPTIONS: ExecuteOptions = Object.freeze({});
+const PARSE: Readonly<Record<"validate" | "execute", ParseOptions>> = {
+  validate: Object.freeze({ verb: "validate" }),
+  execute: Object.freeze({ verb: "execute" }),
+};
 
 /**
  * Transitions keyed by `(entity, name)`. Each Worker holds its own registry;
@@ -172,13 +180,16 @@ export class TransitionRegistry {
   }
 
   /**
-   * Runs a transition on an entity: checks the state and params, runs guard
-   * → validate → apply, then moves the entity (`state`, and `version` when it
-   * is a number) and returns `{ from, to, data }`.
+   * Runs a transition on an entity: checks the state and params, resolves the
+   * target state, runs guard → validate → apply on a frozen context, then
+   * moves the entity to that target (`state`, and `version` when it is a
+   * number) and returns `{ from, to, data }`.
    *
    * Throws {@link UnknownTransitionError}, {@link IllegalTransitionError} or
    * {@link TransitionValidationError} for input it refuses, and
-   * {@link ConflictError} when the entity moved while the hooks awaited.
+   * {@link ConflictError} when the entity moved while the hooks awaited, even
+   * if it came back to the same state: the registry keeps its own count of
+   * commits per entity object.
    */
   async execute<D = unknown>(
     entity: Entity,
@@ -188,20 +199,31 @@ export class TransitionRegistry {
     const transition = this.get(entity.type, name);
     const from = entity.state;
     const version = entity.version;
+    const revision = revisions.get(entity) ?? 0;
     const params = this.#begin(transition, entity, options, "execute");
     const ctx = this.#context(transition, entity, options, params);
+    // Resolved once, before any hook runs; the commit never reads ctx again.
+    const to = ctx.targetState;
     const checking = runChecks(transition, ctx, params, "execute");
     if (checking !== undefined) await checking;
     let data = transition.apply(ctx, params);
     if (data instanceof Promise) data = await data;
-    if (entity.state !== from || entity.version !== version) {
+    if (
+      entity.state !== from || entity.version !== version ||
+      (revisions.get(entity) ?? 0) !== revision
+    ) {
       throw new ConflictError(
-        `Cannot execute "${transition.key}": entity "${entity.id}" moved from "${from}" to "${entity.state}" while the transition ran`,
+        `Cannot execute "${transition.key}": entity "${entity.id}" ${
+          entity.state === from
+            ? `moved (and is in "${from}" again)`
+            : `moved from "${from}" to "${entity.state}"`
+        } while the transition ran`,
       );
     }
-    entity.state = ctx.targetState;
+    entity.state = to;
     if (typeof version === "number") entity.version = version + 1;
-    return { from, to: ctx.targetState, data: data as D };
+    revisions.set(entity, revision + 1);
+    return { from, to, data: data as D };
   }
 
   /**
@@ -239,20 +261,14 @@ export class TransitionRegistry {
       );
     }
     if (!transition.allows(state)) {
-      const allowed = transition.from as readonly string[];
-      throw new IllegalTransitionError(
-        `Cannot ${verb} "${transition.key}": entity "${entity.id}" is in "${state}", and "${transition.name}" starts only from ${
-          allowed.map((s) => `"${s}"`).join(", ")
-        }`,
-        {
-          transition: transition.key,
-          entityId: entity.id,
-          state,
-          allowed,
-        },
-      );
+      throw illegal(transition, {
+        entity,
+        options,
+        verb,
+        now: options.timestamp ?? this.#now(),
+      });
     }
-    return parseParams(transition, options.params, verb);
+    return parseParams(transition, options.params, PARSE[verb]);
   }
 
   #context(
@@ -261,18 +277,29 @@ export class TransitionRegistry {
     options: ExecuteOptions,
     params: unknown,
   ): TransitionContext {
-    const ctx = {
-      entity,
-      user: options.user ?? null,
-      currentState: entity.state,
-      targetState: transition.to ?? "",
-      timestamp: options.timestamp ?? this.#now(),
-      metadata: options.metadata ?? NO_METADATA,
-    };
-    if (transition.to === undefined) {
-      ctx.targetState = transition.targetOf(ctx, params);
-    }
-    return ctx;
+    const snapshot = snapshotOf(entity);
+    const user = options.user ?? null;
+    const timestamp = options.timestamp ?? this.#now();
+    const metadata = ownMetadata(options.metadata);
+    const targetState = transition.to ?? transition.targetOf(
+      Object.freeze({
+        entity: snapshot,
+        user,
+        currentState: snapshot.state,
+        targetState: "",
+        timestamp,
+        metadata,
+      }),
+      params,
+    );
+    return Object.freeze({
+      entity: snapshot,
+      user,
+      currentState: snapshot.state,
+      targetState,
+      timestamp,
+      metadata,
+    });
   }
 
   #unknown(entity: string, name: string): UnknownTransitionError {
@@ -338,4 +365,65 @@ function guardRejected(
     `Cannot ${verb} "${transition.key}": guard rejected entity "${ctx.entity.id}" in "${ctx.currentState}"`,
     { transition: transition.key },
   );
+}
+
+/**
+ * The registry's own revision of each entity it moved, bumped by every
+ * commit, so an execution notices an entity that moved away and came back
+ * while its hooks awaited (ABA), even without a numeric `version`. Shared by
+ * every registry in the process, since an entity may be moved by several.
+ */
+const revisions = new WeakMap<object, number>();
+
+/** What {@link illegal} needs to know of the refused execution. */
+interface Refusal {
+  entity: Readonly<Entity>;
+  options: ExecuteOptions;
+  verb: "validate" | "execute";
+  /** The timestamp a context for `target()` gets. */
+  now: number;
+}
+
+function illegal(
+  transition: Transition,
+  refusal: Refusal,
+): IllegalTransitionError {
+  const { entity } = refusal;
+  const state = entity.state;
+  const allowed = transition.from as readonly string[];
+  const target = targetForMessage(transition, refusal);
+  const move = target === undefined
+    ? `cannot move from "${state}"`
+    : `cannot move from "${state}" to "${target}"`;
+  return new IllegalTransitionError(
+    `Cannot ${refusal.verb} "${transition.key}": entity "${entity.id}" ${move} ("${transition.name}" starts only from ${
+      allowed.map((s) => `"${s}"`).join(", ")
+    })`,
+    { transition: transition.key, entityId: entity.id, state, target, allowed },
+  );
+}
+
+/**
+ * The state a refused transition would have moved to: its `to`, or what
+ * `target()` computes from the params, when they parse and it returns.
+ */
+function targetForMessage(
+  transition: Transition,
+  refusal: Refusal,
+): string | undefined {
+  if (transition.to !== undefined) return transition.to;
+  const { options } = refusal;
+  const parsed = transition.params.safeParse(options.params ?? {});
+  if (!parsed.success) return undefined;
+  try {
+    const ctx = createContext(refusal.entity, {
+      targetState: "",
+      user: options.user,
+      timestamp: refusal.now,
+      metadata: options.metadata,
+    });
+    return transition.targetOf(ctx, parsed.data);
+  } catch {
+    return undefined;
+  }
 }

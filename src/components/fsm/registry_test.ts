@@ -139,14 +139,156 @@ Deno.test("TransitionRegistry.execute() refuses a state the transition does not 
       assert.equal(error.outcome, "validation");
       assert.equal(
         error.message,
-        'Cannot execute "order.pay": entity "o-1" is in "shipped", and "pay" starts only from "created"',
+        'Cannot execute "order.pay": entity "o-1" cannot move from "shipped" to "paid" ("pay" starts only from "created")',
       );
       assert.deepEqual(error.allowed, ["created"]);
       assert.equal(error.state, "shipped");
+      assert.equal(error.target, "paid");
       return true;
     },
   );
   assert.equal(entity.state, "shipped");
+});
+
+Deno.test("TransitionRegistry.execute() names a computed target in an illegal-transition error when it can", async () => {
+  const registry = new TransitionRegistry();
+  registry.register(defineTransition({
+    entity: "job",
+    name: "route",
+    from: "new",
+    target: (_ctx, p) => `queued_${p.lane}`,
+    params: z.object({ lane: z.enum(["fast", "slow"]) }),
+    apply: () => null,
+  }));
+  const job = { id: 9, type: "job", state: "done" };
+  await assert.rejects(
+    registry.execute(job, "route", { params: { lane: "fast" } }),
+    {
+      name: "IllegalTransitionError",
+      message:
+        'Cannot execute "job.route": entity "9" cannot move from "done" to "queued_fast" ("route" starts only from "new")',
+    },
+  );
+  await assert.rejects(
+    registry.validate(job, "route", { params: { lane: 3 } }),
+    (error: unknown) => {
+      assert.ok(error instanceof IllegalTransitionError);
+      assert.equal(
+        error.message,
+        'Cannot validate "job.route": entity "9" cannot move from "done" ("route" starts only from "new")',
+      );
+      assert.equal(error.target, undefined);
+      return true;
+    },
+  );
+});
+
+Deno.test("TransitionRegistry.execute() commits the target resolved before the hooks, on a frozen context", async () => {
+  const registry = new TransitionRegistry();
+  const seen: TransitionContext[] = [];
+  registry.register(defineTransition({
+    entity: "order",
+    name: "pay",
+    from: "created",
+    to: "paid",
+    apply: (ctx) => {
+      seen.push(ctx);
+      const writable = ctx as { targetState: string };
+      try {
+        writable.targetState = "hacked";
+      } catch (error) {
+        assert.ok(error instanceof TypeError);
+      }
+      assert.throws(() => {
+        (ctx.entity as { state: string }).state = "hacked";
+      }, TypeError);
+      return null;
+    },
+  }));
+  const entity = order();
+  const result = await registry.execute(entity, "pay");
+  assert.equal(result.to, "paid");
+  assert.equal(entity.state, "paid");
+  const [ctx] = seen;
+  assert.equal(Object.isFrozen(ctx), true);
+  assert.equal(Object.isFrozen(ctx.entity), true);
+  assert.notEqual(ctx.entity, entity, "the context holds a snapshot");
+  assert.deepEqual(ctx.entity, {
+    id: "o-1",
+    type: "order",
+    state: "created",
+    version: 0,
+  });
+  assert.equal(ctx.targetState, "paid");
+});
+
+Deno.test("TransitionRegistry.execute() gives hooks a frozen copy of the caller's metadata", async () => {
+  const registry = new TransitionRegistry();
+  registry.register(defineTransition({
+    entity: "job",
+    name: "run",
+    from: "*",
+    to: "done",
+    apply: async (ctx) => {
+      assert.throws(() => {
+        (ctx.metadata as Record<string, unknown>).tag = "hook";
+      }, TypeError);
+      await undefined;
+      await undefined;
+      return ctx.metadata;
+    },
+  }));
+  const metadata: Record<string, unknown> = { tag: "caller" };
+  const running = registry.execute(
+    { id: 1, type: "job", state: "new" },
+    "run",
+    {
+      metadata,
+    },
+  );
+  metadata.tag = "changed while the hooks ran";
+  const { data } = await running;
+  assert.deepEqual(data, { tag: "caller" });
+  assert.notEqual(data, metadata);
+  assert.equal(metadata.tag, "changed while the hooks ran");
+  const frozen = Object.freeze({ tag: "frozen" });
+  const again = await registry.execute(
+    { id: 2, type: "job", state: "new" },
+    "run",
+    { metadata: frozen },
+  );
+  assert.equal(again.data, frozen, "frozen metadata needs no copy");
+});
+
+Deno.test("TransitionRegistry.execute() conflicts when an entity without version moved away and back while it ran", async () => {
+  const registry = new TransitionRegistry();
+  registry.register(simple("door", "open", "shut", "open"));
+  registry.register(simple("door", "shut", "open", "shut"));
+  registry.register(defineTransition({
+    entity: "door",
+    name: "lock",
+    from: "shut",
+    to: "locked",
+    apply: async () => {
+      await undefined;
+      await undefined;
+      return null;
+    },
+  }));
+  const door: Entity = { id: "d-1", type: "door", state: "shut" };
+  const locking = registry.execute(door, "lock");
+  await registry.execute(door, "open");
+  await registry.execute(door, "shut");
+  assert.equal(door.state, "shut");
+  await assert.rejects(locking, {
+    name: "ConflictError",
+    message:
+      'Cannot execute "door.lock": entity "d-1" moved (and is in "shut" again) while the transition ran',
+  });
+  assert.equal(door.state, "shut");
+  assert.equal("version" in door, false);
+  await registry.execute(door, "lock");
+  assert.equal(door.state, "locked");
 });
 
 Deno.test("TransitionRegistry.execute() stops at a guard that says no", async () => {

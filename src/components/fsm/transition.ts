@@ -154,7 +154,7 @@ class TransitionImpl<P, D> implements Transition<P, D> {
   }
 
   parse(input: unknown): P {
-    return parseParams(this, input, "create");
+    return parseParams(this, input, PARSE_CREATE);
   }
 
   targetOf(ctx: TransitionContext, params: P): string {
@@ -181,14 +181,23 @@ function checkName(value: unknown, field: string, spec: { name?: unknown }) {
   }
 }
 
+/** Options of {@link parseParams}. */
+export interface ParseOptions {
+  /** What the params are checked for, named in the error message. */
+  verb: ParseVerb;
+}
+
+const PARSE_CREATE: ParseOptions = Object.freeze({ verb: "create" });
+
 /**
  * Parses params for a transition, naming the verb in the error message.
- * Internal to the folder: the registry uses it for `validate` and `execute`.
+ * Internal to the folder (not exported by `mod.ts`): the registry uses it for
+ * `validate` and `execute`.
  */
 export function parseParams<P>(
   transition: Transition<P, unknown>,
   input: unknown,
-  verb: ParseVerb,
+  options: ParseOptions,
 ): P {
   const result = transition.params.safeParse(
     input === undefined ? NO_INPUT : input,
@@ -207,7 +216,7 @@ export function parseParams<P>(
     }`;
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
   throw new TransitionValidationError(
-    `Cannot ${verb} "${transition.key}": ${where}: ${first.message}${more}`,
+    `Cannot ${options.verb} "${transition.key}": ${where}: ${first.message}${more}`,
     { transition: transition.key, issues },
   );
 }
