@@ -67,6 +67,42 @@ const ROWS: Row[] = [
     invariant: "no_subscriber_leak",
   },
   {
+    suite: "store",
+    scenario: "store-subscriber-cleanup",
+    broken: { fault: "leak-in-store" },
+    invariant: "no_subscriber_leak",
+  },
+  {
+    suite: "store",
+    scenario: "store-slow-block",
+    broken: { fault: "block-drops" },
+    invariant: "block_no_drops",
+  },
+  {
+    suite: "store",
+    scenario: "store-high-volume",
+    broken: { fault: "reuse-version" },
+    invariant: "versions_monotonic",
+  },
+  {
+    suite: "store",
+    scenario: "store-concurrent-cas",
+    broken: { fault: "lossy-cas" },
+    invariant: "cas_no_lost_updates",
+  },
+  {
+    suite: "store",
+    scenario: "store-exhaustion-recovery",
+    broken: { fault: "stuck-waiter" },
+    invariant: "recovers",
+  },
+  {
+    suite: "store",
+    scenario: "store-large-snapshots",
+    broken: { fault: "lossy-codec" },
+    invariant: "codec_round_trip",
+  },
+  {
     suite: "uow",
     scenario: "uow-high-volume",
     broken: { fault: "split-transfer" },

@@ -295,3 +295,22 @@ Deno.test("runPlan(): max_duration also bounds warmup", async () => {
   assert.equal(result.measurements.total, 0);
   assert.match(result.notes.join(), /stopped at max_duration/);
 });
+
+Deno.test("runPlan(): a task running synchronous ops lets its peers' timers fire", async () => {
+  // Two tasks share a worker; whichever holds the thread with sync ticks must
+  // give the timers of the other (sleeping in `wait`) a turn at every yield.
+  const result = await run(plan({
+    mix: [
+      { op: "tick", weight: 1000, params: {} },
+      { op: "wait", weight: 1, params: { ms: 1 } },
+    ],
+    load: {
+      executor: "constant-workers",
+      concurrency: 2,
+      duration_ms: 1000,
+      iterations: 0,
+    },
+  }));
+  const waits = result.measurements.ops.wait.total;
+  assert.ok(waits >= 10, `only ${waits} waits finished in 1 s: timers starved`);
+});

@@ -55,6 +55,11 @@ export class VersionLog {
     return this.#count;
   }
 
+  /** Bytes its bitset holds (one bit per version seen so far). */
+  get bytes(): number {
+    return this.#seen.byteLength;
+  }
+
   /** Records a committed write's version. */
   record(version: number): void {
     const i = version - this.initial - 1;
@@ -141,6 +146,10 @@ export class DeliveryRecorder {
   #last: number;
   received = 0;
   reported = 0;
+  /** Deliveries that skipped versions, whether or not the skip was reported. */
+  gaps = 0;
+  /** The first skip, as text (empty while there is none). */
+  firstGap = "";
   readonly problems: Problems = new Problems();
 
   /** Starts after `startVersion`, the store version when it subscribed. */
@@ -164,6 +173,9 @@ export class DeliveryRecorder {
           : `version ${version} delivered after ${last} (order broken)`,
       );
       return;
+    }
+    if (version !== last + 1 && this.gaps++ === 0) {
+      this.firstGap = `version ${version} after ${last}`;
     }
     if (version !== last + 1 + missed) {
       const gap = version - last - 1;
@@ -217,6 +229,96 @@ export class DeliveryRecorder {
     }
     return problems;
   }
+}
+
+/**
+ * `block_no_drops` for one subscriber, judged from what its consumer saw
+ * rather than from the store's own drop counter: every delivery was the
+ * next version (no skip, reported or not), the store counted no drop,
+ * everything offered was received or discarded on leaving, and, when
+ * `endVersion` is known, every version written while subscribed was
+ * offered. Returns the problems (empty when it held).
+ */
+export function checkNoDrops(
+  recorder: DeliveryRecorder,
+  counts: SubscriberCounts,
+  endVersion?: number,
+): string[] {
+  const problems: string[] = [];
+  const { offered, dropped, discarded } = counts;
+  if (recorder.gaps > 0) {
+    problems.push(
+      `${recorder.gaps} deliveries skipped versions (first: ${recorder.firstGap})`,
+    );
+  }
+  if (dropped > 0) problems.push(`the store counted ${dropped} drops`);
+  if (recorder.received + discarded !== offered) {
+    problems.push(
+      `received ${recorder.received} + discarded ${discarded} != offered ${offered}`,
+    );
+  }
+  if (
+    endVersion !== undefined && offered !== endVersion - recorder.startVersion
+  ) {
+    problems.push(
+      `offered ${offered}, but ${
+        endVersion - recorder.startVersion
+      } versions were written while subscribed`,
+    );
+  }
+  return problems;
+}
+
+/** How a run's write rate moved, from {@link checkDrift}. */
+export interface Drift {
+  /** Whether the end kept up with the start, within the tolerance. */
+  ok: boolean;
+  /** What was compared, with numbers. */
+  detail: string;
+}
+
+/**
+ * Compares the write rate at the end of a run with the rate at its start.
+ * `marks` are the times (ms) at which every `every`-th write committed; the
+ * median interval of the last third must be at most `tolerance` times the
+ * median of the first third (medians, so a GC pause or a yield to the event
+ * loop does not count). Fewer than 9 marks are too few to judge: ok.
+ */
+export function checkDrift(
+  marks: readonly number[],
+  every: number,
+  tolerance: number,
+): Drift {
+  const spans: number[] = [];
+  for (let i = 1; i < marks.length; i++) spans.push(marks[i] - marks[i - 1]);
+  if (spans.length < 8) {
+    return {
+      ok: true,
+      detail: `${marks.length * every} writes, too few to judge drift`,
+    };
+  }
+  const third = Math.floor(spans.length / 3);
+  const first = median(spans.slice(0, third));
+  const last = median(spans.slice(spans.length - third));
+  const rate = (ms: number) =>
+    `${
+      Math.round(every / Math.max(ms, 1e-6) * 1000).toLocaleString("en-US")
+    }/s`;
+  const ratio = first > 0 ? last / first : 1;
+  const detail = `writes ${rate(first)} in the first third, ${
+    rate(last)
+  } in the last (${
+    ratio.toFixed(2)
+  }x the time per write, tolerance ${tolerance}x)`;
+  return { ok: ratio <= tolerance, detail };
+}
+
+function median(values: number[]): number {
+  const sorted = values.toSorted((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? sorted[mid]
+    : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /**

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import {
+  checkDrift,
+  checkNoDrops,
   compareCounts,
   DeliveryRecorder,
   Problems,
@@ -102,4 +104,71 @@ Deno.test("sameValue() compares deeply, with key order and -0", () => {
   assert.ok(!sameValue(0, -0));
   assert.ok(!sameValue([1], { 0: 1 }));
   assert.ok(!sameValue({ a: [1, 2] }, { a: [1] }));
+});
+
+Deno.test("checkNoDrops() holds for a subscriber that got every version in turn", () => {
+  const r = new DeliveryRecorder(3);
+  for (let v = 4; v <= 8; v++) r.record(v, 0);
+  // 9 and 10 were queued, then discarded when it left at version 10.
+  assert.deepEqual(
+    checkNoDrops(r, { offered: 7, dropped: 0, discarded: 2 }, 10),
+    [],
+  );
+});
+
+Deno.test("checkNoDrops() catches skips the store never counted, and missing offers", () => {
+  const silent = new DeliveryRecorder(0);
+  silent.record(1, 0);
+  silent.record(4, 0); // 2 and 3 vanished without a word
+  assert.deepEqual(
+    checkNoDrops(silent, { offered: 4, dropped: 0, discarded: 0 }, 4),
+    [
+      "1 deliveries skipped versions (first: version 4 after 1)",
+      "received 2 + discarded 0 != offered 4",
+    ],
+  );
+  const reported = new DeliveryRecorder(0);
+  reported.record(3, 2);
+  assert.deepEqual(
+    checkNoDrops(reported, { offered: 3, dropped: 2, discarded: 0 }),
+    [
+      "1 deliveries skipped versions (first: version 3 after 0)",
+      "the store counted 2 drops",
+      "received 1 + discarded 0 != offered 3",
+    ],
+  );
+  const unoffered = new DeliveryRecorder(0);
+  unoffered.record(1, 0);
+  assert.deepEqual(
+    checkNoDrops(unoffered, { offered: 1, dropped: 0, discarded: 0 }, 2),
+    ["offered 1, but 2 versions were written while subscribed"],
+  );
+});
+
+Deno.test("checkDrift() compares the medians of the first and last thirds", () => {
+  const marks = (spans: number[]) => {
+    const out = [0];
+    for (const s of spans) out.push(out[out.length - 1] + s);
+    return out;
+  };
+  const steady = checkDrift(
+    marks([10, 10, 500, 10, 10, 10, 10, 10, 10]),
+    1000,
+    3,
+  );
+  assert.ok(steady.ok, steady.detail);
+  assert.equal(
+    steady.detail,
+    "writes 100,000/s in the first third, 100,000/s in the last (1.00x the time per write, tolerance 3x)",
+  );
+  const slowing = checkDrift(
+    marks([10, 10, 10, 20, 30, 40, 40, 40, 40]),
+    1000,
+    3,
+  );
+  assert.equal(slowing.ok, false);
+  assert.match(slowing.detail, /4\.00x the time per write/);
+  const short = checkDrift(marks([10, 90]), 1000, 3);
+  assert.ok(short.ok);
+  assert.equal(short.detail, "3000 writes, too few to judge drift");
 });

@@ -31,8 +31,10 @@ SEALED.add(EMPTY_CONTEXT);
 /**
  * Checks that `context` is a plain object of JSON values (finite numbers,
  * well-formed strings, plain objects and arrays, at most {@link MAX_DEPTH}
- * deep), then freezes it and everything in it. Throws `ValidationError`
- * without freezing anything when it is not.
+ * deep), then freezes it and everything in it, turning each `-0` into `0`
+ * on the way (JSON has no `-0`, so both codecs round-trip what the store
+ * holds exactly). Throws `ValidationError` without changing anything when it
+ * is not, or when a `-0` sits in an object that is already frozen.
  */
 export function sealContext(context: unknown, what: string): Context {
   if (typeof context === "object" && context !== null && SEALED.has(context)) {
@@ -87,9 +89,13 @@ function check(value: unknown, depth: number): Problem | undefined {
           what: `nests deeper than ${MAX_DEPTH} levels (or is a cycle)`,
         };
       }
+      const frozen = Object.isFrozen(value);
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) {
           if (!(i in value)) return { path: `[${i}]`, what: "is a hole" };
+          if (frozen && isNegativeZero(value[i])) {
+            return { path: `[${i}]`, what: NEGATIVE_ZERO_FROZEN };
+          }
           const problem = check(value[i], depth + 1);
           if (problem !== undefined) {
             problem.path = `[${i}]${problem.path}`;
@@ -103,6 +109,9 @@ function check(value: unknown, depth: number): Problem | undefined {
       }
       for (const key in value) {
         if (!Object.hasOwn(value, key)) continue;
+        if (frozen && isNegativeZero(value[key])) {
+          return { path: `.${key}`, what: NEGATIVE_ZERO_FROZEN };
+        }
         const problem = check(value[key], depth + 1);
         if (problem !== undefined) {
           problem.path = `.${key}${problem.path}`;
@@ -122,17 +131,33 @@ function check(value: unknown, depth: number): Problem | undefined {
   }
 }
 
+const NEGATIVE_ZERO_FROZEN =
+  "is -0 in a frozen object, so it cannot become 0 (JSON has no -0)";
+
+function isNegativeZero(value: unknown): boolean {
+  return value === 0 && 1 / value < 0;
+}
+
+/** Freezes a checked value deeply; each `-0` in it becomes `0` first. */
 function freeze(value: unknown): void {
   if (typeof value !== "object" || value === null || SEALED.has(value)) return;
+  const frozen = Object.isFrozen(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      if (typeof item === "object") freeze(item);
+      else if (!frozen && item === 0) value[i] = 0;
+    }
+  } else {
+    const record = value as Record<string, unknown>;
+    for (const key in record) {
+      const item = record[key];
+      if (typeof item === "object") freeze(item);
+      else if (!frozen && item === 0) record[key] = 0;
+    }
+  }
   Object.freeze(value);
   SEALED.add(value);
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) freeze(value[i]);
-    return;
-  }
-  for (const key in value) {
-    freeze((value as Record<string, unknown>)[key]);
-  }
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -4,8 +4,10 @@
  * carry exactly (`ValidationError`), and decoding checks every byte, so a
  * truncated or corrupt input throws `ValidationError`, never a `RangeError`.
  *
- * One exception: JSON has no `-0`, so a `-0` in a context reads back as `0`
- * from JSON (the binary form keeps it).
+ * JSON has no `-0`; the store turns every `-0` in a context into `0` when
+ * it seals the context (see `sealContext`), so both forms round-trip every
+ * snapshot the store holds exactly. Encoding a hand-made snapshot seals its
+ * context the same way.
  *
  * Binary layout (all integers are unsigned LEB128 varints):
  * `"T" 0x01 version state reason at:f64le context` where a string is
@@ -39,8 +41,14 @@ const DECODER = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  *
  * @example
  * ```ts
+ * import { StateStore } from "./state_store.ts";
+ *
+ * using store = new StateStore();
+ * store.set({ state: "ACTIVE", context: { job: 7, zero: -0 } });
  * const text = encodeJson(store.get());
- * const back = decodeJson(text); // deep-equal, frozen
+ * console.log(text); // {"version":1,"state":"ACTIVE",...,"context":{"job":7,"zero":0},...}
+ * const back = decodeJson(text); // deep-equal to store.get(), frozen
+ * console.log(back.context.job); // 7
  * ```
  */
 export function encodeJson(snapshot: Snapshot): string {
@@ -96,8 +104,14 @@ export function decodeJson(text: string): Snapshot {
  *
  * @example
  * ```ts
+ * import { StateStore } from "./state_store.ts";
+ *
+ * using store = new StateStore();
+ * store.set({ state: "ACTIVE", context: { job: 7 } });
  * const bytes = encodeBinary(store.get());
- * const back = decodeBinary(bytes); // deep-equal, frozen
+ * console.log(bytes[0] === 0x54); // true: "T"
+ * const back = decodeBinary(bytes); // deep-equal to store.get(), frozen
+ * console.log(back.context.job); // 7
  * ```
  */
 export function encodeBinary(snapshot: Snapshot): Uint8Array {
@@ -123,6 +137,9 @@ export function encodeBinary(snapshot: Snapshot): Uint8Array {
  *
  * @example
  * ```ts
+ * import { StateStore } from "./state_store.ts";
+ *
+ * using store = new StateStore({ initial: { state: "IDLE" } });
  * const bytes = encodeBinary(store.get());
  * console.log(decodeBinary(bytes).version === store.get().version); // true
  * ```
@@ -211,7 +228,7 @@ function makeSnapshot(raw: RawSnapshot, format: string): Snapshot {
     state: state as string,
     reason: reason as string,
     context: sealed,
-    at: at as number,
+    at: (at as number) + 0, // as the store writes it: never -0
   });
 }
 

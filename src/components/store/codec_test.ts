@@ -98,15 +98,46 @@ Deno.test("encodeBinary() and decodeBinary() round-trip snapshots exactly", () =
   for (const s of snapshots(300)) assertExact(decodeBinary(encodeBinary(s)), s);
 });
 
-Deno.test("encodeBinary() keeps -0 and large contexts", () => {
+Deno.test("StateStore turns -0 into 0, so JSON and binary round-trip exactly", () => {
   using store = new StateStore();
-  const context: Record<string, JsonValue> = { zero: -0 };
+  const context: Record<string, JsonValue> = {
+    zero: -0,
+    list: [-0, 1, { deep: -0 }],
+  };
   for (let k = 0; k < 50; k++) context[`key_${k}`] = "v".repeat(100);
   const s = store.set({ state: "BIG", context }) as Snapshot;
-  const back = decodeBinary(encodeBinary(s));
-  assert.ok(Object.is(back.context.zero, -0));
-  assertExact(back, s);
-  assert.equal(decodeJson(encodeJson(s)).context.zero, 0, "JSON has no -0");
+  assert.ok(Object.is(s.context.zero, 0));
+  assert.deepStrictEqual(s.context.list, [0, 1, { deep: 0 }]);
+  assert.ok(Object.is((s.context.list as [number])[0], 0));
+  assertExact(decodeJson(encodeJson(s)), s);
+  assertExact(decodeBinary(encodeBinary(s)), s);
+});
+
+Deno.test("StateStore refuses -0 inside a context frozen by its caller", () => {
+  using store = new StateStore();
+  const frozen = Object.freeze({ x: -0 });
+  assert.throws(
+    () => store.set({ state: "S", context: { outer: frozen } }),
+    (error: unknown) =>
+      error instanceof ValidationError &&
+      error.message ===
+        'Cannot use state "S": context.outer.x is -0 in a frozen object, so it cannot become 0 (JSON has no -0)',
+  );
+  assert.equal(store.version, 0, "nothing was written");
+});
+
+Deno.test("decodeJson() and decodeBinary() read -0 back as 0, as the store holds it", () => {
+  const json = decodeJson(
+    '{"version":1,"state":"A","reason":"","context":{"z":-0},"at":-0}',
+  );
+  assert.ok(Object.is(json.context.z, 0) && Object.is(json.at, 0));
+  using store = new StateStore({ clock: () => 5 });
+  const s = store.set({ state: "A", context: { z: 0.5 } }) as Snapshot;
+  const bytes = encodeBinary(s);
+  // Patch the float 0.5 into -0 by hand: the decoder seals it to 0.
+  const view = new DataView(bytes.buffer);
+  view.setFloat64(bytes.length - 8, -0, true);
+  assert.ok(Object.is(decodeBinary(bytes).context.z, 0));
 });
 
 Deno.test("encodeBinary() is more compact than JSON", () => {

@@ -38,3 +38,5 @@ export {
   type WriteOptions,
 } from "./state_store.ts";
 export { decodeBinary, decodeJson, encodeBinary, encodeJson } from "./codec.ts";
+// The errors its methods throw, so callers need only this door.
+export { ConflictError, TimeoutError, ValidationError } from "../../errors.ts";

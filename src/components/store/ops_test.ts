@@ -6,7 +6,12 @@ import type {
   TargetInstance,
   WorkerInfo,
 } from "../../target.ts";
-import { type StoreInvariant, storeTarget } from "./ops.ts";
+import {
+  createStoreTarget,
+  type StoreInvariant,
+  type StoreSeams,
+  storeTarget,
+} from "./ops.ts";
 
 const WORKER: WorkerInfo = {
   index: 0,
@@ -78,8 +83,10 @@ function assertAllHold(results: InvariantResult[]): void {
 async function withInstance(
   options: Record<string, unknown>,
   fn: (instance: TargetInstance) => Promise<void>,
+  seams?: Partial<StoreSeams>,
 ): Promise<void> {
-  const instance = await storeTarget.open(
+  const target = seams === undefined ? storeTarget : createStoreTarget(seams);
+  const instance = await target.open(
     storeTarget.options?.parse(options),
     WORKER,
   );
@@ -134,6 +141,13 @@ Deno.test("storeTarget declares its ops, options and invariants", () => {
     "codec_round_trip",
     "recovers",
     "no_subscriber_leak",
+    "no_drift",
+  ]);
+  assert.deepEqual(Object.keys(storeTarget.counters ?? {}), [
+    "delivered",
+    "dropped",
+    "cas_retries",
+    "overflows",
   ]);
 });
 
@@ -183,7 +197,10 @@ Deno.test("storeTarget: slow and stalled subscribers under block recover after a
       }
       const results = byName(await instance.invariants!(ALL));
       assertAllHold(Object.values(results));
-      assert.match(results.block_no_drops.detail, /^0 drops/);
+      assert.match(
+        results.block_no_drops.detail,
+        /^\d+ block subscribers each got every version in turn, 0 dropped/,
+      );
     });
   }
 });
@@ -304,4 +321,229 @@ Deno.test("storeTarget ops: encode and decode carry large snapshots", async () =
       assert.ok(codec.ok, codec.detail);
     },
   );
+});
+
+interface FaultCase {
+  fault: string;
+  options: Record<string, unknown>;
+  plan: Drive;
+  invariant: StoreInvariant;
+  detail: RegExp;
+}
+
+const STALLED_BLOCK = {
+  subscribers: 3,
+  policy: "block",
+  capacity: 8,
+  consumer: "stalled",
+  timeout_ms: 2,
+};
+const SETS_AND_DRAINS: MixEntry[] = [
+  { op: "set", weight: 9 },
+  { op: "drain", weight: 1 },
+];
+
+const FAULTS: FaultCase[] = [
+  {
+    fault: "leak-in-store",
+    options: { subscribers: 4, capacity: 16, policy: "block" },
+    plan: {
+      tasks: 2,
+      iterations: 200,
+      mix: [
+        { op: "subscribe", params: { max: 5 } },
+        { op: "unsubscribe" },
+        { op: "churn" },
+        { op: "set", weight: 3 },
+      ],
+    },
+    invariant: "no_subscriber_leak",
+    detail: /still reachable after unsubscribe and GC \(store open\)/,
+  },
+  {
+    fault: "block-drops",
+    options: STALLED_BLOCK,
+    plan: { tasks: 3, iterations: 150, mix: SETS_AND_DRAINS },
+    invariant: "block_no_drops",
+    detail: /deliveries skipped versions/,
+  },
+  {
+    fault: "reuse-version",
+    options: { subscribers: 1 },
+    plan: { tasks: 2, iterations: 300, mix: [{ op: "set" }] },
+    invariant: "versions_monotonic",
+    detail: /was written twice/,
+  },
+  {
+    fault: "lossy-cas",
+    options: {},
+    plan: {
+      tasks: 8,
+      iterations: 100,
+      mix: [{ op: "cas_set", params: { retries: 0 } }],
+    },
+    invariant: "cas_no_lost_updates",
+    detail: /cas_set read version \d+ but wrote/,
+  },
+  {
+    fault: "stuck-waiter",
+    options: STALLED_BLOCK,
+    plan: { tasks: 3, iterations: 150, mix: SETS_AND_DRAINS },
+    invariant: "recovers",
+    detail: /writes are still waiting|had to wait/,
+  },
+  {
+    fault: "lossy-codec",
+    options: { context_keys: 3, context_bytes: 10 },
+    plan: {
+      tasks: 1,
+      iterations: 100,
+      mix: [{ op: "set" }, { op: "decode", params: { format: "json" } }],
+    },
+    invariant: "codec_round_trip",
+    detail: /json round trip of version \d+ changed it/,
+  },
+];
+
+Deno.test("storeTarget: each planted fault breaks its invariant, which holds without it", async (t) => {
+  for (const c of FAULTS) {
+    await t.step(`${c.fault} breaks ${c.invariant}`, async () => {
+      for (const fault of ["none", c.fault]) {
+        await withInstance({ ...c.options, fault }, async (instance) => {
+          await drive(instance, c.plan);
+          const [r] = await instance.invariants!([c.invariant]);
+          if (fault === "none") assert.ok(r.ok, `${r.name}: ${r.detail}`);
+          else {
+            assert.equal(r.ok, false, `${c.invariant} should break`);
+            assert.match(r.detail, c.detail);
+          }
+        });
+      }
+    });
+  }
+});
+
+Deno.test("storeTarget: block-drops loses snapshots the store's own counters never see", async () => {
+  await withInstance(
+    { ...STALLED_BLOCK, fault: "block-drops" },
+    async (instance) => {
+      const outcomes = await drive(instance, {
+        tasks: 3,
+        iterations: 150,
+        mix: SETS_AND_DRAINS,
+      });
+      assert.equal(outcomes.timeout, undefined, "no write ever waited");
+      const metrics = await instance.ops.metrics({}, new SeededRng(1)) as {
+        dropped: number;
+      };
+      assert.equal(metrics.dropped, 0, "the store counted no drop");
+      const r = byName(
+        await instance.invariants!(["block_no_drops", "delivery_exact"]),
+      );
+      assert.equal(r.block_no_drops.ok, false);
+      assert.equal(r.delivery_exact.ok, false);
+    },
+  );
+});
+
+/** Sets in one task, awaiting only what returns a promise (as the engine). */
+async function writeMany(instance: TargetInstance, n: number): Promise<void> {
+  const rng = new SeededRng(3);
+  for (let i = 0; i < n; i++) {
+    const result = instance.ops.set({ context: false }, rng);
+    if (result instanceof Promise) await result;
+  }
+}
+
+Deno.test("storeTarget: yield_every lets eager consumers keep up, and slow ones fall behind", async (t) => {
+  const runs: Record<string, Record<string, number>> = {};
+  const base = { subscribers: 4, capacity: 64, slow_ms: 1, slow_every: 16 };
+  for (
+    const [name, options] of [
+      ["eager, no yields", { consumer: "eager" }],
+      ["eager, yield_every 32", { consumer: "eager", yield_every: 32 }],
+      ["slow, yield_every 32", { consumer: "slow", yield_every: 32 }],
+    ] as const
+  ) {
+    await t.step(name, async () => {
+      await withInstance({ ...base, ...options }, async (instance) => {
+        await writeMany(instance, 8000);
+        runs[name] = instance.counters!();
+        assertAllHold(
+          await instance.invariants!(["delivery_exact", "metrics_match"]),
+        );
+      });
+    });
+  }
+  const offered = 4 * 8000;
+  const starved = runs["eager, no yields"];
+  const eager = runs["eager, yield_every 32"];
+  const slow = runs["slow, yield_every 32"];
+  assert.ok(starved.dropped > offered * 0.9, JSON.stringify(starved));
+  assert.equal(eager.dropped, 0, JSON.stringify(eager));
+  assert.equal(eager.delivered, offered);
+  assert.ok(slow.dropped > offered / 2, JSON.stringify(slow));
+  assert.ok(slow.delivered > 0);
+});
+
+Deno.test("storeTarget counters: cas_retries counts every conflict that was retried", async () => {
+  await withInstance({}, async (instance) => {
+    const before = instance.counters!();
+    const outcomes = await drive(instance, {
+      tasks: 8,
+      iterations: 100,
+      mix: [{ op: "cas_set", params: { retries: 2 } }],
+    });
+    const counters = instance.counters!();
+    const metrics = await instance.ops.metrics({}, new SeededRng(1)) as {
+      conflicts: number;
+    };
+    assert.deepEqual(before, {
+      delivered: 0,
+      dropped: 0,
+      cas_retries: 0,
+      overflows: 0,
+    });
+    assert.ok(counters.cas_retries > 0, "writers raced");
+    assert.equal(
+      counters.cas_retries + (outcomes.conflict ?? 0),
+      metrics.conflicts,
+    );
+  });
+});
+
+Deno.test("storeTarget invariant no_drift fails when writes slow down over the run", async (t) => {
+  for (const slowing of [false, true]) {
+    await t.step(slowing ? "slowing" : "steady", async () => {
+      let marks = 0;
+      let now = 0;
+      // Every 4096 writes take 10 ms, or, slowing, 10 ms then 50 ms.
+      const clock = () => now += slowing && ++marks > 8 ? 50 : 10;
+      await withInstance({}, async (instance) => {
+        await writeMany(instance, 16 * 4096);
+        const [drift] = await instance.invariants!(["no_drift"]);
+        assert.equal(drift.ok, !slowing, drift.detail);
+        assert.match(drift.detail, /tolerance 3x/);
+      }, { now: clock });
+    });
+  }
+});
+
+Deno.test("storeTarget invariant no_subscriber_leak fails when the heap stays grown", async () => {
+  let heap = 50_000_000;
+  await withInstance({ subscribers: 2 }, async (instance) => {
+    await writeMany(instance, 100);
+    heap += 8 * 1024 * 1024;
+    const [leak] = await instance.invariants!(["no_subscriber_leak"]);
+    assert.equal(leak.ok, false);
+    assert.match(leak.detail, /heap is 8\.0 MB above its start/);
+  }, { heapUsed: () => heap });
+});
+
+Deno.test("storeTarget invariant no_subscriber_leak needs a GC", async () => {
+  await withInstance({}, async (instance) => {
+    const [leak] = await instance.invariants!(["no_subscriber_leak"]);
+    assert.equal(leak.ok, false);
+    assert.match(leak.detail, /--expose-gc/);
+  }, { gc: undefined });
 });

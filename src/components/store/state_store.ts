@@ -73,7 +73,9 @@ export type BackpressurePolicy =
  *
  * @example
  * ```ts
- * const policy = BACKPRESSURE_POLICIES.includes(input) ? input : "block";
+ * const input: string = "drop-newest";
+ * const policy = BACKPRESSURE_POLICIES.find((p) => p === input) ?? "block";
+ * console.log(policy); // drop-newest
  * ```
  */
 export const BACKPRESSURE_POLICIES: readonly BackpressurePolicy[] = [
@@ -235,11 +237,16 @@ export interface Subscription
  *
  * @example
  * ```ts
+ * const store = new StateStore();
+ * const sub = store.subscribe({ capacity: 1, policy: "error" });
+ * store.set({ state: "A" }); // queued
+ * store.set({ state: "B" }); // overflows: the subscription fails
  * try {
- *   for await (const d of store.subscribe({ policy: "error" })) handle(d);
+ *   for await (const d of sub) console.log(d.version); // 1
  * } catch (error) {
- *   if (error instanceof SubscriptionOverflowError) resubscribe();
+ *   console.log(error instanceof SubscriptionOverflowError); // true
  * }
+ * store.close();
  * ```
  */
 export class SubscriptionOverflowError extends Error {
@@ -265,15 +272,81 @@ interface Counters {
   dropped: number;
 }
 
+/**
+ * A deliberate defect planted in a store, so a test (or the `store` target's
+ * `fault` option) can watch an invariant catch it. `"none"` breaks nothing.
+ *
+ * - `leak-in-store`: leaving subscribers stay in the store's lists (skipped
+ *   when offering, but reachable forever).
+ * - `block-drops`: `block` never makes a writer wait; a full queue silently
+ *   discards the snapshot (no drop counted, no `missed` reported).
+ * - `reuse-version`: every 50th write gets the current version again.
+ * - `lossy-cas`: every 5th stale `expectedVersion` is let through, so a
+ *   compare-and-set overwrites a write it never saw.
+ * - `stuck-waiter`: a write that timed out waiting for a `block` queue is
+ *   never taken off the wait queue, which is served in order: every later
+ *   write waits behind it until it times out too, so the store never
+ *   recovers from one exhaustion, drained or not.
+ */
+export type StoreDefect =
+  | "none"
+  | "leak-in-store"
+  | "block-drops"
+  | "reuse-version"
+  | "lossy-cas"
+  | "stuck-waiter";
+
+/** Every {@link StoreDefect}. */
+export const STORE_DEFECTS: readonly StoreDefect[] = [
+  "none",
+  "leak-in-store",
+  "block-drops",
+  "reuse-version",
+  "lossy-cas",
+  "stuck-waiter",
+];
+
+/** Sizes of a store's internal lists, for leak checks. */
+export interface StoreInternals {
+  /** Subscribers a commit offers to. */
+  subscribers: number;
+  /** Of those, the ones under `block` (checked before every write). */
+  blockSubscribers: number;
+  /** Writes waiting for room. */
+  waiters: number;
+  /** Snapshots kept for `history()`. */
+  history: number;
+}
+
+let plantDefect: (store: StateStore, defect: StoreDefect) => void;
+let readInternals: (store: StateStore) => StoreInternals;
+
+/**
+ * Plants a deliberate defect in `store` (tests and the `store` target's
+ * `fault` option only; not exported from `mod.ts`).
+ */
+export function breakStore(store: StateStore, defect: StoreDefect): void {
+  plantDefect(store, defect);
+}
+
+/** The sizes of `store`'s internal lists (not exported from `mod.ts`). */
+export function storeInternals(store: StateStore): StoreInternals {
+  return readInternals(store);
+}
+
 /** What a subscriber may ask of its store. */
 interface Hub {
   readonly counters: Counters;
+  /** Whether the store carries the `block-drops` defect. */
+  blockDrops: boolean;
   version(): number;
   room(): void;
   leave(subscriber: Subscriber): void;
 }
 
 interface Waiter {
+  /** Timed out but left in the queue (the `stuck-waiter` defect). */
+  stuck: boolean;
   state: string;
   reason: string;
   context: Context | undefined;
@@ -296,6 +369,8 @@ const DONE: IteratorResult<Delivery, undefined> = Object.freeze({
  *
  * @example
  * ```ts
+ * import { ConflictError } from "../../errors.ts";
+ *
  * const store = new StateStore({ initial: { state: "IDLE" } });
  * const s1 = store.set({ state: "ACTIVE", reason: "start" }) as Snapshot;
  * store.transition("IDLE", "done"); // version 2, keeps the context
@@ -330,6 +405,24 @@ export class StateStore implements Disposable, AsyncDisposable {
     dropped: 0,
   };
   #hub: Hub;
+  #defect: StoreDefect = "none";
+  /** Whether #defect is not "none" (one boolean on the hot path). */
+  #broken = false;
+  #defectTick = 0;
+
+  static {
+    plantDefect = (store, defect) => {
+      store.#defect = defect;
+      store.#broken = defect !== "none";
+      store.#hub.blockDrops = defect === "block-drops";
+    };
+    readInternals = (store) => ({
+      subscribers: store.#subs.length,
+      blockSubscribers: store.#blockSubs.length,
+      waiters: store.#waiters.length,
+      history: store.#history.size,
+    });
+  }
 
   /** Creates a store holding the version-0 snapshot. */
   constructor(options: StateStoreOptions = {}) {
@@ -349,13 +442,14 @@ export class StateStore implements Disposable, AsyncDisposable {
       context: initial.context === undefined
         ? EMPTY_CONTEXT
         : sealContext(initial.context, "initial snapshot"),
-      at: this.#clock(),
+      at: this.#clock() + 0, // + 0 turns -0 into 0, which JSON can carry
     });
     this.#history = new Ring(limit);
     this.#history.push(this.#current);
     const counters = this.#counters;
     this.#hub = {
       counters,
+      blockDrops: false,
       version: () => this.#current.version,
       room: () => this.#queuePump(),
       leave: (subscriber) => this.#leave(subscriber),
@@ -419,8 +513,18 @@ export class StateStore implements Disposable, AsyncDisposable {
     return this.#write(state, reason, context, options?.expectedVersion);
   }
 
-  /** The newest `n` snapshots (default: all kept), oldest first. */
+  /**
+   * The newest `n` snapshots (default: all kept), oldest first. Throws
+   * `RangeError` unless `n` is an integer >= 0.
+   */
   history(n: number = this.#history.limit): Snapshot[] {
+    if (!Number.isSafeInteger(n) || n < 0) {
+      throw new RangeError(
+        `Cannot read history: n must be an integer >= 0, got ${
+          typeof n === "number" ? n : JSON.stringify(n) ?? String(n)
+        }`,
+      );
+    }
     return this.#history.last(n);
   }
 
@@ -546,6 +650,7 @@ export class StateStore implements Disposable, AsyncDisposable {
     }
     return new Promise<Snapshot>((resolve, reject) => {
       const waiter: Waiter = {
+        stuck: false,
         state,
         reason,
         context,
@@ -558,7 +663,8 @@ export class StateStore implements Disposable, AsyncDisposable {
       waiter.timer = setTimeout(() => {
         const i = this.#waiters.indexOf(waiter);
         if (i < 0) return;
-        this.#waiters.splice(i, 1);
+        if (this.#defect === "stuck-waiter") waiter.stuck = true;
+        else this.#waiters.splice(i, 1);
         this.#counters.timeouts++;
         reject(
           new TimeoutError(
@@ -580,18 +686,23 @@ export class StateStore implements Disposable, AsyncDisposable {
     expected: number | undefined,
   ): Snapshot {
     const current = this.#current;
-    if (expected !== undefined && expected !== current.version) {
+    if (
+      expected !== undefined && expected !== current.version &&
+      !(this.#broken && this.#defective("lossy-cas", 5))
+    ) {
       this.#counters.conflicts++;
       throw new ConflictError(
         `Cannot set state "${state}": expected version ${expected}, but the store is at ${current.version}`,
       );
     }
     const snapshot: Snapshot = Object.freeze({
-      version: current.version + 1,
+      version: this.#broken && this.#defective("reuse-version", 50)
+        ? current.version
+        : current.version + 1,
       state,
       reason,
       context: context ?? current.context,
-      at: this.#clock(),
+      at: this.#clock() + 0,
     });
     this.#current = snapshot;
     this.#counters.sets++;
@@ -608,7 +719,13 @@ export class StateStore implements Disposable, AsyncDisposable {
     return snapshot;
   }
 
+  /** Whether the planted defect is `defect` and strikes this time (1 in `every`). */
+  #defective(defect: StoreDefect, every: number): boolean {
+    return this.#defect === defect && ++this.#defectTick % every === 0;
+  }
+
   #blocked(): boolean {
+    if (this.#broken && this.#defect === "block-drops") return false;
     const subs = this.#blockSubs;
     for (let i = 0; i < subs.length; i++) {
       if (subs[i].full) return true;
@@ -637,6 +754,7 @@ export class StateStore implements Disposable, AsyncDisposable {
   #pump(): void {
     this.#pumpQueued = false;
     while (this.#waiters.length > 0 && !this.#blocked()) {
+      if (this.#waiters[0].stuck) return;
       const w = this.#waiters.shift() as Waiter;
       clearTimeout(w.timer);
       let snapshot: Snapshot;
@@ -651,6 +769,7 @@ export class StateStore implements Disposable, AsyncDisposable {
   }
 
   #leave(sub: Subscriber): void {
+    if (this.#defect === "leak-in-store") return;
     const i = this.#subs.indexOf(sub);
     if (i < 0) return;
     this.#subs = this.#subs.toSpliced(i, 1);
@@ -782,6 +901,8 @@ class Subscriber implements Subscription {
         this.#fail(new SubscriptionOverflowError(this.id, this.capacity));
         return;
       case "block":
+        // The planted defect: discard it without a word.
+        if (this.#hub.blockDrops) return;
         // The store waits for room before committing, so this is a bug.
         throw new Error(
           `Subscription ${this.id} is full under policy "block" at commit`,

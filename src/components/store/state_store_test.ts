@@ -4,9 +4,11 @@ import { SeededRng } from "../../engine/rng.ts";
 import { DeliveryRecorder } from "./_invariants.ts";
 import {
   type BackpressurePolicy,
+  breakStore,
   type Delivery,
   type Snapshot,
   StateStore,
+  storeInternals,
   type Subscription,
   SubscriptionOverflowError,
 } from "./state_store.ts";
@@ -135,7 +137,27 @@ Deno.test("StateStore.history() keeps the newest snapshots, oldest first", () =>
   assert.deepEqual(store.history().map((s) => s.version), [8, 9, 10, 11, 12]);
   assert.deepEqual(store.history(2).map((s) => s.version), [11, 12]);
   assert.deepEqual(store.history(0), []);
+  assert.deepEqual(store.history(99).length, 5);
   assert.throws(() => new StateStore({ historyLimit: 0 }), RangeError);
+});
+
+Deno.test("StateStore.history() refuses a count that is not an integer >= 0", () => {
+  using store = new StateStore();
+  for (
+    const [n, shown] of [[NaN, "NaN"], [1.5, "1.5"], [-1, "-1"], [
+      Infinity,
+      "Infinity",
+    ], ["3", '"3"']] as const
+  ) {
+    assert.throws(
+      () => store.history(n as number),
+      (error: unknown) =>
+        error instanceof RangeError &&
+        error.message ===
+          `Cannot read history: n must be an integer >= 0, got ${shown}`,
+      String(n),
+    );
+  }
 });
 
 Deno.test("StateStore.get() counts reads; version does not", () => {
@@ -457,32 +479,148 @@ Deno.test("StateStore metrics add up across subscribers", () => {
   assert.deepEqual(store.subscriberMetrics().map((s) => s.delivered), [2, 6]);
 });
 
-function subscribeMany(store: StateStore, n: number): WeakRef<Subscription>[] {
-  const refs: WeakRef<Subscription>[] = [];
-  for (let i = 0; i < n; i++) {
-    const sub = store.subscribe({
-      capacity: 16,
-      policy: i % 2 ? "block" : "drop-oldest",
-    });
-    refs.push(new WeakRef(sub));
-    if (i % 2 === 0) sub.unsubscribe();
+const POLICIES: readonly BackpressurePolicy[] = [
+  "block",
+  "drop-oldest",
+  "drop-newest",
+  "error",
+];
+
+/**
+ * Opens `n` subscribers of every policy, writes, and has each leave the
+ * way `how` says. In a helper, so no (suspended) test frame holds one.
+ */
+function subscribeMany(
+  store: StateStore,
+  n: number,
+  how: "unsubscribe" | "stay",
+): WeakRef<Subscription>[] {
+  const subs = Array.from(
+    { length: n },
+    (_, i) => store.subscribe({ capacity: 4, policy: POLICIES[i % 4] }),
+  );
+  for (let i = 0; i < 3; i++) write(store, "S");
+  subs[0].poll();
+  if (how === "unsubscribe") {
+    for (const [i, sub] of subs.entries()) {
+      // Every way out: unsubscribe(), return(), dispose.
+      if (i % 3 === 0) sub.unsubscribe();
+      else if (i % 3 === 1) void sub.return();
+      else sub[Symbol.dispose]();
+    }
   }
-  return refs;
+  return subs.map((sub) => new WeakRef(sub));
 }
 
-Deno.test("StateStore retains no subscriber after unsubscribe and close", async () => {
+async function reachable(refs: WeakRef<Subscription>[]): Promise<number> {
   const gc = (globalThis as { gc?: () => void }).gc;
   assert.ok(gc, "run with --v8-flags=--expose-gc");
+  await tick();
+  gc();
+  await tick();
+  gc();
+  return refs.filter((r) => r.deref() !== undefined).length;
+}
+
+Deno.test("StateStore retains no subscriber once it unsubscribes, before and after close", async (t) => {
   const store = new StateStore();
-  // Subscribed in a helper, so this (suspended) frame holds no subscription.
-  const refs = subscribeMany(store, 200);
-  for (let i = 0; i < 10; i++) write(store, "S");
+  const refs = subscribeMany(store, 200, "unsubscribe");
+  await t.step("after unsubscribe, store open", async () => {
+    assert.equal(await reachable(refs), 0);
+    assert.deepEqual(storeInternals(store), {
+      subscribers: 0,
+      blockSubscribers: 0,
+      waiters: 0,
+      history: 4,
+    });
+    write(store, "S");
+  });
+  await t.step("after close", async () => {
+    store.close();
+    assert.equal(await reachable(refs), 0);
+    assert.equal(storeInternals(store).history, 0);
+  });
+});
+
+Deno.test("StateStore leak check catches a store that keeps leavers (defect leak-in-store)", async () => {
+  const store = new StateStore();
+  breakStore(store, "leak-in-store");
+  const refs = subscribeMany(store, 200, "unsubscribe");
+  // The leak shows while the store is open...
+  assert.equal(await reachable(refs), 200);
+  assert.deepEqual(storeInternals(store).blockSubscribers, 50);
+  // ...and close() hides it, which is why the check runs before close.
   store.close();
-  await tick();
-  gc();
-  await tick();
-  gc();
-  assert.equal(refs.filter((r) => r.deref() !== undefined).length, 0);
+  assert.equal(await reachable(refs), 0);
+});
+
+Deno.test("StateStore.close() releases subscribers that never unsubscribed", async () => {
+  const store = new StateStore();
+  const refs = subscribeMany(store, 40, "stay");
+  assert.equal(await reachable(refs), 40, "open subscriptions are held");
+  store.close();
+  assert.equal(await reachable(refs), 0);
+});
+
+Deno.test("StateStore defects break what they say (for the invariant tests)", async (t) => {
+  await t.step("reuse-version repeats a version every 50 writes", () => {
+    using store = new StateStore();
+    breakStore(store, "reuse-version");
+    const seen = Array.from({ length: 100 }, () => write(store, "S").version);
+    assert.equal(new Set(seen).size, 98);
+  });
+  await t.step("lossy-cas lets every 5th stale write through", () => {
+    using store = new StateStore();
+    breakStore(store, "lossy-cas");
+    let through = 0;
+    for (let i = 0; i < 10; i++) {
+      try {
+        store.set({ state: "S" }, { expectedVersion: -1 });
+        through++;
+      } catch (error) {
+        assert.ok(error instanceof ConflictError);
+      }
+    }
+    assert.equal(through, 2);
+    assert.equal(store.metrics().conflicts, 8);
+  });
+  await t.step("block-drops never waits and drops without a word", () => {
+    using store = new StateStore();
+    breakStore(store, "block-drops");
+    const sub = store.subscribe({ capacity: 2, policy: "block" });
+    for (let i = 0; i < 5; i++) write(store, "S");
+    assert.deepEqual(versions(drain(sub)), [1, 2]);
+    write(store, "S");
+    const [next] = drain(sub);
+    assert.deepEqual([next.version, next.missed, sub.dropped], [6, 0, 0]);
+  });
+  await t.step(
+    "stuck-waiter: after one timeout, writes never flow again",
+    async () => {
+      using store = new StateStore();
+      breakStore(store, "stuck-waiter");
+      const sub = store.subscribe({
+        capacity: 1,
+        policy: "block",
+        timeoutMs: 1,
+      });
+      write(store, "S");
+      await assert.rejects(
+        async () => await store.set({ state: "LATE" }),
+        TimeoutError,
+      );
+      assert.equal(
+        store.metrics().waiting,
+        1,
+        "the timed-out write still waits",
+      );
+      sub.poll(); // room again, but the queue is stuck behind the dead write
+      const next = store.set({ state: "NEXT" });
+      assert.ok(next instanceof Promise, "a write after the drain has to wait");
+      await assert.rejects(async () => await next, TimeoutError);
+      assert.equal(store.version, 1, "nothing committed after the timeout");
+    },
+  );
 });
 
 Deno.test("StateStore deliveries account for every version under random load and policies", async () => {
