@@ -226,7 +226,9 @@ Deno.test("runPlan(): an op that never returns fails the run after the stop grac
   const result = await run(
     plan({
       mix: [{ op: "wait", weight: 1, params: { ms: 600_000 } }],
-      load: { iterations: 10, max_duration_ms: 200 },
+      // Late enough that the workers have started the op even on a loaded
+      // machine: a stop during warmup would end the run before any op began.
+      load: { iterations: 10, max_duration_ms: 3000 },
     }),
     undefined,
     300,
