@@ -10,15 +10,12 @@
  * - scaling: `spin 20µs` on 2 workers vs 1 worker. Target ≥ 1.8×.
  * @module
  */
-import { builtinTarget } from "../src/components/builtin/ops.ts";
-import { runPlan, SeededRng } from "../src/engine/mod.ts";
+import { builtinTarget } from "../src/components/builtin/mod.ts";
+import { runPlan } from "../src/engine/mod.ts";
+import { bareLoop } from "../src/engine/testdata/bare_loop.ts";
 import { testPlan } from "../src/engine/testdata/plan.ts";
 import type { Plan } from "../src/scenario/mod.ts";
-import {
-  createHistogram,
-  HIGHEST_NS,
-  initHistograms,
-} from "../src/stats/mod.ts";
+import { initHistograms } from "../src/stats/mod.ts";
 
 const NOOPS = 5_000_000;
 const SPINS = 50_000;
@@ -38,24 +35,6 @@ const instance = await builtinTarget.open({}, {
   runDir,
   shared: undefined,
 });
-
-function bareLoop(): number {
-  const noop = instance.ops.noop;
-  const rng = new SeededRng(1);
-  const histogram = createHistogram();
-  const start = performance.now();
-  let t0 = start;
-  for (let i = 0; i < NOOPS; i++) {
-    noop({}, rng);
-    const t1 = performance.now();
-    const ns = Math.round((t1 - t0) * 1e6);
-    histogram.recordValue(ns < 1 ? 1 : ns > HIGHEST_NS ? HIGHEST_NS : ns);
-    t0 = t1;
-  }
-  const seconds = (performance.now() - start) / 1000;
-  histogram.destroy();
-  return NOOPS / seconds;
-}
 
 async function engine(plan: Plan): Promise<number> {
   const result = await runPlan(plan, options);
@@ -86,7 +65,7 @@ const one: number[] = [];
 const two: number[] = [];
 // Interleave the rounds so drift in machine load hits every case alike.
 for (let round = 0; round < ROUNDS; round++) {
-  bare.push(bareLoop());
+  bare.push(bareLoop(instance.ops.noop, NOOPS));
   noop.push(await engine(noopPlan));
   one.push(await engine(spinPlan(1)));
   two.push(await engine(spinPlan(2)));

@@ -5,7 +5,7 @@
  * figure is growth under load, not startup.
  * @module
  */
-import { builtinTarget } from "../src/components/builtin/ops.ts";
+import { builtinTarget } from "../src/components/builtin/mod.ts";
 import { runPlan } from "../src/engine/mod.ts";
 import type { Plan } from "../src/scenario/mod.ts";
 import { testPlan } from "../src/engine/testdata/plan.ts";

@@ -4,11 +4,11 @@
  * @module
  */
 import type { Target } from "../target.ts";
-import { builtinTarget } from "./builtin/ops.ts";
-import { fsmTarget } from "./fsm/ops.ts";
-import { storeTarget } from "./store/ops.ts";
-import { uowTarget } from "./uow/ops.ts";
-import { workflowTarget } from "./workflow/ops.ts";
+import { builtinTarget } from "./builtin/mod.ts";
+import { fsmTarget } from "./fsm/mod.ts";
+import { storeTarget } from "./store/mod.ts";
+import { uowTarget } from "./uow/mod.ts";
+import { workflowTarget } from "./workflow/mod.ts";
 
 /** Every target a scenario may name, by name. */
 export const TARGETS: Readonly<Record<string, Target>> = Object.freeze({

@@ -8,11 +8,11 @@
  * - scaling: `spin 20µs` on 2 workers vs 1 worker, same total. Target ≥ 1.8×.
  * @module
  */
-import { builtinTarget } from "../components/builtin/ops.ts";
+import { builtinTarget } from "../components/builtin/mod.ts";
 import type { Plan } from "../scenario/mod.ts";
-import { createHistogram, HIGHEST_NS, initHistograms } from "../stats/mod.ts";
+import { initHistograms } from "../stats/mod.ts";
 import { runPlan } from "./mod.ts";
-import { SeededRng } from "./rng.ts";
+import { bareLoop } from "./testdata/bare_loop.ts";
 import { testPlan } from "./testdata/plan.ts";
 
 await initHistograms();
@@ -57,18 +57,7 @@ Deno.bench({
   n: 5,
   warmup: 1,
   fn() {
-    const noop = instance.ops.noop;
-    const rng = new SeededRng(1);
-    const histogram = createHistogram();
-    let t0 = performance.now();
-    for (let i = 0; i < NOOPS; i++) {
-      noop({}, rng);
-      const t1 = performance.now();
-      const ns = Math.round((t1 - t0) * 1e6);
-      histogram.recordValue(ns < 1 ? 1 : ns > HIGHEST_NS ? HIGHEST_NS : ns);
-      t0 = t1;
-    }
-    histogram.destroy();
+    bareLoop(instance.ops.noop, NOOPS);
   },
 });
 

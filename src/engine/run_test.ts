@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { builtinTarget } from "../components/builtin/ops.ts";
+import { builtinTarget } from "../components/builtin/mod.ts";
 import type { Plan } from "../scenario/mod.ts";
 import type { Target } from "../target.ts";
 import { type RunOptions, runPlan, type RunResult } from "./mod.ts";

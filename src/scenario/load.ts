@@ -66,7 +66,16 @@ export function parseScenarios(
   if ("suite" in top) {
     const suite = SuiteSchema.safeParse(top, { reportInput: true });
     if (!suite.success) {
-      throw new ScenarioError(zodIssues(suite.error, source, [], SuiteSchema));
+      const found: ScenarioIssue[] = [];
+      reportSchemaIssues(SuiteSchema, suite.error, {
+        prefix: [],
+        unknown: (key, path) => `unknown key "${key}"${at(path)}`,
+        report: (path, message, part) => {
+          const [line, col] = source.at(path, part);
+          found.push({ file, line, col, message });
+        },
+      });
+      throw new ScenarioError(found);
     }
     const defaults = suite.data.defaults ?? {};
     suite.data.scenarios.forEach((raw, index) => {
@@ -163,19 +172,11 @@ function checkScenario(
   };
   const parsed = ScenarioSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const path = issue.path as PropertyKey[];
-      if (issue.code === "unrecognized_keys") {
-        const known = knownKeys(ScenarioSchema, path);
-        for (const key of issue.keys) {
-          report(
-            [...path, key],
-            `unknown key "${key}"${at(path)}${didYouMean(key, known)}`,
-            "key",
-          );
-        }
-      } else report(path, describeZodIssue(issue));
-    }
+    reportSchemaIssues(ScenarioSchema, parsed.error, {
+      prefix: [],
+      unknown: (key, path) => `unknown key "${key}"${at(path)}`,
+      report,
+    });
     return undefined;
   }
   const overrides = parsed.data.profiles?.[context.profile];
@@ -199,20 +200,11 @@ function checkScenario(
       reportInput: true,
     });
     if (!options.success) {
-      for (const issue of options.error.issues) {
-        const path = ["options", ...issue.path as PropertyKey[]];
-        if (issue.code === "unrecognized_keys") {
-          for (const key of issue.keys) {
-            report(
-              [...path, key],
-              `unknown option "${key}" for target "${target.name}"${
-                didYouMean(key, knownKeys(target.options, issue.path))
-              }`,
-              "key",
-            );
-          }
-        } else report(path, describeZodIssue(issue, path));
-      }
+      reportSchemaIssues(target.options, options.error, {
+        prefix: ["options"],
+        unknown: (key) => `unknown option "${key}" for target "${target.name}"`,
+        report,
+      });
     }
   }
   const load = resolveLoad(
@@ -244,20 +236,11 @@ function checkScenario(
       reportInput: true,
     });
     if (!params.success) {
-      for (const issue of params.error.issues) {
-        const path = ["mix", index, "params", ...issue.path as PropertyKey[]];
-        if (issue.code === "unrecognized_keys") {
-          for (const key of issue.keys) {
-            report(
-              [...path, key],
-              `unknown param "${key}" for op "${entry.op}"${
-                didYouMean(key, knownKeys(spec.params, issue.path))
-              }`,
-              "key",
-            );
-          }
-        } else report(path, describeZodIssue(issue, path));
-      }
+      reportSchemaIssues(spec.params, params.error, {
+        prefix: ["mix", index, "params"],
+        unknown: (key) => `unknown param "${key}" for op "${entry.op}"`,
+        report,
+      });
     }
   });
   const offered = Object.keys(target.invariants ?? {});
@@ -499,35 +482,41 @@ function typeOf(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-function zodIssues(
-  error: z.ZodError,
-  source: Source,
-  prefix: PropertyKey[],
+/** Reports one problem at a path of the scenario. */
+type Report = (
+  path: readonly PropertyKey[],
+  message: string,
+  part?: "key" | "value",
+) => void;
+
+/** How to report a schema's issues. */
+interface SchemaIssueOptions {
+  /** Where the checked value sits in the scenario. */
+  prefix: readonly PropertyKey[];
+  /** Names an unknown key, e.g. `unknown option "x" for target "uow"`. */
+  unknown: (key: string, path: readonly PropertyKey[]) => string;
+  report: Report;
+}
+
+/** Reports every issue of a failed parse at its place, with hints for typos. */
+function reportSchemaIssues(
   schema: z.ZodType,
-): ScenarioIssue[] {
-  return error.issues.flatMap((issue): ScenarioIssue[] => {
-    const path = [...prefix, ...issue.path as PropertyKey[]];
+  error: z.ZodError,
+  options: SchemaIssueOptions,
+): void {
+  for (const issue of error.issues) {
+    const path = [...options.prefix, ...issue.path as PropertyKey[]];
     if (issue.code === "unrecognized_keys") {
-      return issue.keys.map((key) => {
-        const [line, col] = source.at([...path, key], "key");
-        return {
-          file: source.file,
-          line,
-          col,
-          message: `unknown key "${key}"${at(path)}${
-            didYouMean(key, knownKeys(schema, issue.path))
-          }`,
-        };
-      });
-    }
-    const [line, col] = source.at(path);
-    return [{
-      file: source.file,
-      line,
-      col,
-      message: describeZodIssue(issue),
-    }];
-  });
+      const known = knownKeys(schema, issue.path as PropertyKey[]);
+      for (const key of issue.keys) {
+        options.report(
+          [...path, key],
+          `${options.unknown(key, path)}${didYouMean(key, known)}`,
+          "key",
+        );
+      }
+    } else options.report(path, describeZodIssue(issue, path));
+  }
 }
 
 /** The keys an object schema allows at a path, for did-you-mean hints. */

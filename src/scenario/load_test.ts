@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { builtinTarget } from "../components/builtin/ops.ts";
+import { builtinTarget } from "../components/builtin/mod.ts";
 import { parseScenarios, ScenarioError } from "./mod.ts";
 
 const targets = { builtin: builtinTarget };

@@ -3,8 +3,8 @@
  * bounded history, pub/sub with backpressure and per-subscriber metrics,
  * and JSON/binary codecs with an exact round trip.
  *
- * This is the folder's only public door. The engine's adapter lives in
- * `ops.ts` (`storeTarget`), which the component registry imports directly.
+ * This is the folder's only public door, including the engine's adapter
+ * (`storeTarget`, from `ops.ts`).
  *
  * @example
  * ```ts
@@ -38,5 +38,6 @@ export {
   type WriteOptions,
 } from "./state_store.ts";
 export { decodeBinary, decodeJson, encodeBinary, encodeJson } from "./codec.ts";
+export { storeTarget } from "./ops.ts";
 // The errors its methods throw, so callers need only this door.
 export { ConflictError, TimeoutError, ValidationError } from "../../errors.ts";

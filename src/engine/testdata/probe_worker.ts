@@ -1,4 +1,4 @@
-import { builtinTarget } from "../../components/builtin/ops.ts";
+import { builtinTarget } from "../../components/builtin/mod.ts";
 import { serveWorker } from "../mod.ts";
 import { probeTarget } from "./probe_target.ts";
 

@@ -1,0 +1,5 @@
+/**
+ * The calibration target: ops of known cost that check the engine itself.
+ * @module
+ */
+export { builtinTarget, spin } from "./ops.ts";
