@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
-import { runPlan } from "../../engine/mod.ts";
-import { gradeScenario } from "../../grade/mod.ts";
-import { loadScenarioFile, parseScenarios } from "../../scenario/mod.ts";
+import { runAndGrade } from "../../engine/testdata/grade_run.ts";
+import { loadScenarioFile } from "../../scenario/mod.ts";
 import { uowTarget } from "./ops.ts";
 
 /** Runs a bank scenario on 4 Workers through the engine, and grades it. */
 async function gradeBank(fault: string) {
-  const [plan] = parseScenarios(
-    "bank.yaml",
+  return await runAndGrade(
     `
 name: bank-${fault}
 target: uow
@@ -21,26 +19,11 @@ invariants: [total_balance_conserved, no_lost_updates, integrity]
 thresholds:
   success_rate: { critical: ">50%" }
 `,
-    { targets: { uow: uowTarget } },
-  );
-  const runDir = await Deno.makeTempDir({ prefix: "tensile-uow-grade-" });
-  try {
-    const run = await runPlan(plan, {
+    {
       target: uowTarget,
       workerUrl: new URL("./_engine_worker.ts", import.meta.url),
-      runDir,
-    });
-    assert.equal(run.status, "completed", run.error);
-    return {
-      run,
-      graded: gradeScenario(run.measurements, {
-        thresholds: plan.thresholds,
-        invariants: run.invariants,
-      }),
-    };
-  } finally {
-    await Deno.remove(runDir, { recursive: true });
-  }
+    },
+  );
 }
 
 Deno.test("uowTarget on 4 Workers sharing one WAL file keeps every invariant", async () => {
@@ -86,27 +69,16 @@ async function memoryUnderLoad(options: Record<string, unknown>) {
     { targets: { uow: uowTarget } },
   );
   const plan = plans.find((p) => p.name === "uow-memory-under-load")!;
-  const runDir = await Deno.makeTempDir({ prefix: "tensile-uow-memory-" });
-  try {
-    const run = await runPlan({
-      ...plan,
-      options: { ...plan.options, ...options },
-    }, {
+  const { graded } = await runAndGrade(
+    { ...plan, options: { ...plan.options, ...options } },
+    {
       target: uowTarget,
       workerUrl: new URL("./_engine_worker.ts", import.meta.url),
-      runDir,
-    });
-    assert.equal(run.status, "completed", run.error);
-    const graded = gradeScenario(run.measurements, {
-      thresholds: plan.thresholds,
-      invariants: run.invariants,
-    });
-    return graded.thresholds.find((t) =>
-      t.metric === "memory.growth_per_1k_ops"
-    )!;
-  } finally {
-    await Deno.remove(runDir, { recursive: true });
-  }
+    },
+  );
+  return graded.thresholds.find((t) =>
+    t.metric === "memory.growth_per_1k_ops"
+  )!;
 }
 
 Deno.test("uow-memory-under-load grades heap growth: a cache that never evicts fails", async () => {

@@ -1,13 +1,10 @@
 import assert from "node:assert/strict";
-import { runPlan } from "../../engine/mod.ts";
-import { gradeScenario } from "../../grade/mod.ts";
-import { parseScenarios } from "../../scenario/mod.ts";
+import { runAndGrade } from "../../engine/testdata/grade_run.ts";
 import { workflowTarget } from "./ops.ts";
 
 /** Runs the order lifecycle on 4 Workers through the engine, and grades it. */
 async function gradeLifecycle(fault: string) {
-  const [plan] = parseScenarios(
-    "lifecycle.yaml",
+  return await runAndGrade(
     `
 name: lifecycle-${fault}
 target: workflow
@@ -20,26 +17,11 @@ mix:
   - { op: relay }
 invariants: [transition_log_consistent, published_equals_committed, acks_durable, outbox_relayed, integrity]
 `,
-    { targets: { workflow: workflowTarget } },
-  );
-  const runDir = await Deno.makeTempDir({ prefix: "tensile-workflow-grade-" });
-  try {
-    const run = await runPlan(plan, {
+    {
       target: workflowTarget,
       workerUrl: new URL("./_engine_worker.ts", import.meta.url),
-      runDir,
-    });
-    assert.equal(run.status, "completed", run.error);
-    return {
-      run,
-      graded: gradeScenario(run.measurements, {
-        thresholds: plan.thresholds,
-        invariants: run.invariants,
-      }),
-    };
-  } finally {
-    await Deno.remove(runDir, { recursive: true });
-  }
+    },
+  );
 }
 
 Deno.test("workflowTarget on 4 Workers sharing one WAL file keeps every invariant", async () => {
