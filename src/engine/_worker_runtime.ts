@@ -12,9 +12,9 @@ import type { ErrorSample } from "../stats/mod.ts";
 import {
   createHistogram,
   encodeHistogram,
-  HIGHEST_NS,
   type Histogram,
   initHistograms,
+  recordMs,
 } from "../stats/mod.ts";
 import type { Plan } from "../scenario/mod.ts";
 import type { Op, Rng, Target, TargetInstance } from "../target.ts";
@@ -254,9 +254,9 @@ class Session {
         }
         let outcome = 0;
         if (errorRate > 0 && rng.next() < errorRate) {
-          // The op never ran, so there is no latency to record.
+          // The op never ran: no latency to record, and its sample is made
+          // from the counts at flush time.
           outcome = INJECTED;
-          this.#sample(k, "injected", "injected fault (faults.error_rate)");
         } else {
           try {
             if (latencyRate > 0 && rng.next() < latencyRate) {
@@ -269,12 +269,7 @@ class Session {
           }
         }
         const t1 = performance.now();
-        if (outcome !== INJECTED) {
-          const ns = Math.round((t1 - t0) * 1e6);
-          histograms[k].recordValue(
-            ns < 1 ? 1 : ns > HIGHEST_NS ? HIGHEST_NS : ns,
-          );
-        }
+        if (outcome !== INJECTED) recordMs(histograms[k], t1 - t0);
         counts[k * OUTCOME_COUNT + outcome]++;
         t0 = t1;
         if (t1 >= yieldAt) {
@@ -310,6 +305,17 @@ class Session {
   }
 
   #flush(): void {
+    this.#plan.mix.forEach((entry, k) => {
+      const injected = this.#counts[k * OUTCOME_COUNT + INJECTED];
+      if (injected > 0) {
+        this.#samples.set(`${k}\u0000injected`, {
+          op: entry.op,
+          outcome: "injected",
+          message: "injected fault (faults.error_rate)",
+          count: injected,
+        });
+      }
+    });
     const ops = this.#histograms.map((histogram, k) => {
       const counts = Array.from(
         this.#counts.subarray(k * OUTCOME_COUNT, (k + 1) * OUTCOME_COUNT),

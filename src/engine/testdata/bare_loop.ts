@@ -1,5 +1,5 @@
 import { SeededRng } from "../rng.ts";
-import { createHistogram, HIGHEST_NS } from "../../stats/mod.ts";
+import { createHistogram, recordMs } from "../../stats/mod.ts";
 import type { Op } from "../../target.ts";
 
 /**
@@ -15,8 +15,7 @@ export function bareLoop(op: Op, count: number): number {
   for (let i = 0; i < count; i++) {
     op({}, rng);
     const t1 = performance.now();
-    const ns = Math.round((t1 - t0) * 1e6);
-    histogram.recordValue(ns < 1 ? 1 : ns > HIGHEST_NS ? HIGHEST_NS : ns);
+    recordMs(histogram, t1 - t0);
     t0 = t1;
   }
   const seconds = (performance.now() - start) / 1000;
