@@ -8,6 +8,7 @@
  * @module
  */
 import { outcomeOf, OUTCOMES } from "../errors.ts";
+import { findGc, yieldTurn } from "../runtime.ts";
 import type { ErrorSample } from "../stats/mod.ts";
 import {
   createHistogram,
@@ -85,7 +86,7 @@ export function serveWorker(targets: Readonly<Record<string, Target>>): void {
 }
 
 function heapUsed(): number {
-  (globalThis as { gc?: () => void }).gc?.();
+  findGc()?.();
   return Deno.memoryUsage().heapUsed;
 }
 
@@ -387,15 +388,4 @@ function sharedBudget(
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/**
- * Gives the event loop one full turn, timers included. `setTimeout(0)` costs
- * a millisecond or more (a tenth of the engine's time at one yield per
- * 20 ms); a MessageChannel round trip is cheap but was seen to starve
- * timers and `for await` consumers, so other tasks' sleeps and backoffs could
- * lag. `setImmediate` runs after the timer phase, in about 10 µs.
- */
-function yieldTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

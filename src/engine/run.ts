@@ -7,6 +7,7 @@
  */
 import { cpuUsage } from "node:process";
 import { OUTCOMES } from "../errors.ts";
+import { findGc } from "../runtime.ts";
 import type { Plan } from "../scenario/mod.ts";
 import {
   createHistogram,
@@ -92,8 +93,6 @@ export async function runPlan(
 /** How long in-flight ops may take to finish once a stop is requested. */
 const STOP_GRACE_MS = 10_000;
 
-const gc = () => (globalThis as { gc?: () => void }).gc?.();
-
 class Run {
   #plan: Plan;
   #options: RunOptions;
@@ -169,7 +168,7 @@ class Run {
         this.#requestStop();
       }, plan.load.max_duration_ms);
       await this.#phase("warm", () => this.#spawn(shared));
-      gc();
+      findGc()?.();
       memory.heap_start = sum(this.#heaps);
       memory.rss_start = Deno.memoryUsage().rss;
       memory.rss_peak = memory.rss_start;
@@ -468,7 +467,7 @@ class Run {
       memory: {
         ...memory,
         growth_per_1k_ops: round(growth, 3),
-        gc_forced: typeof (globalThis as { gc?: unknown }).gc === "function",
+        gc_forced: findGc() !== undefined,
       },
       error_samples: [...this.#samples.values()].sort((a, b) =>
         b.count - a.count

@@ -6,7 +6,7 @@
 import type { z } from "zod";
 import { METRIC_NAMES, metricCounter, parseThreshold } from "../grade/mod.ts";
 import type { Target } from "../target.ts";
-import { didYouMean } from "./_suggest.ts";
+import { didYouMean } from "../suggest.ts";
 import { MAX_FILE_BYTES, parseSource, type Source } from "./_source.ts";
 import { ScenarioError, type ScenarioIssue } from "./errors.ts";
 import type { FaultPlan, LoadPlan, Plan, Profile } from "./plan.ts";

@@ -3,7 +3,7 @@
  * @module
  */
 export { formatIssue, ScenarioError, type ScenarioIssue } from "./errors.ts";
-export { didYouMean } from "./_suggest.ts";
+export { didYouMean } from "../suggest.ts";
 export { type LoadOptions, loadScenarioFile, parseScenarios } from "./load.ts";
 export {
   type FaultPlan,

@@ -16,7 +16,7 @@ import {
   TransitionValidationError,
   UnknownTransitionError,
 } from "./errors.ts";
-import { didYouMean, nearestNames } from "./_suggest.ts";
+import { formatSuggestions, nearestNames } from "../../suggest.ts";
 import {
   type ParseOptions,
   parseParams,
@@ -308,7 +308,7 @@ export class TransitionRegistry {
       const suggestions = nearestNames(entity, this.#byEntity.keys());
       return new UnknownTransitionError(
         `Cannot find transition "${entity}.${name}": no transitions for entity "${entity}"${
-          didYouMean(suggestions)
+          formatSuggestions(suggestions)
         }`,
         { entity, transition: name, suggestions },
       );
@@ -316,7 +316,7 @@ export class TransitionRegistry {
     const suggestions = nearestNames(name, byName.keys());
     return new UnknownTransitionError(
       `Cannot find transition "${entity}.${name}": entity "${entity}" has no transition "${name}"${
-        didYouMean(suggestions)
+        formatSuggestions(suggestions)
       }`,
       { entity, transition: name, suggestions },
     );

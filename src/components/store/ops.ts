@@ -15,9 +15,9 @@
  * behind only as far as they are slow.
  * @module
  */
-import { setImmediate } from "node:timers";
 import { z } from "zod";
 import { ConflictError, TimeoutError } from "../../errors.ts";
+import { findGc, yieldTurn } from "../../runtime.ts";
 import type {
   InvariantResult,
   Op,
@@ -222,7 +222,7 @@ export type StoreInvariant = keyof typeof INVARIANTS;
 export function createStoreTarget(seams: Partial<StoreSeams> = {}): Target {
   const resolved: StoreSeams = {
     heapUsed: seams.heapUsed ?? (() => Deno.memoryUsage().heapUsed),
-    gc: "gc" in seams ? seams.gc : (globalThis as { gc?: () => void }).gc,
+    gc: "gc" in seams ? seams.gc : findGc(),
     now: seams.now ?? (() => performance.now()),
   };
   return {
@@ -615,7 +615,7 @@ class StoreInstance {
     const every = this.#o.yield_every;
     if (every === 0 || ++this.#sinceTurn < every) return result;
     this.#sinceTurn = 0;
-    return nextTurn().then(() => result);
+    return yieldTurn().then(() => result);
   }
 
   #written(snapshot: Snapshot): void {
@@ -1050,18 +1050,6 @@ class StoreInstance {
     this.#seams.gc?.();
     return this.#seams.heapUsed();
   }
-}
-
-/**
- * One event-loop turn for `yield_every`, after every queued microtask (so
- * every eager consumer has drained its queue) and with due timers run (so
- * slow consumers wake). `setImmediate` costs about 4 µs; `setTimeout(0)`
- * costs a millisecond or more, and in Deno 2.9 a MessageChannel round trip
- * resumes the writer before a `for await` consumer has taken more than a
- * few deliveries (measured: 3,364 of 32,000 taken, against all of them).
- */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function isDefect(fault: StoreFault): fault is StoreDefect {
