@@ -16,11 +16,20 @@ export interface Io {
   color: { out: boolean; err: boolean };
   /** Current time. */
   now(): Date;
-  /** Calls `handler` on SIGINT/SIGTERM until the returned function is called. */
-  onSignal(handler: () => void): () => void;
+  /**
+   * Calls `handler` on each request to stop (SIGINT, SIGTERM, SIGHUP, or the
+   * parent process going away) until the returned function is called.
+   */
+  onSignal(handler: (stop: StopRequest) => void): () => void;
   /** Leaves at once (a second Ctrl-C). */
   exit(code: number): never;
 }
+
+/** Why a stop was requested. */
+export type StopRequest = "SIGINT" | "SIGTERM" | "SIGHUP" | "parent-exit";
+
+/** How often the tool looks whether its parent process is still there. */
+const PARENT_POLL_MS = 500;
 
 const encoder = new TextEncoder();
 
@@ -38,13 +47,28 @@ export function denoIo(): Io {
     },
     now: () => new Date(),
     onSignal(handler) {
-      const signals: Deno.Signal[] = Deno.build.os === "windows"
-        ? ["SIGINT"]
-        : ["SIGINT", "SIGTERM"];
-      for (const signal of signals) Deno.addSignalListener(signal, handler);
+      // SIGHUP: the terminal closed or ssh dropped; a graceful stop too.
+      const signals = Deno.build.os === "windows"
+        ? ["SIGINT"] as const
+        : ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+      const listeners = signals.map((signal) => {
+        const listener = () => handler(signal);
+        Deno.addSignalListener(signal, listener);
+        return [signal, listener] as const;
+      });
+      // `deno task` killed outright leaves this process an orphan that would
+      // finish and write results nobody waits for: notice and stop.
+      const parent = Deno.build.os === "windows" ? undefined : Deno.ppid;
+      const poll = parent === undefined ? undefined : setInterval(() => {
+        if (Deno.ppid === parent) return;
+        clearInterval(poll);
+        handler("parent-exit");
+      }, PARENT_POLL_MS);
+      if (poll !== undefined) Deno.unrefTimer(poll);
       return () => {
-        for (const signal of signals) {
-          Deno.removeSignalListener(signal, handler);
+        clearInterval(poll);
+        for (const [signal, listener] of listeners) {
+          Deno.removeSignalListener(signal, listener);
         }
       };
     },
@@ -53,9 +77,10 @@ export function denoIo(): Io {
 }
 
 /**
- * Writes text to a stream. A reader that went away (`| head`) must not abort
- * a run: the run goes on and its artifact is still written, so later writes
- * to that stream are dropped.
+ * Writes text to a stream. A stream that cannot be written (a reader that
+ * went away with `| head`, `> /dev/full`, a closed descriptor) must not abort
+ * a run: the run goes on, its artifact is still written and its exit code
+ * stays what the results say, so later writes to that stream are dropped.
  */
 function writer(
   stream: { writeSync(p: Uint8Array): number },
@@ -69,8 +94,7 @@ function writer(
       while (offset < bytes.length) {
         offset += stream.writeSync(bytes.subarray(offset));
       }
-    } catch (error) {
-      if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+    } catch {
       closed = true;
     }
   };
