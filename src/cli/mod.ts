@@ -38,7 +38,7 @@ function wholeNumber(min: number, max: number) {
 
 function profileOption() {
   return new Option("--profile <profile>", "load profile: smoke, ci or full")
-    .choices(PROFILES as Profile[])
+    .choices(PROFILES)
     .default("ci" as Profile);
 }
 
