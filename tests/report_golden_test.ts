@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { readArtifact } from "../src/cli/report.ts";
+import { readArtifact } from "../src/artifact/mod.ts";
 import { renderMarkdown, renderSummary } from "../src/report/mod.ts";
 import { ROOT } from "./_helpers.ts";
 

@@ -9,8 +9,8 @@ import {
   InvalidArgumentError,
   Option,
 } from "@commander-js/extra-typings";
+import { ArtifactError, VERSION } from "../artifact/mod.ts";
 import { type Profile, PROFILES, ScenarioError } from "../scenario/mod.ts";
-import { VERSION } from "./_artifact.ts";
 import { UsageError } from "./_scenarios.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
 import { denoIo, type Io } from "./io.ts";
@@ -37,7 +37,8 @@ function wholeNumber(min: number, max: number) {
 }
 
 function profileOption() {
-  return new Option("--profile <profile>", "load profile: smoke, ci or full")
+  const names = `${PROFILES.slice(0, -1).join(", ")} or ${PROFILES.at(-1)}`;
+  return new Option("--profile <profile>", `load profile: ${names}`)
     .choices(PROFILES)
     .default("ci" as Profile);
 }
@@ -145,7 +146,7 @@ function report(error: unknown, io: Io): ExitCode {
     io.err(`${error.message}\n`);
     return EXIT.usage;
   }
-  if (error instanceof UsageError) {
+  if (error instanceof UsageError || error instanceof ArtifactError) {
     io.err(`error: ${error.message}\n`);
     return EXIT.usage;
   }

@@ -3,7 +3,7 @@
  * summaries and the `report.md` next to `result.json`.
  * @module
  */
-import type { Artifact, ScenarioResult } from "../grade/mod.ts";
+import type { Artifact, ScenarioResult } from "../artifact/mod.ts";
 import {
   formatActual,
   formatCount,

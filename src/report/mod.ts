@@ -10,7 +10,7 @@ export {
   renderSummary,
   type TerminalOptions,
 } from "./terminal.ts";
-export { renderJson, writeFileAtomic } from "./json.ts";
+export { renderJson } from "./json.ts";
 export {
   formatActual,
   formatBytes,

@@ -2,7 +2,7 @@
  * The graded terminal summary. A printer returns a string; the CLI writes it.
  * @module
  */
-import type { Artifact, Grade, ScenarioResult } from "../grade/mod.ts";
+import type { Artifact, Grade, ScenarioResult } from "../artifact/mod.ts";
 import {
   formatActual,
   formatCount,
