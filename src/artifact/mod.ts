@@ -31,6 +31,8 @@ export type {
   OpMeasurement,
   OutcomeCounts,
 } from "../stats/mod.ts";
+export type { InvariantResult } from "../target.ts";
+export type { Profile } from "../profiles.ts";
 export { buildArtifact, scenarioResult, VERSION } from "./build.ts";
 export { ArtifactError, readArtifact } from "./read.ts";
 export { formatJson, writeArtifact, writeFileAtomic } from "./write.ts";
