@@ -15,7 +15,7 @@ import { UsageError } from "./_scenarios.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
 import { denoIo, type Io } from "./io.ts";
 import { listCommand } from "./list.ts";
-import { REPORT_FORMATS, reportCommand } from "./report.ts";
+import { FORMAT_CHOICES, reportCommand } from "./report.ts";
 import { runCommand } from "./run.ts";
 import { schemaCommand } from "./schema.ts";
 import { validateCommand } from "./validate.ts";
@@ -119,7 +119,7 @@ export async function main(
     .argument("<result>", "a result.json written by tensile run")
     .addOption(
       new Option("--format <format>", "output format")
-        .choices(REPORT_FORMATS)
+        .choices(FORMAT_CHOICES)
         .default("markdown" as const),
     )
     .action(async (result, options) => {

@@ -1,13 +1,10 @@
 import { readArtifact } from "../artifact/mod.ts";
-import { renderJson, renderMarkdown, renderSummary } from "../report/mod.ts";
-import { UsageError } from "./_scenarios.ts";
+import { REPORTERS, type ReportFormat } from "../report/mod.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
 
-/** Report formats made from an artifact. */
-export const REPORT_FORMATS = ["markdown", "terminal", "json"] as const;
-/** A report format. */
-export type ReportFormat = typeof REPORT_FORMATS[number];
+/** Every format `tensile report --format` accepts, the default first. */
+export const FORMAT_CHOICES = Object.keys(REPORTERS) as ReportFormat[];
 
 /** `tensile report`: renders an artifact in another format. */
 export async function reportCommand(
@@ -16,20 +13,6 @@ export async function reportCommand(
   io: Io,
 ): Promise<ExitCode> {
   const artifact = await readArtifact(path);
-  switch (options.format) {
-    case "markdown":
-      io.out(renderMarkdown(artifact));
-      break;
-    case "terminal":
-      io.out(renderSummary(artifact, { color: io.color.out }));
-      break;
-    case "json":
-      io.out(renderJson(artifact));
-      break;
-    default: {
-      const never: never = options.format;
-      throw new UsageError(`Unknown format "${never}"`);
-    }
-  }
+  io.out(REPORTERS[options.format].render(artifact, { color: io.color.out }));
   return EXIT.ok;
 }
