@@ -1,5 +1,7 @@
 /**
- * The `json` report: the artifact itself, exactly as `result.json` holds it.
+ * The `json` report: the artifact itself, as checked on reading (keys in
+ * schema order, so a threshold's `kind` comes second, not last as in a
+ * freshly written `result.json`).
  * @module
  */
 import { type Artifact, formatJson } from "../artifact/mod.ts";

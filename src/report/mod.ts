@@ -33,7 +33,7 @@ export const REPORTERS = {
     render: renderSummary,
   },
   json: {
-    description: "the artifact itself, as result.json holds it",
+    description: "the artifact itself, as pretty JSON",
     render: renderJson,
   },
 } as const satisfies Record<string, Reporter>;
