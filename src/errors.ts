@@ -7,29 +7,24 @@
  * @module
  */
 
-/** How one op ended. `error` is anything not covered by a typed error. */
-export type Outcome =
-  | "ok"
-  | "validation"
-  | "conflict"
-  | "busy"
-  | "timeout"
-  | "injected"
-  | "error";
-
-/** How a failed op ended. */
-export type FailureOutcome = Exclude<Outcome, "ok">;
-
-/** Every outcome, in report order. */
-export const OUTCOMES: readonly Outcome[] = [
-  "ok",
+/** How a failed op ended, in report order. */
+export const FAILURE_OUTCOMES = [
   "validation",
   "conflict",
   "busy",
   "timeout",
   "injected",
   "error",
-];
+] as const;
+
+/** Every outcome, in report order. */
+export const OUTCOMES = ["ok", ...FAILURE_OUTCOMES] as const;
+
+/** How one op ended. `error` is anything not covered by a typed error. */
+export type Outcome = typeof OUTCOMES[number];
+
+/** How a failed op ended. */
+export type FailureOutcome = typeof FAILURE_OUTCOMES[number];
 
 /** Input rejected by the component (bad params, guard said no). */
 export class ValidationError extends Error {
@@ -89,14 +84,7 @@ export class InjectedFault extends Error {
 /** Maps a thrown value to its outcome class. */
 export function outcomeOf(error: unknown): FailureOutcome {
   const outcome = (error as { outcome?: unknown } | null)?.outcome;
-  switch (outcome) {
-    case "validation":
-    case "conflict":
-    case "busy":
-    case "timeout":
-    case "injected":
-      return outcome;
-    default:
-      return "error";
-  }
+  return FAILURE_OUTCOMES.includes(outcome as FailureOutcome)
+    ? outcome as FailureOutcome
+    : "error";
 }

@@ -186,15 +186,15 @@ export {
   serveWorker,
 } from "./engine/mod.ts";
 export {
-  type Artifact,
   type Grade,
   type GradeResult,
   gradeScenario,
   parseThreshold,
-  type ScenarioResult,
   type Threshold,
+  type ThresholdResult,
   type Verdict,
 } from "./grade/mod.ts";
+export { type Artifact, type ScenarioResult } from "./artifact/mod.ts";
 export {
   createHistogram,
   decodeHistogram,

@@ -116,3 +116,20 @@ Deno.test("tensile run refuses out-of-range overrides and duplicate scenarios wi
     });
   }
 });
+
+Deno.test("tensile report refuses a file that is not an artifact with exit 2, one line, no stack trace", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = join(dir, "result.json");
+    await Deno.writeTextFile(file, JSON.stringify({ schema: "other" }));
+    const { io, out, err } = captureIo();
+    assert.equal(await main(["report", file], io), 2);
+    assert.equal(out(), "");
+    assert.equal(
+      err(),
+      `error: Cannot read artifact "${file}": not a tensile/result@1 file (schema: Invalid input: expected "tensile/result@1")\n`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

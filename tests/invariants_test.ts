@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { TARGETS } from "../src/components/mod.ts";
 import { main } from "../src/cli/mod.ts";
-import type { Artifact } from "../src/grade/mod.ts";
+import type { Artifact } from "../src/artifact/mod.ts";
 import { loadScenarioFile } from "../src/scenario/mod.ts";
 import { captureIo, ROOT } from "./_helpers.ts";
 

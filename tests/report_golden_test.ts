@@ -7,9 +7,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { readArtifact } from "../src/cli/report.ts";
-import { renderMarkdown, renderSummary } from "../src/report/mod.ts";
-import { ROOT } from "./_helpers.ts";
+import { readArtifact } from "../src/artifact/mod.ts";
+import { main } from "../src/cli/mod.ts";
+import { renderMarkdown, renderSummary, REPORTERS } from "../src/report/mod.ts";
+import { captureIo, ROOT } from "./_helpers.ts";
 
 const GOLDEN = join(ROOT, "tests/fixtures/golden");
 const update = Deno.env.get("TENSILE_UPDATE_GOLDEN") === "1";
@@ -40,4 +41,25 @@ Deno.test("renderSummary() with color wraps grades in ANSI codes, without changi
 
 Deno.test("renderMarkdown() lays out the report as expected", async () => {
   await assertGolden("report.md", renderMarkdown(artifact));
+});
+
+Deno.test("tensile report --format offers every format in REPORTERS and prints its render", async (t) => {
+  const formats = Object.keys(REPORTERS) as (keyof typeof REPORTERS)[];
+  assert.equal(formats[0], "markdown", "the default is listed first");
+  for (const format of formats) {
+    await t.step(format, async () => {
+      const { io, out } = captureIo();
+      const file = join(GOLDEN, "result.json");
+      assert.equal(await main(["report", file, "--format", format], io), 0);
+      assert.equal(
+        out(),
+        REPORTERS[format].render(artifact, { color: false }),
+      );
+    });
+  }
+  await t.step("markdown by default", async () => {
+    const { io, out } = captureIo();
+    assert.equal(await main(["report", join(GOLDEN, "result.json")], io), 0);
+    assert.equal(out(), await Deno.readTextFile(join(GOLDEN, "report.md")));
+  });
 });

@@ -9,13 +9,13 @@ import {
   InvalidArgumentError,
   Option,
 } from "@commander-js/extra-typings";
+import { ArtifactError, VERSION } from "../artifact/mod.ts";
 import { type Profile, PROFILES, ScenarioError } from "../scenario/mod.ts";
-import { VERSION } from "./_artifact.ts";
 import { UsageError } from "./_scenarios.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
 import { denoIo, type Io } from "./io.ts";
 import { listCommand } from "./list.ts";
-import { REPORT_FORMATS, reportCommand } from "./report.ts";
+import { FORMAT_CHOICES, reportCommand } from "./report.ts";
 import { runCommand } from "./run.ts";
 import { schemaCommand } from "./schema.ts";
 import { validateCommand } from "./validate.ts";
@@ -37,8 +37,9 @@ function wholeNumber(min: number, max: number) {
 }
 
 function profileOption() {
-  return new Option("--profile <profile>", "load profile: smoke, ci or full")
-    .choices(PROFILES as Profile[])
+  const names = `${PROFILES.slice(0, -1).join(", ")} or ${PROFILES.at(-1)}`;
+  return new Option("--profile <profile>", `load profile: ${names}`)
+    .choices(PROFILES)
     .default("ci" as Profile);
 }
 
@@ -118,7 +119,7 @@ export async function main(
     .argument("<result>", "a result.json written by tensile run")
     .addOption(
       new Option("--format <format>", "output format")
-        .choices(REPORT_FORMATS)
+        .choices(FORMAT_CHOICES)
         .default("markdown" as const),
     )
     .action(async (result, options) => {
@@ -145,7 +146,7 @@ function report(error: unknown, io: Io): ExitCode {
     io.err(`${error.message}\n`);
     return EXIT.usage;
   }
-  if (error instanceof UsageError) {
+  if (error instanceof UsageError || error instanceof ArtifactError) {
     io.err(`error: ${error.message}\n`);
     return EXIT.usage;
   }

@@ -4,19 +4,24 @@
  * @module
  */
 import { join } from "node:path";
+import {
+  type Artifact,
+  buildArtifact,
+  type ScenarioResult,
+  scenarioResult,
+  writeArtifact,
+  writeFileAtomic,
+} from "../artifact/mod.ts";
 import { TARGETS } from "../components/mod.ts";
 import { runPlan } from "../engine/mod.ts";
-import type { Artifact, ScenarioResult } from "../grade/mod.ts";
 import {
   renderJson,
   renderMarkdown,
   renderOverall,
   renderProgress,
   renderScenario,
-  writeFileAtomic,
 } from "../report/mod.ts";
 import type { Plan, Profile } from "../scenario/mod.ts";
-import { buildArtifact, scenarioResult } from "./_artifact.ts";
 import { selectPlans, UsageError } from "./_scenarios.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
@@ -74,7 +79,7 @@ export async function runCommand(
   });
   const results: ScenarioResult[] = [];
   const write = async (artifact: Artifact) => {
-    await writeFileAtomic(join(outDir, "result.json"), renderJson(artifact));
+    await writeArtifact(join(outDir, "result.json"), artifact);
     await writeFileAtomic(join(outDir, "report.md"), renderMarkdown(artifact));
   };
   try {

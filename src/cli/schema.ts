@@ -1,6 +1,9 @@
 import { fileURLToPath as fromFileUrl } from "node:url";
-import { artifactJsonSchema } from "../grade/mod.ts";
-import { renderJson, writeFileAtomic } from "../report/mod.ts";
+import {
+  artifactJsonSchema,
+  formatJson,
+  writeFileAtomic,
+} from "../artifact/mod.ts";
 import { scenarioJsonSchema } from "../scenario/mod.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
@@ -18,8 +21,8 @@ export const SCHEMA_FILES = {
 /** The JSON Schema texts, as written to the repo. */
 export function schemaTexts(): { scenario: string; result: string } {
   return {
-    scenario: renderJson(scenarioJsonSchema()),
-    result: renderJson(artifactJsonSchema()),
+    scenario: formatJson(scenarioJsonSchema()),
+    result: formatJson(artifactJsonSchema()),
   };
 }
 

@@ -3,17 +3,22 @@
  * a verdict and the reasons, so a user always sees why.
  * @module
  */
+import { z } from "zod";
 import type { Measurements, OpMeasurement } from "../stats/mod.ts";
+import type { InvariantResult } from "../target.ts";
 import {
   type Bound,
-  type BoundLevel,
+  BOUND_LEVELS,
   meets,
+  METRIC_KINDS,
   metricCounter,
   type Threshold,
 } from "./thresholds.ts";
 
+/** A threshold's outcome, best first: the best tier met, or `failed`. */
+export const LEVELS = [...BOUND_LEVELS, "failed"] as const;
 /** A threshold's outcome: the best tier met, or `failed`. */
-export type Level = BoundLevel | "failed";
+export type Level = typeof LEVELS[number];
 
 /** Letter grades, best first. */
 export const GRADES = [
@@ -34,27 +39,32 @@ export const GRADES = [
 /** A letter grade. */
 export type Grade = typeof GRADES[number];
 
-/** What the grade means for a release. */
-export type Verdict = "PRODUCTION READY" | "NEEDS ATTENTION" | "FAILING";
+/** What a grade means for a release, best first. */
+export const VERDICTS = [
+  "PRODUCTION READY",
+  "NEEDS ATTENTION",
+  "FAILING",
+] as const;
+/** What a grade means for a release. */
+export type Verdict = typeof VERDICTS[number];
 
+/**
+ * One threshold checked against the measured value, as the artifact records
+ * it. `actual` is in base units (ms, fraction, /s, bytes), null when not
+ * measurable.
+ */
+export const ThresholdResultSchema = z.object({
+  metric: z.string(),
+  kind: z.enum(METRIC_KINDS),
+  actual: z.number().nullable(),
+  optimal: z.string(),
+  warning: z.string(),
+  critical: z.string(),
+  level: z.enum(LEVELS),
+  grade: z.enum(GRADES),
+});
 /** One threshold checked against the measured value. */
-export interface ThresholdResult {
-  metric: string;
-  /** In base units: ms, fraction, /s, bytes; null when not measurable. */
-  actual: number | null;
-  optimal: string;
-  warning: string;
-  critical: string;
-  level: Level;
-  grade: Grade;
-}
-
-/** An invariant's result after merging every worker's report. */
-export interface InvariantOutcome {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
+export type ThresholdResult = z.infer<typeof ThresholdResultSchema>;
 
 /** The graded outcome of one scenario. */
 export interface GradeResult {
@@ -177,28 +187,33 @@ export function checkThreshold(
   const actual = inverted && measuredValue !== undefined
     ? 1 - measuredValue
     : measuredValue;
-  const base = {
+  return {
     metric: threshold.metric,
     actual: measuredValue ?? null,
     optimal: optimal.text,
     warning: warning.text,
     critical: critical.text,
+    ...tierOf(actual, { optimal, warning, critical }),
+    kind: threshold.kind,
   };
+}
+
+/** The tier a value meets and its grade, +/− from the margin. */
+function tierOf(
+  actual: number | undefined,
+  tiers: Pick<Threshold, "optimal" | "warning" | "critical">,
+): Pick<ThresholdResult, "level" | "grade"> {
+  const { optimal, warning, critical } = tiers;
   if (actual === undefined || Number.isNaN(actual)) {
-    return { ...base, level: "failed", grade: "F" };
+    return { level: "failed", grade: "F" };
   }
   if (meets(actual, optimal)) {
     const r = badness(actual, optimal);
-    return {
-      ...base,
-      level: "optimal",
-      grade: r <= 0.5 ? "A+" : r > 0.9 ? "A-" : "A",
-    };
+    return { level: "optimal", grade: r <= 0.5 ? "A+" : r > 0.9 ? "A-" : "A" };
   }
   if (meets(actual, warning)) {
     const p = positionInBand(actual, optimal, warning);
     return {
-      ...base,
       level: "warning",
       grade: p < 1 / 3 ? "B+" : p < 2 / 3 ? "B" : "B-",
     };
@@ -207,12 +222,11 @@ export function checkThreshold(
     const p = positionInBand(actual, warning, critical);
     const grades: Grade[] = ["C+", "C", "C-", "D+", "D", "D-"];
     return {
-      ...base,
       level: "critical",
       grade: grades[Math.min(5, Math.floor(p * 6))],
     };
   }
-  return { ...base, level: "failed", grade: "F" };
+  return { level: "failed", grade: "F" };
 }
 
 /** The worse of two grades. */
@@ -230,7 +244,7 @@ export function verdictOf(grade: Grade): Verdict {
 /** Grades one scenario: the worst threshold decides; a broken invariant is F. */
 export function gradeScenario(
   measured: Measurements,
-  checks: { thresholds: Threshold[]; invariants: InvariantOutcome[] },
+  checks: { thresholds: Threshold[]; invariants: InvariantResult[] },
 ): GradeResult {
   const thresholds = checks.thresholds.map((threshold) =>
     checkThreshold(threshold, metricValue(measured, threshold.metric))

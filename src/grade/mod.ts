@@ -4,9 +4,11 @@
  */
 export {
   type Bound,
+  BOUND_LEVELS,
   type BoundLevel,
   type Comparator,
   meets,
+  METRIC_KINDS,
   METRIC_NAMES,
   metricCounter,
   type MetricKind,
@@ -23,23 +25,15 @@ export {
   type GradeResult,
   GRADES,
   gradeScenario,
-  type InvariantOutcome,
   type Level,
+  LEVELS,
   metricValue,
   overallGrade,
   type ThresholdResult,
+  ThresholdResultSchema,
   type Verdict,
   verdictOf,
+  VERDICTS,
   worseGrade,
 } from "./grade.ts";
-export {
-  type Artifact,
-  ARTIFACT_SCHEMA,
-  artifactJsonSchema,
-  ArtifactSchema,
-  type ScenarioResult,
-  ScenarioResultSchema,
-  type ScenarioStatus,
-  type ThresholdReport,
-} from "./artifact.ts";
 export { recommend } from "./recommend.ts";

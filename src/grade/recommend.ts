@@ -4,12 +4,12 @@
  * @module
  */
 import type { Measurements } from "../stats/mod.ts";
-import type { InvariantOutcome } from "./grade.ts";
+import type { InvariantResult } from "../target.ts";
 
 /** Advice for one scenario, most important first. */
 export function recommend(
   measured: Measurements,
-  invariants: readonly InvariantOutcome[],
+  invariants: readonly InvariantResult[],
 ): string[] {
   const advice: string[] = [];
   const total = measured.total;

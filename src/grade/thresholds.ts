@@ -4,8 +4,16 @@
  * @module
  */
 
+/** What a metric can measure, which decides the units its bounds may use. */
+export const METRIC_KINDS = [
+  "time",
+  "percent",
+  "rate",
+  "bytes",
+  "number",
+] as const;
 /** What a metric measures, which decides the units its bounds may use. */
-export type MetricKind = "time" | "percent" | "rate" | "bytes" | "number";
+export type MetricKind = typeof METRIC_KINDS[number];
 
 /** A comparison in a bound. */
 export type Comparator = "<" | "<=" | ">" | ">=";
@@ -19,7 +27,9 @@ export interface Bound {
 }
 
 /** Bound tiers, best first. */
-export type BoundLevel = "optimal" | "warning" | "critical";
+export const BOUND_LEVELS = ["optimal", "warning", "critical"] as const;
+/** A bound tier. */
+export type BoundLevel = typeof BOUND_LEVELS[number];
 
 /** A threshold after parsing: every tier filled (missing ones inherit). */
 export interface Threshold {

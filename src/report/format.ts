@@ -4,8 +4,12 @@
  * @module
  */
 import { OUTCOMES } from "../errors.ts";
-import type { ThresholdReport } from "../grade/mod.ts";
-import type { LatencySummary, Memory, OutcomeCounts } from "../stats/mod.ts";
+import type {
+  LatencySummary,
+  Memory,
+  OutcomeCounts,
+  ThresholdResult,
+} from "../artifact/mod.ts";
 
 /** A latency in milliseconds, in the unit that reads best. */
 export function formatMs(ms: number): string {
@@ -49,7 +53,7 @@ export function formatPercent(fraction: number): string {
 }
 
 /** A threshold's actual value in its own unit. */
-export function formatActual(threshold: ThresholdReport): string {
+export function formatActual(threshold: ThresholdResult): string {
   const { actual } = threshold;
   if (actual === null) return "n/a";
   switch (threshold.kind) {
@@ -71,13 +75,13 @@ export function formatActual(threshold: ThresholdReport): string {
 }
 
 /** The bound a threshold was held to at its level (or the critical one). */
-export function targetOf(threshold: ThresholdReport): string {
+export function targetOf(threshold: ThresholdResult): string {
   const tiers = [threshold.optimal, threshold.warning, threshold.critical];
   return [...new Set(tiers)].join(" · ");
 }
 
 /** ✅ met optimal, ⚠️ met a looser bound, ❌ missed critical. */
-export function levelIcon(level: ThresholdReport["level"]): string {
+export function levelIcon(level: ThresholdResult["level"]): string {
   switch (level) {
     case "optimal":
       return "✅";

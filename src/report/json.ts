@@ -1,29 +1,12 @@
-import { dirname, join } from "node:path";
-
 /**
- * Writes a file atomically: a temp file in the same directory, then a rename,
- * so a reader never sees half a file, even after a crash or Ctrl-C.
+ * The `json` report: the artifact itself, as checked on reading (keys in
+ * schema order, so a threshold's `kind` comes second, not last as in a
+ * freshly written `result.json`).
+ * @module
  */
-export async function writeFileAtomic(
-  path: string,
-  text: string,
-): Promise<void> {
-  const dir = dirname(path);
-  await Deno.mkdir(dir, { recursive: true });
-  const temp = join(
-    dir,
-    `.${crypto.randomUUID()}.tmp`,
-  );
-  try {
-    await Deno.writeTextFile(temp, text);
-    await Deno.rename(temp, path);
-  } catch (error) {
-    await Deno.remove(temp).catch(() => {});
-    throw error;
-  }
-}
+import { type Artifact, formatJson } from "../artifact/mod.ts";
 
 /** The artifact as pretty JSON, ending with a newline. */
-export function renderJson(value: unknown): string {
-  return JSON.stringify(value, null, 2) + "\n";
+export function renderJson(artifact: Artifact): string {
+  return formatJson(artifact);
 }

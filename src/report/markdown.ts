@@ -1,9 +1,10 @@
 /**
  * A Markdown report made from the artifact alone, for pull requests, job
- * summaries and the `report.md` next to `result.json`.
+ * summaries and the `report.md` next to `result.json`, laid out from the
+ * shared view at full detail.
  * @module
  */
-import type { Artifact, ScenarioResult } from "../grade/mod.ts";
+import type { Artifact } from "../artifact/mod.ts";
 import {
   formatActual,
   formatCount,
@@ -18,6 +19,7 @@ import {
   latencyCells,
   levelIcon,
 } from "./format.ts";
+import { buildView, type ScenarioView } from "./_view.ts";
 
 function cell(text: string): string {
   return text.replaceAll("|", "\\|").replaceAll("\n", " ");
@@ -27,28 +29,28 @@ function row(cells: readonly string[]): string {
   return `| ${cells.map(cell).join(" | ")} |`;
 }
 
-function scenarioSection(result: ScenarioResult): string {
-  const m = result.measurements;
+function scenarioSection(view: ScenarioView): string {
   const lines = [
-    `## ${result.name}: ${result.grade} (${result.verdict})`,
+    `## ${view.name}: ${view.grade} (${view.verdict})`,
     "",
   ];
-  if (result.description) lines.push(result.description, "");
+  if (view.description) lines.push(view.description, "");
+  const { totals } = view;
   lines.push(
-    `Target \`${result.target}\` · ${formatShape(result.load)} · ${
-      formatCount(m.total)
-    } ops in ${formatSeconds(m.duration_s)} (${
-      formatRate(m.throughput)
-    }) · status **${result.status}**`,
+    `Target \`${view.target}\` · ${formatShape(view.load)} · ${
+      formatCount(totals.ops)
+    } ops in ${formatSeconds(totals.seconds)} (${
+      formatRate(totals.throughput)
+    }) · status **${view.status}**`,
     "",
   );
-  if (result.error) lines.push(`> **Error:** ${result.error}`, "");
-  if (result.thresholds.length > 0) {
+  if (view.error) lines.push(`> **Error:** ${view.error}`, "");
+  if (view.thresholds.length > 0) {
     lines.push(
       row(["", "SLO", "actual", "optimal", "warning", "critical", "level"]),
       row(["---", "---", "---:", "---", "---", "---", "---"]),
     );
-    for (const t of result.thresholds) {
+    for (const t of view.thresholds) {
       lines.push(row([
         levelIcon(t.level),
         `\`${t.metric}\``,
@@ -61,49 +63,44 @@ function scenarioSection(result: ScenarioResult): string {
     }
     lines.push("");
   }
-  if (m.total > 0) {
+  const m = view.measured;
+  if (m) {
     lines.push(
       row(["latency", ...LATENCY_COLUMNS]),
       row(["---", ...LATENCY_COLUMNS.map(() => "---:")]),
-      row(["all", ...latencyCells(m)]),
-    );
-    if (Object.keys(m.ops).length > 1) {
-      for (const [name, op] of Object.entries(m.ops)) {
-        lines.push(row([name, ...latencyCells(op)]));
-      }
-    }
-    lines.push(
+      ...m.latency.map((r) => row([r.label, ...latencyCells(r)])),
       "",
       `**Outcomes:** ${formatOutcomes(m.outcomes, m.total)}`,
       "",
       `**Memory:** ${formatMemory(m.memory)}`,
       "",
     );
-    const counters = formatCounters(m.counters);
-    if (counters) lines.push(`**Counters:** ${counters}`, "");
+    if (m.counters) {
+      lines.push(`**Counters:** ${formatCounters(m.counters)}`, "");
+    }
   }
-  if (result.invariants.length > 0) {
+  if (view.invariants.length > 0) {
     lines.push("**Invariants:**", "");
-    for (const inv of result.invariants) {
+    for (const inv of view.invariants) {
       lines.push(`- ${inv.ok ? "✅" : "❌"} \`${inv.name}\`: ${inv.detail}`);
     }
     lines.push("");
   }
   const why = [
-    ...result.reasons,
-    ...result.notes,
-    ...m.error_samples.slice(0, 5).map((s) =>
+    ...view.reasons,
+    ...view.notes,
+    ...view.errorSamples.map((s) =>
       `${s.outcome} ×${s.count} in \`${s.op}\`: ${s.message}`
     ),
   ];
   if (why.length > 0) {
     lines.push("**Why:**", "", ...why.map((r) => `- ${r}`), "");
   }
-  if (result.recommendations.length > 0) {
+  if (view.recommendations.length > 0) {
     lines.push(
       "**Recommendations:**",
       "",
-      ...result.recommendations.map((r) => `- ${r}`),
+      ...view.recommendations.map((r) => `- ${r}`),
       "",
     );
   }
@@ -112,26 +109,29 @@ function scenarioSection(result: ScenarioResult): string {
 
 /** Renders the whole artifact as Markdown. */
 export function renderMarkdown(artifact: Artifact): string {
+  const view = buildView(artifact, "full");
+  const { overall } = view;
+  const { system } = overall;
   const lines = [
-    `# tensile: ${artifact.grade} (${artifact.verdict})`,
+    `# tensile: ${overall.grade} (${overall.verdict})`,
     "",
-    `Profile \`${artifact.profile}\` · ${artifact.started_at} · tensile ${artifact.tool.version} · Deno ${artifact.runtime.deno} · ${artifact.system.os}/${artifact.system.arch}, ${artifact.system.cpus} CPUs`,
+    `Profile \`${overall.profile}\` · ${overall.startedAt} · tensile ${overall.version} · Deno ${overall.deno} · ${system.os}/${system.arch}, ${system.cpus} CPUs`,
     "",
     row(["scenario", "grade", "verdict", "status", "ops", "throughput", "p99"]),
     row(["---", "---", "---", "---", "---:", "---:", "---:"]),
-    ...artifact.scenarios.map((s) =>
+    ...view.scenarios.map((s) =>
       row([
         s.name,
         s.grade,
         s.verdict,
         s.status,
-        formatCount(s.measurements.total),
-        formatRate(s.measurements.throughput),
-        formatMs(s.measurements.latency.p99),
+        formatCount(s.totals.ops),
+        formatRate(s.totals.throughput),
+        formatMs(s.totals.p99),
       ])
     ),
     "",
-    ...artifact.scenarios.map(scenarioSection),
+    ...view.scenarios.map(scenarioSection),
   ];
   return lines.join("\n").trimEnd() + "\n";
 }

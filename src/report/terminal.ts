@@ -1,8 +1,9 @@
 /**
- * The graded terminal summary. A printer returns a string; the CLI writes it.
+ * The graded terminal summary, laid out from the shared view. A printer
+ * returns a string; the CLI writes it.
  * @module
  */
-import type { Artifact, Grade, ScenarioResult } from "../grade/mod.ts";
+import type { Artifact, Grade, ScenarioResult } from "../artifact/mod.ts";
 import {
   formatActual,
   formatCount,
@@ -19,6 +20,17 @@ import {
   targetOf,
 } from "./format.ts";
 import { table } from "./_table.ts";
+import {
+  buildView,
+  type Detail,
+  type OverallView,
+  overallView,
+  type ScenarioView,
+  scenarioView,
+} from "./_view.ts";
+
+/** A terminal shows the brief view: a few samples, no more. */
+const DETAIL: Detail = "brief";
 
 /** How to render. */
 export interface TerminalOptions {
@@ -53,30 +65,32 @@ export function renderScenario(
   result: ScenarioResult,
   options: TerminalOptions,
 ): string {
-  const p = paint(options.color);
-  const m = result.measurements;
-  const load = result.load;
+  return scenarioLines(scenarioView(result, DETAIL), paint(options.color))
+    .join("\n");
+}
+
+function scenarioLines(view: ScenarioView, p: Paint): string[] {
   const lines: string[] = [];
-  const shape = formatShape(load);
   lines.push(
-    p.bold(`━━ ${result.name}`) +
-      p.dim(`  ${result.target} · ${shape} · ${result.profile}`),
+    p.bold(`━━ ${view.name}`) +
+      p.dim(`  ${view.target} · ${formatShape(view.load)} · ${view.profile}`),
   );
-  if (result.description) lines.push(p.dim(`   ${result.description}`));
-  const status = result.status === "passed" ? "" : `  (${result.status})`;
+  if (view.description) lines.push(p.dim(`   ${view.description}`));
+  const status = view.status === "passed" ? "" : `  (${view.status})`;
+  const { totals } = view;
   lines.push(
-    `   ${p.grade(result.grade, p.bold(`Grade ${result.grade}`))}  ${
-      p.grade(result.grade, result.verdict)
+    `   ${p.grade(view.grade, p.bold(`Grade ${view.grade}`))}  ${
+      p.grade(view.grade, view.verdict)
     }${status}  ${
       p.dim(
-        `${formatCount(m.total)} ops in ${formatSeconds(m.duration_s)} · ${
-          formatRate(m.throughput)
+        `${formatCount(totals.ops)} ops in ${formatSeconds(totals.seconds)} · ${
+          formatRate(totals.throughput)
         }`,
       )
     }`,
   );
-  if (result.error) lines.push(`   ${p.grade("F", `error: ${result.error}`)}`);
-  if (result.thresholds.length > 0) {
+  if (view.error) lines.push(`   ${p.grade("F", `error: ${view.error}`)}`);
+  if (view.thresholds.length > 0) {
     lines.push("");
     const rows = [[
       "",
@@ -85,7 +99,7 @@ export function renderScenario(
       "target (optimal · warning · critical)",
       "level",
     ]];
-    for (const t of result.thresholds) {
+    for (const t of view.thresholds) {
       rows.push([
         levelIcon(t.level),
         t.metric,
@@ -96,30 +110,29 @@ export function renderScenario(
     }
     lines.push(...table(rows, [2]).map((line) => `   ${line}`));
   }
-  if (m.total > 0) {
+  const m = view.measured;
+  if (m) {
     lines.push("");
-    const rows = [["latency", ...LATENCY_COLUMNS], ["all", ...latencyCells(m)]];
-    const ops = Object.entries(m.ops);
-    if (ops.length > 1) {
-      for (const [name, op] of ops) rows.push([name, ...latencyCells(op)]);
-    }
+    const rows = [
+      ["latency", ...LATENCY_COLUMNS],
+      ...m.latency.map((row) => [row.label, ...latencyCells(row)]),
+    ];
     lines.push(
       ...table(rows, [1, 2, 3, 4, 5, 6, 7, 8]).map((line) => `   ${line}`),
       "",
       `   outcomes  ${formatOutcomes(m.outcomes, m.total)}`,
       `   memory    ${formatMemory(m.memory)}`,
     );
-    const counters = formatCounters(m.counters);
-    if (counters) lines.push(`   counters  ${counters}`);
+    if (m.counters) lines.push(`   counters  ${formatCounters(m.counters)}`);
   }
-  for (const invariant of result.invariants) {
+  for (const invariant of view.invariants) {
     lines.push(
       `   ${
         invariant.ok ? "✅" : "❌"
       } invariant ${invariant.name}: ${invariant.detail}`,
     );
   }
-  for (const sample of m.error_samples.slice(0, 3)) {
+  for (const sample of view.errorSamples) {
     lines.push(
       p.dim(
         `   ${sample.outcome} ×${
@@ -128,10 +141,10 @@ export function renderScenario(
       ),
     );
   }
-  for (const reason of result.reasons) lines.push(`   why: ${reason}`);
-  for (const note of result.notes) lines.push(`   note: ${note}`);
-  for (const advice of result.recommendations) lines.push(`   → ${advice}`);
-  return lines.join("\n");
+  for (const reason of view.reasons) lines.push(`   why: ${reason}`);
+  for (const note of view.notes) lines.push(`   note: ${note}`);
+  for (const advice of view.recommendations) lines.push(`   → ${advice}`);
+  return lines;
 }
 
 /** Renders the whole run: every scenario, then the overall grade. */
@@ -139,9 +152,11 @@ export function renderSummary(
   artifact: Artifact,
   options: TerminalOptions,
 ): string {
+  const p = paint(options.color);
+  const view = buildView(artifact, DETAIL);
   return [
-    ...artifact.scenarios.map((s) => renderScenario(s, options)),
-    renderOverall(artifact, options),
+    ...view.scenarios.map((s) => scenarioLines(s, p).join("\n")),
+    overallText(view.overall, p),
   ].join("\n\n");
 }
 
@@ -150,30 +165,24 @@ export function renderOverall(
   artifact: Artifact,
   options: TerminalOptions,
 ): string {
-  const p = paint(options.color);
-  const count = (status: string) =>
-    artifact.scenarios.filter((s) => s.status === status).length;
-  const tally = [
-    `${count("passed")} passed`,
-    `${count("failed")} failed`,
-    ...(count("interrupted") ? [`${count("interrupted")} interrupted`] : []),
-    ...(count("error")
-      ? [`${count("error")} error${count("error") === 1 ? "" : "s"}`]
-      : []),
-  ].join(", ");
+  return overallText(overallView(artifact), paint(options.color));
+}
+
+function overallText(view: OverallView, p: Paint): string {
+  const tally = view.tally
+    .map(({ status, count }) =>
+      `${count} ${status}${status === "error" && count !== 1 ? "s" : ""}`
+    )
+    .join(", ");
   const lines = [
     p.bold("══ Overall ") +
-    p.grade(
-      artifact.grade,
-      p.bold(`Grade ${artifact.grade}  ${artifact.verdict}`),
-    ) +
-    `  ${artifact.scenarios.length} scenario${
-      artifact.scenarios.length === 1 ? "" : "s"
-    }: ${tally} · profile ${artifact.profile}`,
+    p.grade(view.grade, p.bold(`Grade ${view.grade}  ${view.verdict}`)) +
+    `  ${view.scenarios} scenario${
+      view.scenarios === 1 ? "" : "s"
+    }: ${tally} · profile ${view.profile}`,
   ];
-  const worst = artifact.scenarios.filter((s) => s.grade === artifact.grade);
-  if (artifact.scenarios.length > 1 && artifact.grade !== "A+") {
-    lines.push(p.dim(`   decided by: ${worst.map((s) => s.name).join(", ")}`));
+  if (view.decidedBy) {
+    lines.push(p.dim(`   decided by: ${view.decidedBy.join(", ")}`));
   }
   return lines.join("\n") + "\n";
 }

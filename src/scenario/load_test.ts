@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { builtinTarget } from "../components/builtin/mod.ts";
-import { parseScenarios, ScenarioError } from "./mod.ts";
+import { parseScenarios, type Profile, ScenarioError } from "./mod.ts";
 
 const targets = { builtin: builtinTarget };
 
@@ -58,7 +58,7 @@ Deno.test("parseScenarios() scales counts and durations by profile, then applies
     "    mix: [{ op: noop }]",
     "    load: { iterations: 1000 }\n    mix: [{ op: noop }]",
   );
-  const at = (profile: "smoke" | "ci" | "full") =>
+  const at = (profile: Profile) =>
     parseScenarios("demo.yaml", text, { targets, profile });
   await t.step("ci is the file as written", () => {
     const [first, second] = at("ci");

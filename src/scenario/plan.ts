@@ -1,10 +1,8 @@
 import type { Threshold } from "../grade/mod.ts";
+import type { Profile } from "../profiles.ts";
 import type { Executor, ScenarioInput } from "./schema.ts";
 
-/** Load profiles: `ci` is a scenario as written. */
-export type Profile = "smoke" | "ci" | "full";
-/** Every profile. */
-export const PROFILES: readonly Profile[] = ["smoke", "ci", "full"];
+export { type Profile, PROFILES } from "../profiles.ts";
 
 /** How much load, resolved to numbers. */
 export interface LoadPlan {

@@ -1,4 +1,5 @@
 import * as hdr from "hdr-histogram-js";
+import type { LatencySummary } from "./measurements.ts";
 
 /** An HDR histogram of latencies in nanoseconds (WebAssembly-backed). */
 export type Histogram = hdr.Histogram;
@@ -43,20 +44,6 @@ export function encodeHistogram(histogram: Histogram): string {
 /** Decodes what {@link encodeHistogram} produced, into a new WASM histogram. */
 export function decodeHistogram(encoded: string): Histogram {
   return hdr.decodeFromCompressedBase64(encoded, 32, true);
-}
-
-/** Latency statistics, in milliseconds. */
-export interface LatencySummary {
-  count: number;
-  min: number;
-  mean: number;
-  stdev: number;
-  p50: number;
-  p90: number;
-  p95: number;
-  p99: number;
-  p99_9: number;
-  max: number;
 }
 
 /** Summarizes a histogram; all figures in milliseconds. */

@@ -6,19 +6,17 @@
  * @module
  */
 import { z } from "zod";
+import { FAILURE_OUTCOMES, type Outcome, OUTCOMES } from "../errors.ts";
 
 const count = z.number().int().min(0);
 
-/** Ops counted by how they ended. */
-export const OutcomeCountsSchema = z.object({
-  ok: count,
-  validation: count,
-  conflict: count,
-  busy: count,
-  timeout: count,
-  injected: count,
-  error: count,
-});
+/** Ops counted by how they ended, one key per outcome in OUTCOMES order. */
+export const OutcomeCountsSchema = z.object(
+  Object.fromEntries(OUTCOMES.map((outcome) => [outcome, count])) as Record<
+    Outcome,
+    typeof count
+  >,
+);
 /** Ops counted by how they ended. */
 export type OutcomeCounts = z.infer<typeof OutcomeCountsSchema>;
 
@@ -35,6 +33,8 @@ export const LatencySummarySchema = z.object({
   p99_9: z.number(),
   max: z.number(),
 });
+/** Latency statistics in milliseconds. */
+export type LatencySummary = z.infer<typeof LatencySummarySchema>;
 
 /** Measurements of one op, or of all ops together. */
 export const OpMeasurementSchema = z.object({
@@ -87,14 +87,7 @@ export type Memory = z.infer<typeof MemorySchema>;
 /** The first distinct messages of failed ops, so a failure can be read. */
 export const ErrorSampleSchema = z.object({
   op: z.string(),
-  outcome: z.enum([
-    "validation",
-    "conflict",
-    "busy",
-    "timeout",
-    "injected",
-    "error",
-  ]),
+  outcome: z.enum(FAILURE_OUTCOMES),
   message: z.string(),
   /** How often this exact message was seen. */
   count,

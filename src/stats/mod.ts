@@ -9,7 +9,6 @@ export {
   HIGHEST_NS,
   type Histogram,
   initHistograms,
-  type LatencySummary,
   recordMs,
   summarize,
 } from "./histogram.ts";
@@ -18,6 +17,7 @@ export {
   ErrorSampleSchema,
   type Interval,
   IntervalSchema,
+  type LatencySummary,
   LatencySummarySchema,
   type Measurements,
   MeasurementsSchema,

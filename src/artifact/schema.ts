@@ -5,42 +5,36 @@
  * @module
  */
 import { z } from "zod";
+import { GRADES, ThresholdResultSchema, VERDICTS } from "../grade/mod.ts";
+import { PROFILES } from "../profiles.ts";
 import { MeasurementsSchema } from "../stats/mod.ts";
-import { GRADES } from "./grade.ts";
+import type { InvariantResult } from "../target.ts";
 
 /** Artifact format identifier; bump on breaking change. */
 export const ARTIFACT_SCHEMA = "tensile/result@1";
 
-/** How a scenario ended after grading. */
-export const ScenarioStatusSchema = z.enum([
+/** How a scenario (or a whole run) ended after grading, best first. */
+export const SCENARIO_STATUSES = [
   "passed",
   "failed",
   "interrupted",
   "error",
-]);
+] as const;
 /** How a scenario ended after grading. */
-export type ScenarioStatus = z.infer<typeof ScenarioStatusSchema>;
+export const ScenarioStatusSchema = z.enum(SCENARIO_STATUSES);
+/** How a scenario ended after grading. */
+export type ScenarioStatus = typeof SCENARIO_STATUSES[number];
 
 const GradeSchema = z.enum(GRADES);
-const VerdictSchema = z.enum([
-  "PRODUCTION READY",
-  "NEEDS ATTENTION",
-  "FAILING",
-]);
+const VerdictSchema = z.enum(VERDICTS);
+const ProfileSchema = z.enum(PROFILES);
 
-/** One threshold, checked. `actual` is in base units (ms, fraction, /s, B). */
-export const ThresholdResultSchema = z.object({
-  metric: z.string(),
-  kind: z.enum(["time", "percent", "rate", "bytes", "number"]),
-  actual: z.number().nullable(),
-  optimal: z.string(),
-  warning: z.string(),
-  critical: z.string(),
-  level: z.enum(["optimal", "warning", "critical", "failed"]),
-  grade: GradeSchema,
+/** One invariant's result, merged over workers (the kernel's type). */
+const InvariantResultSchema: z.ZodType<InvariantResult> = z.object({
+  name: z.string(),
+  ok: z.boolean(),
+  detail: z.string(),
 });
-/** One threshold, checked. */
-export type ThresholdReport = z.infer<typeof ThresholdResultSchema>;
 
 /** One scenario's graded result. */
 export const ScenarioResultSchema = z.object({
@@ -49,7 +43,7 @@ export const ScenarioResultSchema = z.object({
   file: z.string(),
   description: z.string(),
   target: z.string(),
-  profile: z.enum(["smoke", "ci", "full"]),
+  profile: ProfileSchema,
   /** The scenario as written, suite defaults merged in. */
   config: z.record(z.string(), z.unknown()),
   /** The load as run, after the profile and CLI overrides. */
@@ -71,11 +65,7 @@ export const ScenarioResultSchema = z.object({
   verdict: VerdictSchema,
   reasons: z.array(z.string()),
   thresholds: z.array(ThresholdResultSchema),
-  invariants: z.array(z.object({
-    name: z.string(),
-    ok: z.boolean(),
-    detail: z.string(),
-  })),
+  invariants: z.array(InvariantResultSchema),
   measurements: MeasurementsSchema,
   recommendations: z.array(z.string()),
   notes: z.array(z.string()),
@@ -99,7 +89,7 @@ export const ArtifactSchema = z.object({
     cpu_model: z.string(),
     memory_bytes: z.number(),
   }),
-  profile: z.enum(["smoke", "ci", "full"]),
+  profile: ProfileSchema,
   started_at: z.string(),
   ended_at: z.string(),
   status: ScenarioStatusSchema,

@@ -5,18 +5,21 @@
  */
 import { cpus } from "node:os";
 import denoJson from "../../deno.json" with { type: "json" };
+import type { RunResult } from "../engine/mod.ts";
 import {
-  type Artifact,
-  ARTIFACT_SCHEMA,
   gradeScenario,
   overallGrade,
   recommend,
-  type ScenarioResult,
-  type ScenarioStatus,
   verdictOf,
 } from "../grade/mod.ts";
-import type { RunResult } from "../engine/mod.ts";
-import type { Plan, Profile } from "../scenario/mod.ts";
+import type { Profile } from "../profiles.ts";
+import type { Plan } from "../scenario/mod.ts";
+import {
+  type Artifact,
+  ARTIFACT_SCHEMA,
+  type ScenarioResult,
+  type ScenarioStatus,
+} from "./schema.ts";
 
 /** The tool's version, from deno.json. */
 export const VERSION: string = denoJson.version;
@@ -52,10 +55,7 @@ export function scenarioResult(plan: Plan, run: RunResult): ScenarioResult {
     grade,
     verdict: verdictOf(grade),
     reasons: failed ? [`the run failed: ${run.error}`] : graded.reasons,
-    thresholds: graded.thresholds.map((result, i) => ({
-      ...result,
-      kind: plan.thresholds[i].kind,
-    })),
+    thresholds: graded.thresholds,
     invariants: run.invariants,
     measurements: run.measurements,
     recommendations: recommend(run.measurements, run.invariants),

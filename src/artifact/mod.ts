@@ -1,0 +1,38 @@
+/**
+ * The result artifact (`tensile/result@1`), the single source of truth every
+ * report is made from: its schema, how a run becomes one, and how it is read
+ * from and written to disk.
+ * @module
+ */
+export {
+  type Artifact,
+  ARTIFACT_SCHEMA,
+  artifactJsonSchema,
+  ArtifactSchema,
+  SCENARIO_STATUSES,
+  type ScenarioResult,
+  ScenarioResultSchema,
+  type ScenarioStatus,
+} from "./schema.ts";
+// The parts the document is made of, so readers of the artifact (reports)
+// need no other door.
+export type {
+  Grade,
+  Level,
+  MetricKind,
+  ThresholdResult,
+  Verdict,
+} from "../grade/mod.ts";
+export type {
+  ErrorSample,
+  LatencySummary,
+  Measurements,
+  Memory,
+  OpMeasurement,
+  OutcomeCounts,
+} from "../stats/mod.ts";
+export type { InvariantResult } from "../target.ts";
+export type { Profile } from "../profiles.ts";
+export { buildArtifact, scenarioResult, VERSION } from "./build.ts";
+export { ArtifactError, readArtifact } from "./read.ts";
+export { formatJson, writeArtifact, writeFileAtomic } from "./write.ts";

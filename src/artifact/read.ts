@@ -1,0 +1,57 @@
+/**
+ * Reading an artifact back: `tensile report`, and later merge and compare,
+ * start from a file on disk and trust nothing in it until it parses.
+ * @module
+ */
+import { type Artifact, ARTIFACT_SCHEMA, ArtifactSchema } from "./schema.ts";
+
+/** A file that cannot be read as an artifact: missing, not JSON, wrong shape. */
+export class ArtifactError extends Error {
+  /** The file that was read. */
+  readonly path: string;
+  /** Creates the error. */
+  constructor(path: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ArtifactError";
+    this.path = path;
+  }
+}
+
+/**
+ * Reads and checks an artifact file.
+ * @throws {ArtifactError} when the file cannot be read, is not JSON, or is
+ * not a `tensile/result@1` document
+ */
+export async function readArtifact(path: string): Promise<Artifact> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new ArtifactError(
+      path,
+      `Cannot read artifact "${path}": ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ArtifactError(
+      path,
+      `Cannot read artifact "${path}": not JSON (${(error as Error).message})`,
+      { cause: error },
+    );
+  }
+  const parsed = ArtifactSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ArtifactError(
+      path,
+      `Cannot read artifact "${path}": not a ${ARTIFACT_SCHEMA} file (${
+        issue.path.join(".") || "top level"
+      }: ${issue.message})`,
+    );
+  }
+  return parsed.data;
+}
