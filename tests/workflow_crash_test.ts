@@ -42,8 +42,22 @@ async function measuredOnly(dir: string): Promise<string> {
 }
 
 /** Acknowledged lines so far in every worker's ack file. */
-async function countAcks(runDir: string): Promise<number> {
+/** The scenario's scratch folder the run made under `out`, once it exists. */
+async function findRunDir(out: string): Promise<string | undefined> {
+  for await (const work of Deno.readDir(out)) {
+    if (!work.isDirectory || !work.name.startsWith(".work-")) continue;
+    for await (const entry of Deno.readDir(`${out}/${work.name}`)) {
+      if (entry.name.startsWith(`${SCENARIO}-`)) {
+        return `${out}/${work.name}/${entry.name}`;
+      }
+    }
+  }
+  return undefined;
+}
+
+async function countAcks(runDir: string | undefined): Promise<number> {
   let lines = 0;
+  if (runDir === undefined) return 0;
   try {
     for await (const entry of Deno.readDir(runDir)) {
       if (!/^acks-w\d+\.log$/.test(entry.name)) continue;
@@ -64,7 +78,7 @@ Deno.test({
   // (as a crashed service would); `finally` removes it.
   async fn() {
     const out = await Deno.makeTempDir({ prefix: "tensile-crash-" });
-    const runDir = `${out}/work/${SCENARIO}`;
+    let runDir: string | undefined;
     try {
       const scenario = await measuredOnly(out);
       const child = new Deno.Command(Deno.execPath(), {
@@ -98,7 +112,10 @@ Deno.test({
       // stop early).
       let exited = false;
       child.status.then(() => exited = true);
-      while (!exited && await countAcks(runDir) < ACKS_BEFORE_KILL) {
+      while (
+        !exited &&
+        await countAcks(runDir ??= await findRunDir(out)) < ACKS_BEFORE_KILL
+      ) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       assert.equal(
@@ -111,6 +128,7 @@ Deno.test({
       await draining;
       assert.equal(status.signal, "SIGKILL");
 
+      assert.ok(runDir, "the run made its scratch folder");
       // Reopening runs SQLite's WAL recovery, as a restarted service would.
       await using uow = await openDatabase(`${runDir}/workflow.db`);
       const integrity = await uow.integrityCheck();

@@ -10,6 +10,7 @@ import {
   gradeScenario,
   overallGrade,
   recommend,
+  type Verdict,
   verdictOf,
 } from "../grade/mod.ts";
 import type { Profile } from "../profiles.ts";
@@ -17,6 +18,7 @@ import type { Plan } from "../scenario/mod.ts";
 import {
   type Artifact,
   ARTIFACT_SCHEMA,
+  type RunStatus,
   type ScenarioResult,
   type ScenarioStatus,
 } from "./schema.ts";
@@ -30,9 +32,14 @@ export function scenarioResult(plan: Plan, run: RunResult): ScenarioResult {
     thresholds: plan.thresholds,
     invariants: run.invariants,
   });
-  const failed = run.status === "error";
+  // A run that finished yet measured nothing has no verdict to give.
+  const empty = run.status === "completed" && run.measurements.total === 0;
+  const error = empty
+    ? "no op was measured: nothing to grade (is max_duration shorter than warmup?)"
+    : run.error;
+  const failed = run.status === "error" || empty;
   const grade = failed ? "F" : graded.grade;
-  const status: ScenarioStatus = run.status === "error"
+  const status: ScenarioStatus = failed
     ? "error"
     : run.status === "interrupted"
     ? "interrupted"
@@ -49,12 +56,16 @@ export function scenarioResult(plan: Plan, run: RunResult): ScenarioResult {
     config: plan.config as Record<string, unknown>,
     load: { ...plan.load },
     status,
-    ...(run.error ? { error: run.error } : {}),
+    ...(error ? { error } : {}),
     started_at: run.started_at,
     ended_at: run.ended_at,
     grade,
-    verdict: verdictOf(grade),
-    reasons: failed ? [`the run failed: ${run.error}`] : graded.reasons,
+    verdict: empty
+      ? "NO MEASUREMENT"
+      : status === "interrupted"
+      ? "INTERRUPTED"
+      : verdictOf(grade),
+    reasons: failed ? [`the run failed: ${error}`] : graded.reasons,
     thresholds: graded.thresholds,
     invariants: run.invariants,
     measurements: run.measurements,
@@ -63,21 +74,52 @@ export function scenarioResult(plan: Plan, run: RunResult): ScenarioResult {
   };
 }
 
-/** Wraps scenario results into the artifact with run-wide facts. */
+/** Run-wide facts for {@link buildArtifact}. */
+export interface RunFacts {
+  /** The profile every scenario ran in. */
+  profile: Profile;
+  /** When the run started. */
+  startedAt: Date;
+  /** When the run ended, or now for a run still going. */
+  endedAt: Date;
+  /** Scenarios the run set out to run; default: those given. */
+  planned?: number;
+  /** The run is still going (more scenarios to come). */
+  running?: boolean;
+  /** The run was stopped (Ctrl-C, a signal) before it finished. */
+  interrupted?: boolean;
+}
+
+/**
+ * Wraps scenario results into the artifact with run-wide facts. Only a
+ * finished run says passed or failed: one still going says `running`, one
+ * stopped or cut short says `interrupted`, and one that ran nothing has no
+ * verdict.
+ */
 export function buildArtifact(
   scenarios: ScenarioResult[],
-  run: { profile: Profile; startedAt: Date; endedAt: Date },
+  run: RunFacts,
 ): Artifact {
   const grade = overallGrade(scenarios.map((s) => s.grade));
+  const planned = run.planned ?? scenarios.length;
   const has = (status: ScenarioStatus) =>
     scenarios.some((s) => s.status === status);
-  const status: ScenarioStatus = has("error")
+  const status: RunStatus = run.running
+    ? "running"
+    : has("error")
     ? "error"
-    : has("interrupted")
+    : run.interrupted || has("interrupted") || scenarios.length < planned
     ? "interrupted"
     : has("failed")
     ? "failed"
     : "passed";
+  const verdict: Verdict = status === "running"
+    ? "IN PROGRESS"
+    : scenarios.every((s) => s.verdict === "NO MEASUREMENT")
+    ? "NO MEASUREMENT"
+    : status === "interrupted"
+    ? "INTERRUPTED"
+    : verdictOf(grade);
   return {
     schema: ARTIFACT_SCHEMA,
     tool: { name: "tensile", version: VERSION },
@@ -87,8 +129,9 @@ export function buildArtifact(
     started_at: run.startedAt.toISOString(),
     ended_at: run.endedAt.toISOString(),
     status,
+    planned,
     grade,
-    verdict: verdictOf(grade),
+    verdict,
     scenarios,
   };
 }

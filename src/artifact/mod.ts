@@ -9,6 +9,8 @@ export {
   ARTIFACT_SCHEMA,
   artifactJsonSchema,
   ArtifactSchema,
+  RUN_STATUSES,
+  type RunStatus,
   SCENARIO_STATUSES,
   type ScenarioResult,
   ScenarioResultSchema,
@@ -33,6 +35,12 @@ export type {
 } from "../stats/mod.ts";
 export type { InvariantResult } from "../target.ts";
 export type { Profile } from "../profiles.ts";
-export { buildArtifact, scenarioResult, VERSION } from "./build.ts";
+export {
+  buildArtifact,
+  type RunFacts,
+  scenarioResult,
+  VERSION,
+} from "./build.ts";
 export { ArtifactError, readArtifact } from "./read.ts";
 export { formatJson, writeArtifact, writeFileAtomic } from "./write.ts";
+export { OUT_FILES, OutDir, OutDirError } from "./out_dir.ts";

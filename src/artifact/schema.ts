@@ -25,6 +25,14 @@ export const ScenarioStatusSchema = z.enum(SCENARIO_STATUSES);
 /** How a scenario ended after grading. */
 export type ScenarioStatus = typeof SCENARIO_STATUSES[number];
 
+/**
+ * How a whole run stands: `running` while scenarios are still to run (what a
+ * crash or kill leaves on disk), then the worst scenario status.
+ */
+export const RUN_STATUSES = ["running", ...SCENARIO_STATUSES] as const;
+/** How a whole run stands. */
+export type RunStatus = typeof RUN_STATUSES[number];
+
 const GradeSchema = z.enum(GRADES);
 const VerdictSchema = z.enum(VERDICTS);
 const ProfileSchema = z.enum(PROFILES);
@@ -92,7 +100,9 @@ export const ArtifactSchema = z.object({
   profile: ProfileSchema,
   started_at: z.string(),
   ended_at: z.string(),
-  status: ScenarioStatusSchema,
+  status: z.enum(RUN_STATUSES),
+  /** Scenarios the run set out to run (absent in artifacts before 0.2). */
+  planned: z.number().int().min(0).optional(),
   grade: GradeSchema,
   verdict: VerdictSchema,
   scenarios: z.array(ScenarioResultSchema),

@@ -9,7 +9,7 @@ import {
   InvalidArgumentError,
   Option,
 } from "@commander-js/extra-typings";
-import { ArtifactError, VERSION } from "../artifact/mod.ts";
+import { ArtifactError, OutDirError, VERSION } from "../artifact/mod.ts";
 import { type Profile, PROFILES, ScenarioError } from "../scenario/mod.ts";
 import { UsageError } from "./_scenarios.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
@@ -146,7 +146,10 @@ function report(error: unknown, io: Io): ExitCode {
     io.err(`${error.message}\n`);
     return EXIT.usage;
   }
-  if (error instanceof UsageError || error instanceof ArtifactError) {
+  if (
+    error instanceof UsageError || error instanceof ArtifactError ||
+    error instanceof OutDirError
+  ) {
     io.err(`error: ${error.message}\n`);
     return EXIT.usage;
   }

@@ -14,5 +14,7 @@ export async function reportCommand(
 ): Promise<ExitCode> {
   const artifact = await readArtifact(path);
   io.out(REPORTERS[options.format].render(artifact, { color: io.color.out }));
-  return EXIT.ok;
+  // Rendered, but no measurement is no verdict: a script must not read it
+  // as a pass.
+  return artifact.verdict === "NO MEASUREMENT" ? EXIT.failed : EXIT.ok;
 }

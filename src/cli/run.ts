@@ -7,6 +7,7 @@ import { join } from "node:path";
 import {
   type Artifact,
   buildArtifact,
+  OutDir,
   type ScenarioResult,
   scenarioResult,
   writeArtifact,
@@ -14,6 +15,7 @@ import {
 } from "../artifact/mod.ts";
 import { TARGETS } from "../components/mod.ts";
 import { runPlan } from "../engine/mod.ts";
+import { findGc } from "../runtime.ts";
 import {
   renderJson,
   renderMarkdown,
@@ -39,6 +41,9 @@ export interface RunCommandOptions {
 
 const WORKER_URL = new URL("../worker.ts", import.meta.url);
 
+/** A second stop request forces exit only this long after the first. */
+const REPEAT_MS = 1000;
+
 /** Runs the scenarios the arguments name; returns the exit code. */
 export async function runCommand(
   args: readonly string[],
@@ -48,45 +53,57 @@ export async function runCommand(
   const plans = (await selectPlans(args, options)).map((plan) =>
     override(plan, options)
   );
+  if (findGc() === undefined) {
+    throw new UsageError(
+      "Cannot run: V8's gc is not exposed, so memory growth and leak checks cannot be measured: start tensile with --v8-flags=--expose-gc (deno task stress and the release binaries do)",
+    );
+  }
   const startedAt = io.now();
   // Milliseconds and a random suffix: parallel shards never share a folder.
-  const outDir = options.out ??
+  const outPath = options.out ??
     join(
       "tensile-results",
       `${startedAt.toISOString().replaceAll(":", "-")}-${
         crypto.randomUUID().slice(0, 4)
       }`,
     );
-  try {
-    await Deno.mkdir(outDir, { recursive: true });
-  } catch (error) {
-    throw new UsageError(
-      `Cannot write results to "${outDir}": ${(error as Error).message}`,
-    );
-  }
+  await using out = await OutDir.open(outPath);
   const human = options.json ? io.err : io.out;
   const humanColor = options.json ? io.color.err : io.color.out;
   const stopping = new AbortController();
-  let signals = 0;
-  const removeSignals = io.onSignal(() => {
-    signals++;
-    if (signals === 1) {
+  let firstStop = 0;
+  const removeSignals = io.onSignal((stop) => {
+    if (!stopping.signal.aborted) {
+      firstStop = performance.now();
       io.err(
-        "\nStopping: letting in-flight ops finish (Ctrl-C again to quit now)\n",
+        `\nStopping (${stop}): letting in-flight ops finish (Ctrl-C again after a second to quit now)\n`,
       );
       stopping.abort();
-    } else io.exit(EXIT.interrupted);
+    } else if (
+      stop !== "parent-exit" && performance.now() - firstStop >= REPEAT_MS
+    ) {
+      io.exit(EXIT.interrupted);
+    }
+    // A terminal signals the whole process group and `deno task` forwards
+    // the same signal: one key press arrives twice within milliseconds.
   });
   const results: ScenarioResult[] = [];
+  const facts = () => ({
+    profile: options.profile,
+    startedAt,
+    endedAt: io.now(),
+    planned: plans.length,
+  });
   const write = async (artifact: Artifact) => {
-    await writeArtifact(join(outDir, "result.json"), artifact);
-    await writeFileAtomic(join(outDir, "report.md"), renderMarkdown(artifact));
+    await writeArtifact(out.file("result.json"), artifact);
+    await writeFileAtomic(out.file("report.md"), renderMarkdown(artifact));
   };
   try {
+    // Until the last write, the artifact on disk says the run is not over.
+    await write(buildArtifact(results, { ...facts(), running: true }));
     for (const plan of plans) {
       if (stopping.signal.aborted) break;
-      const runDir = join(outDir, "work", plan.name);
-      await Deno.mkdir(runDir, { recursive: true });
+      const runDir = await out.scratch(plan.name);
       const showProgress = io.isTty && !options.quiet;
       const run = await runPlan(plan, {
         target: TARGETS[plan.target],
@@ -106,38 +123,21 @@ export async function runCommand(
       }
       // Keep what has been measured so far on disk: nothing is lost if a
       // later scenario crashes the process.
-      await write(buildArtifact(results, {
-        profile: options.profile,
-        startedAt,
-        endedAt: io.now(),
-      }));
-      if (result.status === "passed") {
-        await Deno.remove(runDir, { recursive: true }).catch(() => {});
-      }
+      await write(buildArtifact(results, { ...facts(), running: true }));
+      if (result.status === "passed") await out.discard(runDir);
     }
   } finally {
     removeSignals();
   }
-  await Deno.remove(join(outDir, "work")).catch(() => {});
-  if (results.length === 0) {
-    io.err("Interrupted before any scenario ran\n");
-    return EXIT.interrupted;
-  }
   const artifact = buildArtifact(results, {
-    profile: options.profile,
-    startedAt,
-    endedAt: io.now(),
+    ...facts(),
+    interrupted: stopping.signal.aborted,
   });
-  if (stopping.signal.aborted && artifact.status !== "error") {
-    artifact.status = "interrupted";
-  }
   await write(artifact);
   if (options.json) io.out(renderJson(artifact));
   // The scenarios were printed as they finished; end with the overall grade.
   human(renderOverall(artifact, { color: humanColor }));
-  human(
-    `Wrote ${join(outDir, "result.json")} and ${join(outDir, "report.md")}\n`,
-  );
+  human(`Wrote ${out.file("result.json")} and ${out.file("report.md")}\n`);
   switch (artifact.status) {
     case "passed":
       return EXIT.ok;
@@ -147,6 +147,8 @@ export async function runCommand(
       return EXIT.interrupted;
     case "error":
       return EXIT.runtime;
+    case "running":
+      throw new TypeError("A finished run cannot be running");
     default: {
       const never: never = artifact.status;
       throw new TypeError(`Unknown status "${never}"`);

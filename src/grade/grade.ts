@@ -39,11 +39,18 @@ export const GRADES = [
 /** A letter grade. */
 export type Grade = typeof GRADES[number];
 
-/** What a grade means for a release, best first. */
+/**
+ * What a result means for a release, best first. The first three follow the
+ * grade; the others say there is no verdict yet: a run still going, one
+ * stopped before every scenario finished, or one that measured nothing.
+ */
 export const VERDICTS = [
   "PRODUCTION READY",
   "NEEDS ATTENTION",
   "FAILING",
+  "IN PROGRESS",
+  "INTERRUPTED",
+  "NO MEASUREMENT",
 ] as const;
 /** What a grade means for a release. */
 export type Verdict = typeof VERDICTS[number];

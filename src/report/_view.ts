@@ -92,8 +92,8 @@ export interface ScenarioView {
 
 /** How many scenarios ended in one status. */
 export interface TallyEntry {
-  /** The status. */
-  status: ScenarioStatus;
+  /** The status, or `not run` for scenarios a stopped run never reached. */
+  status: ScenarioStatus | "not run";
   /** How many scenarios ended in it. */
   count: number;
 }
@@ -123,6 +123,8 @@ export interface OverallView {
    * nothing to explain (a single scenario, or an A+).
    */
   decidedBy?: string[];
+  /** Why the run has no final verdict yet, if it has none. */
+  incomplete?: string;
 }
 
 /** Everything a printer shows about a run. */
@@ -200,6 +202,10 @@ export function overallView(artifact: Artifact): OverallView {
     .filter(({ status, count }) =>
       status === "passed" || status === "failed" || count > 0
     );
+  const notRun = (artifact.planned ?? scenarios.length) - scenarios.length;
+  const counted: TallyEntry[] = notRun > 0
+    ? [...tally, { status: "not run", count: notRun }]
+    : tally;
   const explain = scenarios.length > 1 && artifact.grade !== "A+";
   const { os, arch, cpus } = artifact.system;
   return {
@@ -210,8 +216,23 @@ export function overallView(artifact: Artifact): OverallView {
     grade: artifact.grade,
     verdict: artifact.verdict,
     profile: artifact.profile,
-    scenarios: scenarios.length,
-    tally,
+    scenarios: artifact.planned ?? scenarios.length,
+    tally: counted,
+    ...(artifact.status === "running"
+      ? {
+        incomplete:
+          `Still running, or stopped without a word: ${scenarios.length} of ${
+            artifact.planned ?? "?"
+          } scenarios done`,
+      }
+      : notRun > 0
+      ? {
+        incomplete:
+          `Interrupted: ${notRun} of ${artifact.planned} scenarios did not run`,
+      }
+      : artifact.verdict === "NO MEASUREMENT"
+      ? { incomplete: "No op was measured: there is nothing to grade" }
+      : {}),
     ...(explain
       ? {
         decidedBy: scenarios

@@ -117,6 +117,7 @@ export function renderMarkdown(artifact: Artifact): string {
     "",
     `Profile \`${overall.profile}\` · ${overall.startedAt} · tensile ${overall.version} · Deno ${overall.deno} · ${system.os}/${system.arch}, ${system.cpus} CPUs`,
     "",
+    ...(overall.incomplete ? [`**${overall.incomplete}**`, ""] : []),
     row(["scenario", "grade", "verdict", "status", "ops", "throughput", "p99"]),
     row(["---", "---", "---", "---", "---:", "---:", "---:"]),
     ...view.scenarios.map((s) =>

@@ -184,6 +184,7 @@ function overallText(view: OverallView, p: Paint): string {
   if (view.decidedBy) {
     lines.push(p.dim(`   decided by: ${view.decidedBy.join(", ")}`));
   }
+  if (view.incomplete) lines.push(p.bold(`   ${view.incomplete}`));
   return lines.join("\n") + "\n";
 }
 
