@@ -41,6 +41,6 @@ export {
   scenarioResult,
   VERSION,
 } from "./build.ts";
-export { ArtifactError, readArtifact } from "./read.ts";
+export { ArtifactError, measuredNothing, readArtifact } from "./read.ts";
 export { formatJson, writeArtifact, writeFileAtomic } from "./write.ts";
 export { OUT_FILES, OutDir, OutDirError } from "./out_dir.ts";

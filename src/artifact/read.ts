@@ -55,3 +55,12 @@ export async function readArtifact(path: string): Promise<Artifact> {
   }
   return parsed.data;
 }
+
+/**
+ * Whether an artifact measured nothing, so it carries no verdict whatever it
+ * says (an artifact with no scenarios once read as A+).
+ */
+export function measuredNothing(artifact: Artifact): boolean {
+  return artifact.scenarios.length === 0 ||
+    artifact.verdict === "NO MEASUREMENT";
+}

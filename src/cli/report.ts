@@ -1,4 +1,4 @@
-import { readArtifact } from "../artifact/mod.ts";
+import { measuredNothing, readArtifact } from "../artifact/mod.ts";
 import { REPORTERS, type ReportFormat } from "../report/mod.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
@@ -16,5 +16,5 @@ export async function reportCommand(
   io.out(REPORTERS[options.format].render(artifact, { color: io.color.out }));
   // Rendered, but no measurement is no verdict: a script must not read it
   // as a pass.
-  return artifact.verdict === "NO MEASUREMENT" ? EXIT.failed : EXIT.ok;
+  return measuredNothing(artifact) ? EXIT.failed : EXIT.ok;
 }

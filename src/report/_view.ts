@@ -11,6 +11,7 @@ import {
   type Grade,
   type InvariantResult,
   type LatencySummary,
+  measuredNothing,
   type Memory,
   type OutcomeCounts,
   type Profile,
@@ -214,7 +215,7 @@ export function overallView(artifact: Artifact): OverallView {
     deno: artifact.runtime.deno,
     system: { os, arch, cpus },
     grade: artifact.grade,
-    verdict: artifact.verdict,
+    verdict: measuredNothing(artifact) ? "NO MEASUREMENT" : artifact.verdict,
     profile: artifact.profile,
     scenarios: artifact.planned ?? scenarios.length,
     tally: counted,
@@ -230,7 +231,7 @@ export function overallView(artifact: Artifact): OverallView {
         incomplete:
           `Interrupted: ${notRun} of ${artifact.planned} scenarios did not run`,
       }
-      : artifact.verdict === "NO MEASUREMENT"
+      : measuredNothing(artifact)
       ? { incomplete: "No op was measured: there is nothing to grade" }
       : {}),
     ...(explain
