@@ -4,32 +4,7 @@
  * loses, repeats or reorders anything, or miscounts, makes them fail.
  * @module
  */
-
-/** How many problems a checker keeps verbatim (it counts them all). */
-const KEEP = 5;
-
-/** Collects problems: the first few verbatim, and a total. */
-export class Problems {
-  readonly first: string[] = [];
-  count = 0;
-
-  /** Records one problem. */
-  add(problem: string): void {
-    if (this.first.length < KEEP) this.first.push(problem);
-    this.count++;
-  }
-
-  /** Whether none was recorded. */
-  get ok(): boolean {
-    return this.count === 0;
-  }
-
-  /** One line: the first problems, and how many more. */
-  summary(): string {
-    const more = this.count - this.first.length;
-    return this.first.join("; ") + (more > 0 ? `; and ${more} more` : "");
-  }
-}
+import { Problems } from "../../invariants.ts";
 
 /**
  * The versions of every committed write in one store: each must appear

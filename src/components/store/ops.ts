@@ -17,6 +17,7 @@
  */
 import { z } from "zod";
 import { ConflictError, TimeoutError } from "../../errors.ts";
+import { Problems } from "../../invariants.ts";
 import { findGc, yieldTurn } from "../../runtime.ts";
 import type {
   InvariantResult,
@@ -32,7 +33,6 @@ import {
   checkNoDrops,
   compareCounts,
   DeliveryRecorder,
-  Problems,
   sameValue,
   VersionLog,
 } from "./_invariants.ts";
