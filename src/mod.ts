@@ -8,12 +8,12 @@
  *
  * const [plan] = parseScenarios("inline.yaml", `
  * name: noop
- * target: builtin
+ * target: calibrate
  * load: { executor: per-worker-iterations, iterations: 1000 }
  * mix: [{ op: noop }]
  * `, { targets: TARGETS });
  * const result = await runPlan(plan, {
- *   target: TARGETS.builtin,
+ *   target: TARGETS.calibrate,
  *   workerUrl: new URL("./worker.ts", import.meta.url),
  *   runDir: await Deno.makeTempDir(),
  * });
@@ -49,7 +49,7 @@ export {
 
 // Components.
 export {
-  builtinTarget,
+  calibrateTarget,
   fsmTarget,
   storeTarget,
   TARGETS,

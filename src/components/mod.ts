@@ -4,7 +4,7 @@
  * @module
  */
 import type { Target } from "../target.ts";
-import { builtinTarget } from "./builtin/mod.ts";
+import { calibrateTarget } from "./calibrate/mod.ts";
 import { fsmTarget } from "./fsm/mod.ts";
 import { storeTarget } from "./store/mod.ts";
 import { uowTarget } from "./uow/mod.ts";
@@ -12,11 +12,11 @@ import { workflowTarget } from "./workflow/mod.ts";
 
 /** Every target a scenario may name, by name. */
 export const TARGETS: Readonly<Record<string, Target>> = Object.freeze({
-  [builtinTarget.name]: builtinTarget,
+  [calibrateTarget.name]: calibrateTarget,
   [fsmTarget.name]: fsmTarget,
   [storeTarget.name]: storeTarget,
   [uowTarget.name]: uowTarget,
   [workflowTarget.name]: workflowTarget,
 });
 
-export { builtinTarget, fsmTarget, storeTarget, uowTarget, workflowTarget };
+export { calibrateTarget, fsmTarget, storeTarget, uowTarget, workflowTarget };
