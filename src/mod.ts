@@ -66,7 +66,7 @@ export {
   type ExecuteResult,
   type FieldIssue,
   type FromStates,
-  type FsmFault,
+  type FsmDefect,
   type FsmInvariant,
   type FsmOptions,
   IllegalTransitionError,

@@ -19,4 +19,22 @@ export const TARGETS: Readonly<Record<string, Target>> = Object.freeze({
   [workflowTarget.name]: workflowTarget,
 });
 
+/** Names an older scenario file may still use, each with its new name. */
+export interface Renamed {
+  /** Old target names (`target:`), by old name. */
+  readonly targets: Readonly<Record<string, string>>;
+  /** Old keys of a target's `options:`, by old key (the same in every target). */
+  readonly options: Readonly<Record<string, string>>;
+}
+
+/**
+ * What scenario files used to say, so a loader can answer an old name with
+ * the new one (`unknown target "builtin" (renamed: "calibrate")`). Plain
+ * data: nothing here still accepts the old names.
+ */
+export const RENAMED: Renamed = Object.freeze({
+  targets: Object.freeze({ builtin: "calibrate" }),
+  options: Object.freeze({ fault: "defect" }),
+});
+
 export { calibrateTarget, fsmTarget, storeTarget, uowTarget, workflowTarget };

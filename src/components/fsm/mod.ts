@@ -69,7 +69,7 @@ export {
 } from "./yaml_machine.ts";
 export {
   type FsmCounter,
-  type FsmFault,
+  type FsmDefect,
   type FsmInvariant,
   type FsmOptions,
   fsmTarget,

@@ -26,14 +26,14 @@ import {
 } from "./_builtin.ts";
 import {
   type ExecuteFn,
-  FSM_FAULTS,
-  type FsmFault,
+  FSM_DEFECTS,
+  type FsmDefect,
   ignoreFrom,
   LossyRegistry,
   racyExecute,
   type RegistryPort,
   sharedContextTransition,
-} from "./_faults.ts";
+} from "./_defects.ts";
 import {
   type ExecuteOptions,
   TransitionRegistry,
@@ -42,11 +42,11 @@ import {
 import type { Transition } from "./transition.ts";
 import { defineMachine, type Machine, machineSchema } from "./yaml_machine.ts";
 
-export type { FsmFault } from "./_faults.ts";
+export type { FsmDefect } from "./_defects.ts";
 
 const optionsSchema = z.object({
   /** Breaks one part on purpose, to watch an invariant fail. */
-  fault: z.enum(FSM_FAULTS).default("none"),
+  defect: z.enum(FSM_DEFECTS).default("none"),
   /** The machine `advance` and `race` walk; defaults to an order machine. */
   machine: machineSchema.prefault(ORDER_MACHINE),
   /** Entities per worker that `advance` walks. */
@@ -435,25 +435,25 @@ class FsmInstance implements TargetInstance {
       Math.max(2, worker.concurrency);
     this.#bulk = "x".repeat(options.metadata_bytes);
 
-    const fault: FsmFault = options.fault;
+    const defect: FsmDefect = options.defect;
     const base = new TransitionRegistry();
     base.register(performanceTransition(SEED_ENTITY, "performance_test"));
     base.register(
-      fault === "shared-context"
+      defect === "shared-context"
         ? sharedContextTransition(options.yields)
         : concurrencyTransition(options.yields),
     );
     for (const transition of this.#machine.transitions) {
       base.register(
-        fault === "ignore-from" ? ignoreFrom(transition) : transition,
+        defect === "ignore-from" ? ignoreFrom(transition) : transition,
       );
     }
     this.#baseline = base.size;
-    const registry: RegistryPort = fault === "lossy-registry"
+    const registry: RegistryPort = defect === "lossy-registry"
       ? new LossyRegistry(base)
       : base;
     this.#registry = registry;
-    this.#walk = fault === "racy-commit"
+    this.#walk = defect === "racy-commit"
       ? racyExecute(registry)
       : (entity, name, o) => registry.execute(entity, name, o);
     // Races run on their own registry: the machine's transitions behind a
@@ -462,7 +462,7 @@ class FsmInstance implements TargetInstance {
     for (const transition of this.#machine.transitions) {
       races.register(gatedTransition(transition, this.#barrier));
     }
-    this.#raceWalk = fault === "racy-commit"
+    this.#raceWalk = defect === "racy-commit"
       ? racyExecute(races)
       : (entity, name, o) => races.execute(entity, name, o);
     this.#idle = new IdleWatch(() => this.#progress, () => this.#openEarly());

@@ -44,7 +44,7 @@ import {
   type JsonValue,
   type Snapshot,
   StateStore,
-  type StoreDefect,
+  type StateStoreDefect,
   storeInternals,
   type Subscription,
   SubscriptionOverflowError,
@@ -55,21 +55,21 @@ export type ConsumerKind = "eager" | "slow" | "stalled";
 
 /**
  * Deliberate defects, so a test (or a scenario) can watch each invariant
- * fail. The store's own ({@link StoreDefect}: `leak-in-store`,
+ * fail. The store's own ({@link StateStoreDefect}: `leak-in-store`,
  * `block-drops`, `reuse-version`, `lossy-cas`, `stuck-waiter`) are planted
  * inside the `StateStore`; the rest break the harness around it: consumers
  * that silently lose or repeat deliveries, a target that keeps every
  * subscription alive, a decoder that forgets the `reason` field.
  */
-export type StoreFault =
-  | StoreDefect
+export type StoreDefect =
+  | StateStoreDefect
   | "lossy-delivery"
   | "duplicate-delivery"
   | "leak-subscribers"
   | "lossy-codec";
 
-/** Every {@link StoreFault}. */
-export const STORE_FAULTS: readonly StoreFault[] = [
+/** Every {@link StoreDefect}. */
+export const STORE_DEFECTS: readonly StoreDefect[] = [
   "none",
   "lossy-delivery",
   "duplicate-delivery",
@@ -131,7 +131,7 @@ const storeOptions = z.strictObject({
     .describe(
       "no_drift: how many times slower a write may be in the last third of the run than in the first",
     ),
-  fault: z.enum(STORE_FAULTS).default("none")
+  defect: z.enum(STORE_DEFECTS).default("none")
     .describe("a deliberate defect, to see the invariants fail"),
 });
 
@@ -332,7 +332,7 @@ class ConsumerCrash extends Error {
 }
 
 const REF_RING = 1024;
-const FAULT_EVERY = 50;
+const DEFECT_EVERY = 50;
 /** no_drift takes a time mark every this many writes. */
 const MARK_EVERY = 4096;
 
@@ -361,7 +361,7 @@ class StoreInstance {
   readonly #marks: number[] = [];
   #sinceTurn = 0;
   #closing = false;
-  #faultTick = 0;
+  #defectTick = 0;
   #seq = 0;
   #encoded: { version: number; json?: string; binary?: Uint8Array } = {
     version: -1,
@@ -392,7 +392,9 @@ class StoreInstance {
       initial: { state: "BOOTING", reason: `worker ${worker.index}` },
       historyLimit: options.history,
     });
-    if (isDefect(options.fault)) breakStore(this.#store, options.fault);
+    if (isStateStoreDefect(options.defect)) {
+      breakStore(this.#store, options.defect);
+    }
     this.#versions = new VersionLog(this.#store.version);
     this.#keys = Array.from(
       { length: options.context_keys },
@@ -582,7 +584,7 @@ class StoreInstance {
         throw new TypeError(`Unknown format "${never}"`);
       }
     }
-    if (this.#o.fault === "lossy-codec") decoded = forgetReason(decoded);
+    if (this.#o.defect === "lossy-codec") decoded = forgetReason(decoded);
     this.#decodes++;
     if (params.verify && !sameValue(decoded, original)) {
       this.#codec.add(
@@ -663,7 +665,7 @@ class StoreInstance {
     this.#count.subscribed++;
     this.#refs[this.#refNext] = new WeakRef(sub);
     this.#refNext = (this.#refNext + 1) % REF_RING;
-    if (this.#o.fault === "leak-subscribers") this.#leaked.push(sub);
+    if (this.#o.defect === "leak-subscribers") this.#leaked.push(sub);
     const consumer: Consumer = {
       sub,
       recorder: new DeliveryRecorder(sub.startVersion),
@@ -704,12 +706,12 @@ class StoreInstance {
   }
 
   #take(c: Consumer, delivery: Delivery): void {
-    switch (this.#o.fault) {
+    switch (this.#o.defect) {
       case "lossy-delivery":
-        if (++this.#faultTick % FAULT_EVERY === 0) return;
+        if (++this.#defectTick % DEFECT_EVERY === 0) return;
         break;
       case "duplicate-delivery":
-        if (++this.#faultTick % FAULT_EVERY === 0) {
+        if (++this.#defectTick % DEFECT_EVERY === 0) {
           c.recorder.record(delivery.version, delivery.missed);
           this.#count.delivered++;
         }
@@ -724,8 +726,8 @@ class StoreInstance {
       case "lossy-codec":
         break;
       default: {
-        const never: never = this.#o.fault;
-        throw new TypeError(`Unknown fault "${never}"`);
+        const never: never = this.#o.defect;
+        throw new TypeError(`Unknown defect "${never}"`);
       }
     }
     c.recorder.record(delivery.version, delivery.missed);
@@ -1052,8 +1054,8 @@ class StoreInstance {
   }
 }
 
-function isDefect(fault: StoreFault): fault is StoreDefect {
-  switch (fault) {
+function isStateStoreDefect(defect: StoreDefect): defect is StateStoreDefect {
+  switch (defect) {
     case "none":
     case "leak-in-store":
     case "block-drops":
@@ -1067,14 +1069,14 @@ function isDefect(fault: StoreFault): fault is StoreDefect {
     case "lossy-codec":
       return false;
     default: {
-      const never: never = fault;
-      throw new TypeError(`Unknown fault "${never}"`);
+      const never: never = defect;
+      throw new TypeError(`Unknown defect "${never}"`);
     }
   }
 }
 
 /**
- * The `lossy-codec` fault: a decoder that forgets a field (the seed's DTO
+ * The `lossy-codec` defect: a decoder that forgets a field (the seed's DTO
  * converters' classic bug), so `reason` always reads back empty.
  */
 function forgetReason(snapshot: Snapshot): Snapshot {

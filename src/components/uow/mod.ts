@@ -77,7 +77,7 @@ export {
   connectionCounters,
   type ConnectionOptions,
   connectionOptions,
-  type UowFault,
+  type UowDefect,
   type UowOptions,
   uowTarget,
 } from "./ops.ts";

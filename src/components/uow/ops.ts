@@ -32,7 +32,7 @@ import {
 } from "./unit_of_work.ts";
 
 /** A deliberate bug the `uow` target can run with, to prove a check fails. */
-export type UowFault =
+export type UowDefect =
   | "none"
   | "split-transfer"
   | "split-increment"
@@ -53,13 +53,13 @@ const SYNCHRONOUS = [
   "full",
   "extra",
 ] as const satisfies readonly Synchronous[];
-const FAULTS = [
+const UOW_DEFECTS = [
   "none",
   "split-transfer",
   "split-increment",
   "leak-connections",
   "unbounded-cache",
-] as const satisfies readonly UowFault[];
+] as const satisfies readonly UowDefect[];
 
 /**
  * Scenario options every SQLite-backed target shares: journal mode,
@@ -172,7 +172,7 @@ const optionsSchema = z.strictObject({
   history: z.int().min(0).max(100).default(4),
   counters: z.int().min(1).default(8),
   ...CONNECTION_OPTIONS,
-  fault: z.enum(FAULTS).default("none"),
+  defect: z.enum(UOW_DEFECTS).default("none"),
 }).prefault({}).check((ctx) => {
   const o = ctx.value;
   if (o.hot_accounts > o.accounts) {
@@ -369,7 +369,7 @@ async function openUow(
   const leaked: UnitOfWork[] = [];
   /** `unbounded-cache`: every entity an op built or loaded, never evicted. */
   const retained: unknown[] = [];
-  const cache = o.fault === "unbounded-cache"
+  const cache = o.defect === "unbounded-cache"
     ? (value: unknown) => void retained.push(value)
     : undefined;
 
@@ -414,7 +414,7 @@ async function openUow(
       const from = rng.int(1, span);
       const to = 1 + (from + rng.int(0, span - 2)) % span; // never `from`
       const value = draw(amount as NumberOrRange, rng);
-      if (o.fault === "split-transfer") {
+      if (o.defect === "split-transfer") {
         await splitTransfer(uow, { from, to, amount: value });
       } else {
         await uow.run((tx) => tx.accounts.transfer(from, to, value));
@@ -501,7 +501,7 @@ async function openUow(
           }).catch((error) => {
             if (!(error instanceof RollbackProbe)) throw error;
           });
-          if (o.fault === "leak-connections") {
+          if (o.defect === "leak-connections") {
             leaked.push(second); // the bug: the error path forgets close()
             released = true;
             return;
@@ -518,7 +518,7 @@ async function openUow(
     },
     increment: async (_p: unknown, rng: Rng) => {
       const id = counterId(rng.int(0, o.counters - 1));
-      if (o.fault === "split-increment") {
+      if (o.defect === "split-increment") {
         await splitIncrement(uow, { id, actor });
       } else {
         await uow.run((tx) => {
@@ -788,7 +788,7 @@ async function loadDocument(uow: UnitOfWork, id: string): Promise<string> {
   return serializeAggregate(aggregate);
 }
 
-/** The `split-transfer` fault: read and write in separate transactions. */
+/** The `split-transfer` defect: read and write in separate transactions. */
 async function splitTransfer(
   uow: UnitOfWork,
   move: { from: number; to: number; amount: number },
@@ -814,7 +814,7 @@ async function splitTransfer(
   });
 }
 
-/** The `split-increment` fault: read, then write without a version check. */
+/** The `split-increment` defect: read, then write without a version check. */
 async function splitIncrement(
   uow: UnitOfWork,
   counter: { id: string; actor: string },

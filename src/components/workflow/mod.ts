@@ -53,7 +53,7 @@ export {
 } from "./checks.ts";
 export {
   ORDER_LIFECYCLE,
-  type WorkflowFault,
+  type WorkflowDefect,
   workflowTarget,
   type WorkflowTargetOptions,
 } from "./ops.ts";

@@ -38,16 +38,16 @@ import { inboxConsumer, relayOutbox } from "./relay.ts";
 import { type Commit, Workflow } from "./workflow.ts";
 
 /** A deliberate bug the `workflow` target can run with. */
-export type WorkflowFault =
+export type WorkflowDefect =
   | "none"
   | "publish-before-commit"
   | "duplicate-outbox";
 
-const FAULTS = [
+const WORKFLOW_DEFECTS = [
   "none",
   "publish-before-commit",
   "duplicate-outbox",
-] as const satisfies readonly WorkflowFault[];
+] as const satisfies readonly WorkflowDefect[];
 
 /**
  * An order's life, with loops back to `created` so entities keep moving
@@ -114,7 +114,7 @@ const optionsSchema = z.strictObject({
   machine: machineSchema.prefault(ORDER_LIFECYCLE),
   ...CONNECTION_OPTIONS,
   ack_sync: z.boolean().optional(),
-  fault: z.enum(FAULTS).default("none"),
+  defect: z.enum(WORKFLOW_DEFECTS).default("none"),
 }).prefault({}).check((ctx) => {
   if (ctx.value.hot_orders > ctx.value.orders) {
     ctx.issues.push({
@@ -326,8 +326,8 @@ async function openWorkflow(
         expectedVersion: seen.version,
       };
       const aborting = rng.next() < abort;
-      const commit = await applyWithFault(workflow, uow, {
-        fault: o.fault,
+      const commit = await applyWithDefect(workflow, uow, {
+        defect: o.defect,
         entityId: id,
         request,
         aborting,
@@ -444,9 +444,9 @@ async function retryBusy<T>(check: () => Promise<T>): Promise<T> {
   }
 }
 
-/** One `apply_transition` call, correct or with the configured fault. */
-interface FaultedApply {
-  fault: WorkflowFault;
+/** One `apply_transition` call, correct or with the configured defect. */
+interface DefectiveApply {
+  defect: WorkflowDefect;
   entityId: string;
   request: { name: string; params: unknown; expectedVersion: number };
   /** Throw InjectedFault inside the transaction, after its writes. */
@@ -455,10 +455,10 @@ interface FaultedApply {
   intended: Commit;
 }
 
-function applyWithFault(
+function applyWithDefect(
   workflow: Workflow,
   uow: UnitOfWork,
-  apply: FaultedApply,
+  apply: DefectiveApply,
 ): Promise<Commit> {
   const { entityId, request, aborting } = apply;
   const abort = () => {
@@ -468,7 +468,7 @@ function applyWithFault(
       );
     }
   };
-  switch (apply.fault) {
+  switch (apply.defect) {
     case "none":
       return workflow.applyTransition(entityId, request.name, {
         ...request,
@@ -499,8 +499,8 @@ function applyWithFault(
         },
       });
     default: {
-      const never: never = apply.fault;
-      throw new TypeError(`Unknown fault "${never}"`);
+      const never: never = apply.defect;
+      throw new TypeError(`Unknown defect "${never}"`);
     }
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Deliberately broken variants of the transition system, selected by the
- * `fsm` target's `options.fault`, so tests (and users) can see each
+ * `fsm` target's `options.defect`, so tests (and users) can see each
  * invariant fail. Private to the folder; never used unless asked for.
  * @module
  */
@@ -30,21 +30,21 @@ import {
 import type { TransitionContext } from "./context.ts";
 
 /** Which part to break; `"none"` breaks nothing. */
-export type FsmFault =
+export type FsmDefect =
   | "none"
   | "shared-context"
   | "lossy-registry"
   | "ignore-from"
   | "racy-commit";
 
-/** Every fault, in documentation order. */
-export const FSM_FAULTS = [
+/** Every defect, in documentation order. */
+export const FSM_DEFECTS = [
   "none",
   "shared-context",
   "lossy-registry",
   "ignore-from",
   "racy-commit",
-] as const satisfies readonly FsmFault[];
+] as const satisfies readonly FsmDefect[];
 
 /** The registry surface the target uses, so a broken registry can stand in. */
 export interface RegistryPort {
