@@ -67,6 +67,7 @@ export {
   paramSpecSchema,
   type SampleOptions,
 } from "./yaml_machine.ts";
+export { ORDER_LIFECYCLE } from "./order_lifecycle.ts";
 export {
   type FsmCounter,
   type FsmDefect,

@@ -52,7 +52,6 @@ export {
   checkTransitionLog,
 } from "./checks.ts";
 export {
-  ORDER_LIFECYCLE,
   type WorkflowDefect,
   workflowTarget,
   type WorkflowTargetOptions,
