@@ -4,7 +4,7 @@
  * loses, repeats or reorders anything, or miscounts, makes them fail.
  * @module
  */
-import { Problems } from "../../invariants.ts";
+import { Problems, type Verdict } from "../../invariants.ts";
 
 /**
  * The versions of every committed write in one store: each must appear
@@ -244,14 +244,6 @@ export function checkNoDrops(
   return problems;
 }
 
-/** How a run's write rate moved, from {@link checkDrift}. */
-export interface Drift {
-  /** Whether the end kept up with the start, within the tolerance. */
-  ok: boolean;
-  /** What was compared, with numbers. */
-  detail: string;
-}
-
 /**
  * Compares the write rate at the end of a run with the rate at its start.
  * `marks` are the times (ms) at which every `every`-th write committed; the
@@ -263,7 +255,7 @@ export function checkDrift(
   marks: readonly number[],
   every: number,
   tolerance: number,
-): Drift {
+): Verdict {
   const spans: number[] = [];
   for (let i = 1; i < marks.length; i++) spans.push(marks[i] - marks[i - 1]);
   if (spans.length < 8) {
