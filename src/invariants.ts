@@ -12,7 +12,7 @@
  * lost.add("version 7 missing");
  * const results = await checkEach(["lost_nothing", "counted"], {
  *   counted: () => ({ ok: true, detail: "12 writes counted" }),
- *   lost_nothing: () => lost.verdict("every version arrived"),
+ *   lost_nothing: () => lost.result("every version arrived"),
  * });
  * console.log(results.map((r) => `${r.name} ${r.ok}`)); // ["lost_nothing false", "counted true"]
  * ```
@@ -21,10 +21,10 @@
 import type { InvariantResult } from "./target.ts";
 
 /** What one check found: an {@link InvariantResult} before it is named. */
-export type Verdict = Omit<InvariantResult, "name">;
+export type CheckResult = Omit<InvariantResult, "name">;
 
 /** One named check. A synchronous one runs without giving up its turn. */
-export type Check = () => Verdict | Promise<Verdict>;
+export type Check = () => CheckResult | Promise<CheckResult>;
 
 /** How many problems a {@link Problems} keeps verbatim (it counts them all). */
 const KEEP = 5;
@@ -54,7 +54,7 @@ export class Problems {
   }
 
   /** Held with `detail` when none was recorded, else failed with the summary. */
-  verdict(detail: string): Verdict {
+  result(detail: string): CheckResult {
     return this.ok
       ? { ok: true, detail }
       : { ok: false, detail: this.summary() };
@@ -72,16 +72,16 @@ export async function checkEach(
   checks: Readonly<Record<string, Check>>,
 ): Promise<InvariantResult[]> {
   const wanted = new Set(names);
-  const verdicts = new Map<string, Verdict>();
+  const results = new Map<string, CheckResult>();
   for (const [name, check] of Object.entries(checks)) {
     if (!wanted.has(name)) continue;
-    const verdict = check();
-    verdicts.set(name, verdict instanceof Promise ? await verdict : verdict);
+    const result = check();
+    results.set(name, result instanceof Promise ? await result : result);
   }
   return names.map((name) => {
-    const verdict = verdicts.get(name);
-    return verdict === undefined
+    const result = results.get(name);
+    return result === undefined
       ? { name, ok: false, detail: `unknown invariant "${name}"` }
-      : { name, ok: verdict.ok, detail: verdict.detail };
+      : { name, ok: result.ok, detail: result.detail };
   });
 }

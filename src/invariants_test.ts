@@ -12,14 +12,14 @@ Deno.test("Problems keeps the first five verbatim and counts the rest", () => {
   assert.equal(problems.summary(), "p1; p2; p3; p4; p5; and 2 more");
 });
 
-Deno.test("Problems.verdict() holds with the detail, or fails with the summary", () => {
+Deno.test("Problems.result() holds with the detail, or fails with the summary", () => {
   const problems = new Problems();
-  assert.deepEqual(problems.verdict("12 checked"), {
+  assert.deepEqual(problems.result("12 checked"), {
     ok: true,
     detail: "12 checked",
   });
   problems.add("version 3 missing");
-  assert.deepEqual(problems.verdict("12 checked"), {
+  assert.deepEqual(problems.result("12 checked"), {
     ok: false,
     detail: "version 3 missing",
   });

@@ -46,6 +46,12 @@ export {
   type TargetInstance,
   type WorkerInfo,
 } from "./target.ts";
+export {
+  type Check,
+  checkEach,
+  type CheckResult,
+  Problems,
+} from "./invariants.ts";
 
 // Components.
 export {

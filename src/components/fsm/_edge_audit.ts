@@ -4,7 +4,7 @@
  * independently of the registry that moves them. Private to the folder.
  * @module
  */
-import type { Verdict } from "../../invariants.ts";
+import type { CheckResult } from "../../invariants.ts";
 import type { Entity } from "./context.ts";
 import type { Machine } from "./yaml_machine.ts";
 
@@ -33,7 +33,7 @@ export class EdgeAudit {
   }
 
   /** `declared_edges_only`: no change went along an undeclared edge. */
-  verdict(): Verdict {
+  result(): CheckResult {
     return {
       ok: this.illegal === 0,
       detail:

@@ -9,7 +9,7 @@ Deno.test("EdgeAudit holds for moves along declared edges", () => {
   order.state = "paid";
   order.state = "cancelled";
   order.state = "created";
-  assert.deepEqual(audit.verdict(), {
+  assert.deepEqual(audit.result(), {
     ok: true,
     detail: "3 moves checked, 0 along undeclared edges",
   });
@@ -20,7 +20,7 @@ Deno.test("EdgeAudit catches an undeclared edge and an undeclared state, naming 
   const order = new AuditedEntity("order", 1, "created", audit);
   order.state = "shipped";
   order.state = "lost";
-  assert.deepEqual(audit.verdict(), {
+  assert.deepEqual(audit.result(), {
     ok: false,
     detail:
       '2 moves checked, 2 along undeclared edges (first: "created" -> "shipped")',

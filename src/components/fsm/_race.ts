@@ -7,7 +7,7 @@
  * @module
  */
 import { ConflictError } from "../../errors.ts";
-import type { Verdict } from "../../invariants.ts";
+import type { CheckResult } from "../../invariants.ts";
 import type { Rng } from "../../target.ts";
 import type { Entity, TransitionContext, UserRef } from "./context.ts";
 import type { ExecuteFn, RegistryPort } from "./_defects.ts";
@@ -250,7 +250,7 @@ export class Races {
    * `one_winner_per_race`: every finished race had exactly one winner, and
    * at least one race overlapped (a sequential race proves nothing).
    */
-  verdict(): Verdict {
+  result(): CheckResult {
     for (const race of [...this.#open]) {
       if (race.settled === race.joined) this.#tally(race);
     }

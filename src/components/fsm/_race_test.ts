@@ -78,7 +78,7 @@ Deno.test("Races: contenders that all joined before any commit give one winner, 
     overlapped_races: 1,
     late_contenders: 0,
   });
-  assert.deepEqual(track.verdict(), {
+  assert.deepEqual(track.result(), {
     ok: true,
     detail:
       "1 races with 3 contenders each, 1 overlapped: 1 had one winner, 0 had several, 0 had none",
@@ -100,7 +100,7 @@ Deno.test("Races: the barrier holds an early contender while the worker is busy,
     "rejected",
   ]);
   assert.equal(track.counters().overlapped_races, 1);
-  assert.equal(track.verdict().ok, true);
+  assert.equal(track.result().ok, true);
 });
 
 Deno.test("Races: a contender left alone is let go once the worker is idle, and proves nothing", async () => {
@@ -112,7 +112,7 @@ Deno.test("Races: a contender left alone is let go once the worker is idle, and 
     overlapped_races: 0,
     late_contenders: 0,
   });
-  const verdict = track.verdict();
-  assert.equal(verdict.ok, false);
-  assert.match(verdict.detail, /1 had one winner.*no race overlapped/);
+  const result = track.result();
+  assert.equal(result.ok, false);
+  assert.match(result.detail, /1 had one winner.*no race overlapped/);
 });

@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { type Check, checkEach, type Verdict } from "../../invariants.ts";
+import { type Check, checkEach, type CheckResult } from "../../invariants.ts";
 import type {
   InvariantResult,
   Op,
@@ -569,14 +569,14 @@ class FsmInstance implements TargetInstance {
     const checks: Record<FsmInvariant, Check> = {
       context_isolated: () => this.#isolation(),
       registry_consistent: () => this.#consistency(),
-      declared_edges_only: () => this.#audit.verdict(),
-      one_winner_per_race: () => this.#races.verdict(),
+      declared_edges_only: () => this.#audit.result(),
+      one_winner_per_race: () => this.#races.result(),
     };
     return checkEach(names, checks);
   }
 
   /** `context_isolated`: no execution saw another's metadata. */
-  #isolation(): Verdict {
+  #isolation(): CheckResult {
     return {
       ok: this.#leaks === 0 && this.#isolationChecks > 0,
       detail:
@@ -591,7 +591,7 @@ class FsmInstance implements TargetInstance {
   }
 
   /** `registry_consistent`: every key registered in the run resolves. */
-  #consistency(): Verdict {
+  #consistency(): CheckResult {
     const registry = this.#registry;
     let unresolved = 0;
     let first = "";

@@ -4,7 +4,7 @@
  * loses, repeats or reorders anything, or miscounts, makes them fail.
  * @module
  */
-import { Problems, type Verdict } from "../../invariants.ts";
+import { type CheckResult, Problems } from "../../invariants.ts";
 
 /**
  * The versions of every committed write in one store: each must appear
@@ -255,7 +255,7 @@ export function checkDrift(
   marks: readonly number[],
   every: number,
   tolerance: number,
-): Verdict {
+): CheckResult {
   const spans: number[] = [];
   for (let i = 1; i < marks.length; i++) spans.push(marks[i] - marks[i - 1]);
   if (spans.length < 8) {

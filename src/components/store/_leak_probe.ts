@@ -5,7 +5,7 @@
  * folder.
  * @module
  */
-import { Problems, type Verdict } from "../../invariants.ts";
+import { type CheckResult, Problems } from "../../invariants.ts";
 import {
   type StateStore,
   storeInternals,
@@ -68,12 +68,12 @@ export class LeakProbe {
    * before `close()` would empty its lists). Then the store closes: again
    * nothing reachable, and the heap back within tolerance of its start.
    */
-  async check(subject: LeakSubject): Promise<Verdict> {
+  async check(subject: LeakSubject): Promise<CheckResult> {
     const problems = new Problems();
     const gc = this.#seams.gc;
     if (gc === undefined) {
       problems.add("cannot check: run with --v8-flags=--expose-gc");
-      return problems.verdict("");
+      return problems.result("");
     }
     const store = subject.store;
     await subject.unsubscribeAll();
@@ -115,7 +115,7 @@ export class LeakProbe {
         }, not counting the target's own ${mb(own)})`,
       );
     }
-    return problems.verdict(
+    return problems.result(
       `0 of the last ${this.#refs.length} subscriptions reachable after unsubscribe (store open, its lists empty) and after close; heap ${
         mb(growth)
       } from start (tolerance ${mb(tolerance)})`,

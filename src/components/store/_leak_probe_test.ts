@@ -31,8 +31,8 @@ const FLAT: LeakSeams = { heapUsed: () => 1e6, gc: findGc() };
 Deno.test("LeakProbe holds once every subscription is gone, store open and closed", async () => {
   assert.ok(FLAT.gc, "run with --v8-flags=--expose-gc");
   const probe = new LeakProbe(FLAT, 1.5);
-  const verdict = await probe.check(subject(probe, 3, []));
-  assert.deepEqual(verdict, {
+  const result = await probe.check(subject(probe, 3, []));
+  assert.deepEqual(result, {
     ok: true,
     detail:
       "0 of the last 3 subscriptions reachable after unsubscribe (store open, its lists empty) and after close; heap 0.0 MB from start (tolerance 1.5 MB)",
@@ -42,10 +42,10 @@ Deno.test("LeakProbe holds once every subscription is gone, store open and close
 Deno.test("LeakProbe catches a subscription the target still holds", async () => {
   const probe = new LeakProbe(FLAT, 1.5);
   const kept: Subscription[] = [];
-  const verdict = await probe.check(subject(probe, 2, kept));
-  assert.equal(verdict.ok, false);
+  const result = await probe.check(subject(probe, 2, kept));
+  assert.equal(result.ok, false);
   assert.match(
-    verdict.detail,
+    result.detail,
     /2 of the last 2 subscriptions are still reachable after unsubscribe and GC \(store open\).*after close and GC/,
   );
   assert.equal(kept.length, 2);
@@ -57,10 +57,10 @@ Deno.test("LeakProbe catches heap growth beyond tolerance, not counting the targ
   heap += 3 * 1024 * 1024;
   const target = subject(probe, 1, []);
   target.ownBytes = () => 1024 * 1024;
-  const verdict = await probe.check(target);
-  assert.equal(verdict.ok, false);
+  const result = await probe.check(target);
+  assert.equal(result.ok, false);
   assert.equal(
-    verdict.detail,
+    result.detail,
     "heap is 2.0 MB above its start after close and GC (tolerance 1.0 MB, not counting the target's own 1.0 MB)",
   );
 });
@@ -68,9 +68,9 @@ Deno.test("LeakProbe catches heap growth beyond tolerance, not counting the targ
 Deno.test("LeakProbe without GC says it cannot check", async () => {
   const probe = new LeakProbe({ heapUsed: () => 0, gc: undefined }, 1);
   const target = subject(probe, 1, []);
-  const verdict = await probe.check(target);
+  const result = await probe.check(target);
   target.store.close();
-  assert.deepEqual(verdict, {
+  assert.deepEqual(result, {
     ok: false,
     detail: "cannot check: run with --v8-flags=--expose-gc",
   });

@@ -4,7 +4,7 @@
  * the folder.
  * @module
  */
-import { Problems, type Verdict } from "../../invariants.ts";
+import { type CheckResult, Problems } from "../../invariants.ts";
 import { decodeBinary, decodeJson, encodeBinary, encodeJson } from "./codec.ts";
 import { forgetReason } from "./_defects.ts";
 import { sameValue } from "./_invariants.ts";
@@ -77,8 +77,8 @@ export class RoundTrips {
   }
 
   /** `codec_round_trip`: every decoded snapshot equalled its original. */
-  verdict(): Verdict {
-    return this.#problems.verdict(
+  result(): CheckResult {
+    return this.#problems.result(
       `${this.#decodes} decodes equalled their original`,
     );
   }

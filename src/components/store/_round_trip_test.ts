@@ -18,7 +18,7 @@ Deno.test("RoundTrips.decode() gives back the snapshot encoded, in every format"
     assert.ok(trips.encode(original, format) > 0);
     assert.deepEqual(trips.decode(original, format, true), original);
   }
-  assert.deepEqual(trips.verdict(), {
+  assert.deepEqual(trips.result(), {
     ok: true,
     detail: "2 decodes equalled their original",
   });
@@ -28,15 +28,15 @@ Deno.test("RoundTrips with the lossy-codec defect breaks codec_round_trip, namin
   const trips = new RoundTrips(true);
   const original = snapshot();
   assert.equal(trips.decode(original, "binary", true).reason, "");
-  const verdict = trips.verdict();
-  assert.equal(verdict.ok, false);
-  assert.equal(verdict.detail, "binary round trip of version 1 changed it");
+  const result = trips.result();
+  assert.equal(result.ok, false);
+  assert.equal(result.detail, "binary round trip of version 1 changed it");
 });
 
 Deno.test("RoundTrips.decode() without verify decodes but checks nothing", () => {
   const trips = new RoundTrips(true);
   trips.decode(snapshot(), "json", false);
-  assert.deepEqual(trips.verdict(), {
+  assert.deepEqual(trips.result(), {
     ok: true,
     detail: "1 decodes equalled their original",
   });
@@ -51,6 +51,6 @@ Deno.test("RoundTrips.decode() encodes each new version again, never serving an 
       assert.deepEqual(trips.decode(original, format, true), original);
     }
   }
-  assert.equal(trips.verdict().ok, true);
+  assert.equal(trips.result().ok, true);
   trips.release();
 });

@@ -7,7 +7,7 @@
  * `subscribe`, `unsubscribe` and `churn` ops. Private to the folder.
  * @module
  */
-import { Problems, type Verdict } from "../../invariants.ts";
+import { type CheckResult, Problems } from "../../invariants.ts";
 import type { Rng } from "../../target.ts";
 import { DEFECT_EVERY, type StoreDefect } from "./_defects.ts";
 import { checkNoDrops, DeliveryRecorder } from "./_invariants.ts";
@@ -223,8 +223,8 @@ export class Subscribers {
    * reported drops, with no duplicate and no reordering. `dropped` is the
    * store's own count.
    */
-  deliveryVerdict(dropped: number): Verdict {
-    return this.#delivery.verdict(
+  deliveryResult(dropped: number): CheckResult {
+    return this.#delivery.result(
       `${this.#count.subscribed} subscribers, ${this.#count.delivered} received, ${dropped} dropped and reported, ${this.#overflows} overflows, ${this.#crashes} crashes`,
     );
   }
@@ -233,8 +233,8 @@ export class Subscribers {
    * `block_no_drops`, once finished: subscribers under `block` got every
    * version in turn. `timeouts` is the store's count of writes that gave up.
    */
-  blockVerdict(timeouts: number): Verdict {
-    return this.#block.verdict(
+  blockResult(timeouts: number): CheckResult {
+    return this.#block.result(
       this.#blockSubscribers > 0
         ? `${this.#blockSubscribers} block subscribers each got every version in turn, 0 dropped; ${timeouts} writes timed out waiting instead`
         : `no block subscribers (policy ${this.#o.policy})`,

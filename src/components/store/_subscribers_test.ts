@@ -45,7 +45,7 @@ Deno.test("Subscribers: eager consumers take every write, and delivery_exact hol
     delivered: 300,
     dropped: 0,
   });
-  assert.deepEqual(subscribers.deliveryVerdict(store.metrics().dropped), {
+  assert.deepEqual(subscribers.deliveryResult(store.metrics().dropped), {
     ok: true,
     detail:
       "3 subscribers, 300 received, 0 dropped and reported, 0 overflows, 0 crashes",
@@ -62,9 +62,9 @@ Deno.test("Subscribers with the duplicate-delivery defect break delivery_exact",
   await write(store, 200);
   await settle();
   subscribers.finish();
-  const verdict = subscribers.deliveryVerdict(store.metrics().dropped);
-  assert.equal(verdict.ok, false);
-  assert.match(verdict.detail, /delivered twice/);
+  const result = subscribers.deliveryResult(store.metrics().dropped);
+  assert.equal(result.ok, false);
+  assert.match(result.detail, /delivered twice/);
   await subscribers.close();
 });
 
@@ -87,11 +87,11 @@ Deno.test("Subscribers: churn subscribers join, leave beyond max, and stalled on
     delivered: 10,
     dropped: 0,
   });
-  assert.equal(subscribers.deliveryVerdict(0).ok, true);
+  assert.equal(subscribers.deliveryResult(0).ok, true);
   await subscribers.close();
 });
 
-Deno.test("Subscribers.blockVerdict() judges block subscribers by what their consumers saw", async () => {
+Deno.test("Subscribers.blockResult() judges block subscribers by what their consumers saw", async () => {
   using store = new StateStore({ initial: { state: "IDLE" } });
   const block = new Subscribers(
     store,
@@ -100,7 +100,7 @@ Deno.test("Subscribers.blockVerdict() judges block subscribers by what their con
   await write(store, 20);
   await settle();
   block.finish();
-  assert.deepEqual(block.blockVerdict(0), {
+  assert.deepEqual(block.blockResult(0), {
     ok: true,
     detail:
       "2 block subscribers each got every version in turn, 0 dropped; 0 writes timed out waiting instead",
@@ -109,7 +109,7 @@ Deno.test("Subscribers.blockVerdict() judges block subscribers by what their con
   using other = new StateStore({ initial: { state: "IDLE" } });
   const none = new Subscribers(other, options({ subscribers: 1 }));
   none.finish();
-  assert.deepEqual(none.blockVerdict(0), {
+  assert.deepEqual(none.blockResult(0), {
     ok: true,
     detail: "no block subscribers (policy drop-oldest)",
   });

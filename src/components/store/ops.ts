@@ -20,8 +20,8 @@ import { ConflictError, TimeoutError } from "../../errors.ts";
 import {
   type Check,
   checkEach,
+  type CheckResult,
   Problems,
-  type Verdict,
 } from "../../invariants.ts";
 import { findGc, yieldTurn } from "../../runtime.ts";
 import type {
@@ -486,7 +486,7 @@ class StoreInstance {
     // What needs no waiting is judged at once, after the probe (which must
     // see the consumers still open) and before the leak check (which
     // unsubscribes them and closes the store).
-    let finished: Record<Finished, Verdict> | undefined;
+    let finished: Record<Finished, CheckResult> | undefined;
     const after = (name: Finished): Check => () =>
       (finished ??= this.#finish())[name];
     const checks: Record<StoreInvariant, Check> = {
@@ -517,7 +517,7 @@ class StoreInstance {
    * judges the invariants that need no waiting. Synchronous on purpose: no
    * suspended frame keeps a subscription alive for the leak check.
    */
-  #finish(): Record<Finished, Verdict> {
+  #finish(): Record<Finished, CheckResult> {
     this.#subscribers.finish();
     const store = this.#store.metrics();
     const counted: Record<string, number> = {
@@ -528,32 +528,32 @@ class StoreInstance {
       versions_monotonic: this.#versions.check(
         store.version,
         this.#store.history().map((s) => s.version),
-      ).verdict(
+      ).result(
         `${this.#versions.count} writes, versions ${this.#versions.initial} -> ${store.version}, each once`,
       ),
-      cas_no_lost_updates: this.#cas.verdict(
+      cas_no_lost_updates: this.#cas.result(
         `${this.#casWrites} cas writes, each at read version + 1 (${this.#casRetries} retries)`,
       ),
-      delivery_exact: this.#subscribers.deliveryVerdict(store.dropped),
-      block_no_drops: this.#subscribers.blockVerdict(store.timeouts),
+      delivery_exact: this.#subscribers.deliveryResult(store.dropped),
+      block_no_drops: this.#subscribers.blockResult(store.timeouts),
       metrics_match: compareCounts(
         store as unknown as Record<string, number>,
         counted,
-      ).verdict(
+      ).result(
         Object.entries(counted).map(([k, v]) => `${k} ${v}`).join(", "),
       ),
-      codec_round_trip: this.#roundTrips.verdict(),
+      codec_round_trip: this.#roundTrips.result(),
       no_drift: checkDrift(this.#marks, MARK_EVERY, this.#o.drift_tolerance),
     };
   }
 
   /** recovers: drain, write once, and see it commit at once and arrive. */
-  async #recovers(): Promise<Verdict> {
+  async #recovers(): Promise<CheckResult> {
     const problems = new Problems();
     this.#subscribers.drainAll();
     if (this.#store.closed) {
       problems.add("the store was closed before the probe");
-      return problems.verdict(this.#probeDetail);
+      return problems.result(this.#probeDetail);
     }
     const waiting = this.#store.metrics().waiting;
     if (waiting > 0) {
@@ -568,7 +568,7 @@ class StoreInstance {
       snapshot = await this.#settle(result);
     } catch (error) {
       problems.add(`the probe write failed: ${error}`);
-      return problems.verdict(this.#probeDetail);
+      return problems.result(this.#probeDetail);
     }
     await settle();
     this.#subscribers.drainAll();
@@ -576,7 +576,7 @@ class StoreInstance {
     const reached = this.#subscribers.reached(version, problems);
     this.#probeDetail =
       `a write after draining committed at once (version ${version}) and reached all ${reached} subscribers`;
-    return problems.verdict(this.#probeDetail);
+    return problems.result(this.#probeDetail);
   }
 
   async #close(): Promise<void> {

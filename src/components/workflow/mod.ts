@@ -45,12 +45,7 @@ export {
   type AckLogOptions,
   readAckLog,
 } from "./ack_log.ts";
-export {
-  checkAcks,
-  checkPublished,
-  type CheckResult,
-  checkTransitionLog,
-} from "./checks.ts";
+export { checkAcks, checkPublished, checkTransitionLog } from "./checks.ts";
 export {
   type WorkflowDefect,
   workflowTarget,

@@ -7,7 +7,8 @@
  * @module
  */
 import { z } from "zod";
-import { BusyError, InjectedFault, ValidationError } from "../../errors.ts";
+import { BusyError, ValidationError } from "../../errors.ts";
+import { type Check, checkEach, type CheckResult } from "../../invariants.ts";
 import type {
   InvariantResult,
   Rng,
@@ -25,30 +26,22 @@ import {
   TransitionRegistry,
 } from "../fsm/mod.ts";
 import {
+  checkIntegrity,
   CONNECTION_COUNTERS,
   CONNECTION_OPTIONS,
   connectionCounters,
   connectionOptions,
+  INTEGRITY_INVARIANT,
   openDatabase,
   removeDatabase,
-  type UnitOfWork,
 } from "../uow/mod.ts";
 import { type Ack, AckLog, readAckLog } from "./ack_log.ts";
 import { checkAcks, checkPublished, checkTransitionLog } from "./checks.ts";
 import { inboxConsumer, relayOutbox } from "./relay.ts";
 import { type Commit, Workflow } from "./workflow.ts";
+import { applyWithDefect, WORKFLOW_DEFECTS } from "./_defects.ts";
 
-/** A deliberate bug the `workflow` target can run with. */
-export type WorkflowDefect =
-  | "none"
-  | "publish-before-commit"
-  | "duplicate-outbox";
-
-const WORKFLOW_DEFECTS = [
-  "none",
-  "publish-before-commit",
-  "duplicate-outbox",
-] as const satisfies readonly WorkflowDefect[];
+export type { WorkflowDefect } from "./_defects.ts";
 
 const optionsSchema = z.strictObject({
   orders: z.int().min(1).default(200),
@@ -139,7 +132,7 @@ export const workflowTarget: Target = {
     acks_durable: "every commit a worker acknowledged is in the database",
     outbox_relayed:
       "after a final relay every outbox message is delivered and its consumer processed each id once",
-    integrity: "PRAGMA integrity_check and foreign_key_check find nothing",
+    ...INTEGRITY_INVARIANT,
   },
   counters: CONNECTION_COUNTERS,
   prepare: prepareWorkflow,
@@ -304,56 +297,38 @@ async function openWorkflow(
     },
   };
 
-  const check = async (name: string): Promise<InvariantResult> => {
-    switch (name) {
-      case "transition_log_consistent":
-        return { name, ...await checkTransitionLog(uow) };
-      case "published_equals_committed":
-        return { name, ...await checkPublished(uow, workflow) };
-      case "acks_durable": {
-        const { acks } = readAckLog(ackPath(worker.runDir, worker.index));
-        const result = await checkAcks(uow, acks);
-        return { name, ok: result.ok, detail: `${actor}: ${result.detail}` };
-      }
-      case "outbox_relayed": {
-        const relayed = await relayOutbox(uow, { deliver: consumer });
-        const counts = await uow.read((tx) => ({
-          pending: tx.outbox.count({ delivered: false }),
-          total: tx.outbox.count(),
-          processed: tx.inbox.count(CONSUMER),
-        }));
-        return {
-          name,
-          ok: counts.pending === 0 && counts.processed === counts.total,
-          detail:
-            `${counts.total} messages, ${counts.pending} pending, ${counts.processed} processed by "${CONSUMER}" (${actor} relayed ${relayed.delivered} at the end, ${duplicates} duplicates dropped)`,
-        };
-      }
-      case "integrity": {
-        const report = await uow.integrityCheck();
-        return {
-          name,
-          ok: report.ok,
-          detail: report.ok
-            ? "integrity_check ok, no foreign key violations"
-            : report.problems.slice(0, 5).join("; "),
-        };
-      }
-      default:
-        return { name, ok: false, detail: `unknown invariant "${name}"` };
-    }
+  // Each check runs again when another worker's final relay holds the lock.
+  const checks: Record<string, Check> = {
+    transition_log_consistent: retryingBusy(() => checkTransitionLog(uow)),
+    published_equals_committed: retryingBusy(() =>
+      checkPublished(uow, workflow)
+    ),
+    acks_durable: retryingBusy(async () => {
+      const { acks } = readAckLog(ackPath(worker.runDir, worker.index));
+      const result = await checkAcks(uow, acks);
+      return { ok: result.ok, detail: `${actor}: ${result.detail}` };
+    }),
+    outbox_relayed: retryingBusy(async () => {
+      const relayed = await relayOutbox(uow, { deliver: consumer });
+      const counts = await uow.read((tx) => ({
+        pending: tx.outbox.count({ delivered: false }),
+        total: tx.outbox.count(),
+        processed: tx.inbox.count(CONSUMER),
+      }));
+      return {
+        ok: counts.pending === 0 && counts.processed === counts.total,
+        detail:
+          `${counts.total} messages, ${counts.pending} pending, ${counts.processed} processed by "${CONSUMER}" (${actor} relayed ${relayed.delivered} at the end, ${duplicates} duplicates dropped)`,
+      };
+    }),
+    integrity: retryingBusy(() => checkIntegrity(uow)),
   };
 
   let closing: Promise<void> | undefined;
   return {
     ops,
-    async invariants(names: readonly string[]): Promise<InvariantResult[]> {
-      const results: InvariantResult[] = [];
-      for (const name of names) {
-        results.push(await retryBusy(() => check(name)));
-      }
-      return results;
-    },
+    invariants: (names: readonly string[]): Promise<InvariantResult[]> =>
+      checkEach(names, checks),
     counters: () => connectionCounters([uow.stats]),
     close: () =>
       closing ??= (async () => {
@@ -368,81 +343,22 @@ async function openWorkflow(
 const CHECK_ATTEMPTS = 5;
 
 /**
- * Runs an idempotent check again when it ends in a BusyError. Every worker
- * checks at once, and `outbox_relayed` writes (one transaction per message,
- * each fsync'd with `synchronous: full`), so one worker's relay can hold the
- * lock through another's whole busy policy; a lost race there says nothing
- * about the invariant.
+ * `check`, run again when it ends in a BusyError. Every worker checks at
+ * once, and `outbox_relayed` writes (one transaction per message, each
+ * fsync'd with `synchronous: full`), so one worker's relay can hold the lock
+ * through another's whole busy policy; a lost race there says nothing about
+ * the invariant. Checks are idempotent.
  */
-async function retryBusy<T>(check: () => Promise<T>): Promise<T> {
-  for (let attempt = 1;; attempt++) {
-    try {
-      return await check();
-    } catch (error) {
-      if (!(error instanceof BusyError) || attempt >= CHECK_ATTEMPTS) {
-        throw error;
+function retryingBusy(check: () => Promise<CheckResult>): Check {
+  return async () => {
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await check();
+      } catch (error) {
+        if (!(error instanceof BusyError) || attempt >= CHECK_ATTEMPTS) {
+          throw error;
+        }
       }
     }
-  }
-}
-
-/** One `apply_transition` call, correct or with the configured defect. */
-interface DefectiveApply {
-  defect: WorkflowDefect;
-  entityId: string;
-  request: { name: string; params: unknown; expectedVersion: number };
-  /** Throw InjectedFault inside the transaction, after its writes. */
-  aborting: boolean;
-  /** The commit the request aims at, as `publish-before-commit` announces it. */
-  intended: Commit;
-}
-
-function applyWithDefect(
-  workflow: Workflow,
-  uow: UnitOfWork,
-  apply: DefectiveApply,
-): Promise<Commit> {
-  const { entityId, request, aborting } = apply;
-  const abort = () => {
-    if (aborting) {
-      throw new InjectedFault(
-        `aborted "${request.name}" on "${entityId}" inside its transaction`,
-      );
-    }
   };
-  switch (apply.defect) {
-    case "none":
-      return workflow.applyTransition(entityId, request.name, {
-        ...request,
-        within: abort,
-      });
-    case "publish-before-commit":
-      // The bug: the snapshot goes out as soon as the transition is asked
-      // for, inside the transaction, before the registry checks it, the
-      // version check and the commit. Whatever then rolls back (bad params,
-      // a lost race on a busy order, an abort) leaves a snapshot behind.
-      return uow.run(async (tx) => {
-        workflow.publish(apply.intended);
-        const commit = await workflow.stage(tx, entityId, request);
-        abort();
-        return commit;
-      });
-    case "duplicate-outbox":
-      return workflow.applyTransition(entityId, request.name, {
-        ...request,
-        within: (tx, commit) => {
-          tx.outbox.add({
-            topic: "duplicate",
-            key: entityId,
-            payload: null,
-            transitionId: commit.transitionId,
-          });
-          abort();
-        },
-      });
-    default: {
-      const never: never = apply.defect;
-      throw new TypeError(`Unknown defect "${never}"`);
-    }
-  }
 }
