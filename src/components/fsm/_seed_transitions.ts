@@ -17,8 +17,8 @@ export const SEED_ENTITY = "test_entity";
 
 /** Params of the seed's `PerformanceTestTransition`. */
 export const performanceParams = z.object({
-  operation_id: z.number().int(),
-  data_size: z.number().int().default(1),
+  operation_id: z.int(),
+  data_size: z.int().default(1),
 });
 
 /** Parsed params of `performance_test`. */
@@ -71,8 +71,8 @@ function applyPerformance(
 
 /** Params of the seed's `ConcurrencyTestTransition`. */
 export const concurrencyParams = z.object({
-  thread_id: z.number().int().min(0),
-  shared_counter: z.number().int().default(0),
+  thread_id: z.int().min(0),
+  shared_counter: z.int().default(0),
 });
 
 /** Parsed params of `concurrency_test`. */

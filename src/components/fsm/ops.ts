@@ -45,29 +45,29 @@ import {
 
 export type { FsmDefect } from "./_defects.ts";
 
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
   /** Breaks one part on purpose, to watch an invariant fail. */
   defect: z.enum(FSM_DEFECTS).default("none"),
   /** The machine `advance` and `race` walk; defaults to the order lifecycle. */
   machine: machineSchema.prefault(ORDER_LIFECYCLE),
   /** Entities per worker that `advance` walks. */
-  entities: z.number().int().min(1).max(1_000_000).default(64),
+  entities: z.int().min(1).max(1_000_000).default(64),
   /** Size of the metadata string `retain` attaches to each context. */
-  metadata_bytes: z.number().int().min(0).max(1 << 20).default(1000),
+  metadata_bytes: z.int().min(0).max(1 << 20).default(1000),
   /**
    * How many `retain` results stay alive (a ring). Make it exceed warmup +
    * iterations, or the ring overwrites results and memory growth reads low
    * (counter `retain_evictions` says when it did).
    */
-  retain: z.number().int().min(0).max(1_000_000).default(20_000),
+  retain: z.int().min(0).max(1_000_000).default(20_000),
   /** Microtask yields inside async applies, so executions interleave. */
-  yields: z.number().int().min(0).max(1000).default(1),
+  yields: z.int().min(0).max(1000).default(1),
   /**
    * Contenders per race; defaults to the worker's concurrency (at least 2).
    * Each contender is one task, so at most `load.concurrency`.
    */
-  race_contenders: z.number().int().min(2).max(10_000).optional(),
-}).strict().superRefine((options, ctx) => {
+  race_contenders: z.int().min(2).max(10_000).optional(),
+}).superRefine((options, ctx) => {
   const machine = options.machine;
   const leaves = Object.values(machine.transitions).some((t) =>
     t.from === "*" || t.from === machine.initial ||
@@ -86,19 +86,19 @@ const optionsSchema = z.object({
 /** The `fsm` target's options, after defaults. */
 export type FsmOptions = z.output<typeof optionsSchema>;
 
-const noParams = z.object({}).strict().prefault({});
-const executeParams = z.object({
+const noParams = z.strictObject({}).prefault({});
+const executeParams = z.strictObject({
   transition: z.enum(["performance_test", "concurrency_test"]).default(
     "performance_test",
   ),
-}).strict().prefault({});
-const lookupParams = z.object({
+}).prefault({});
+const lookupParams = z.strictObject({
   key: z.enum(["hot", "registered"]).default("hot"),
-}).strict().prefault({});
-const advanceParams = z.object({
+}).prefault({});
+const advanceParams = z.strictObject({
   illegal_rate: z.number().min(0).max(1).default(0),
   invalid_rate: z.number().min(0).max(1).default(0),
-}).strict().prefault({});
+}).prefault({});
 
 type ExecuteParams = z.output<typeof executeParams>;
 type LookupParams = z.output<typeof lookupParams>;

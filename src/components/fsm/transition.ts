@@ -69,7 +69,7 @@ export interface Transition<P = unknown, D = unknown> {
 /** What the params were being checked for, used in messages. */
 export type ParseVerb = "create" | "validate" | "execute";
 
-const EMPTY_PARAMS = z.object({}).strict();
+const EMPTY_PARAMS = z.strictObject({});
 const NO_INPUT = Object.freeze({});
 
 /**

@@ -6,8 +6,8 @@ import { TransitionValidationError } from "./errors.ts";
 import { defineTransition, specOf } from "./transition.ts";
 
 const params = z.object({
-  operation_id: z.number().int(),
-  data_size: z.number().int().default(1),
+  operation_id: z.int(),
+  data_size: z.int().default(1),
 });
 
 function perf() {
@@ -144,7 +144,7 @@ Deno.test("Transition.targetOf() computes a dynamic target from the params", () 
     name: "finish",
     from: "running",
     target: (_ctx, p: { worker: number }) => `done_by_${p.worker}`,
-    params: z.object({ worker: z.number().int() }),
+    params: z.object({ worker: z.int() }),
     apply: () => null,
   });
   const ctx = createContext({ id: 1, type: "job", state: "running" }, {

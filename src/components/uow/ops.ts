@@ -59,21 +59,18 @@ const optionsSchema = z.strictObject({
   counters: z.int().min(1).default(8),
   ...CONNECTION_OPTIONS,
   defect: z.enum(UOW_DEFECTS).default("none"),
-}).prefault({}).check((ctx) => {
-  const o = ctx.value;
+}).prefault({}).superRefine((o, ctx) => {
   if (o.hot_accounts > o.accounts) {
-    ctx.issues.push({
+    ctx.addIssue({
       code: "custom",
-      input: o.hot_accounts,
       path: ["hot_accounts"],
       message:
         `hot_accounts (${o.hot_accounts}) exceeds accounts (${o.accounts})`,
     });
   }
   if (o.hot_entities > o.entities) {
-    ctx.issues.push({
+    ctx.addIssue({
       code: "custom",
-      input: o.hot_entities,
       path: ["hot_entities"],
       message:
         `hot_entities (${o.hot_entities}) exceeds entities (${o.entities})`,

@@ -50,14 +50,12 @@ const optionsSchema = z.strictObject({
   ...CONNECTION_OPTIONS,
   ack_sync: z.boolean().optional(),
   defect: z.enum(WORKFLOW_DEFECTS).default("none"),
-}).prefault({}).check((ctx) => {
-  if (ctx.value.hot_orders > ctx.value.orders) {
-    ctx.issues.push({
+}).prefault({}).superRefine((o, ctx) => {
+  if (o.hot_orders > o.orders) {
+    ctx.addIssue({
       code: "custom",
-      input: ctx.value.hot_orders,
       path: ["hot_orders"],
-      message:
-        `hot_orders (${ctx.value.hot_orders}) exceeds orders (${ctx.value.orders})`,
+      message: `hot_orders (${o.hot_orders}) exceeds orders (${o.orders})`,
     });
   }
 });
