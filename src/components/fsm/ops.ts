@@ -15,7 +15,7 @@ import type {
   WorkerInfo,
 } from "../../target.ts";
 import type { Entity, UserRef } from "./context.ts";
-import { TransitionValidationError, UnknownTransitionError } from "./errors.ts";
+import { TransitionValidationError } from "./errors.ts";
 import { ORDER_LIFECYCLE } from "./order_lifecycle.ts";
 import {
   type ExecuteOptions,
@@ -36,6 +36,7 @@ import {
 } from "./_defects.ts";
 import { AuditedEntity, EdgeAudit } from "./_edge_audit.ts";
 import { Races } from "./_race.ts";
+import { Registrations } from "./_registrations.ts";
 import {
   type ConcurrencyData,
   concurrencyTransition,
@@ -234,7 +235,7 @@ class FsmInstance implements TargetInstance {
   #seq = 0;
   /** Ops started; the race barrier's idle watch reads it. */
   #progress = 0;
-  #baseline: number;
+  #registrations: Registrations;
   #perfEntity: Entity = { id: 0, type: SEED_ENTITY, state: "created" };
   #perfInput = { operation_id: 0, data_size: 0 };
   #perfOptions: ExecuteOptions = { params: this.#perfInput, user: USER };
@@ -243,11 +244,6 @@ class FsmInstance implements TargetInstance {
   #isolationChecks = 0;
   #leaks = 0;
   #firstLeak = "";
-  // registry_consistent
-  #registered: Transition[] = [];
-  #registrations = 0;
-  #lookups = 0;
-  #misses = 0;
   // create
   #createTasks = new WeakSet<Rng>();
   #createTaskCount = 0;
@@ -276,11 +272,11 @@ class FsmInstance implements TargetInstance {
         defect === "ignore-from" ? ignoreFrom(transition) : transition,
       );
     }
-    this.#baseline = base.size;
     const registry: RegistryPort = defect === "lossy-registry"
       ? new LossyRegistry(base)
       : base;
     this.#registry = registry;
+    this.#registrations = new Registrations(registry);
     const walkOn = (on: RegistryPort): ExecuteFn =>
       defect === "racy-commit"
         ? racyExecute(on)
@@ -323,7 +319,7 @@ class FsmInstance implements TargetInstance {
       },
       register: () => {
         this.#progress++;
-        return this.#register();
+        return this.#registrations.register();
       },
       list: () => {
         this.#progress++;
@@ -456,44 +452,15 @@ class FsmInstance implements TargetInstance {
     switch (params.key) {
       case "hot":
         return this.#registry.get(SEED_ENTITY, "performance_test");
-      case "registered": {
-        const registered = this.#registered;
-        if (registered.length === 0) {
-          return this.#registry.get(SEED_ENTITY, "performance_test");
-        }
-        const wanted = registered[rng.int(0, registered.length - 1)];
-        this.#lookups++;
-        try {
-          return this.#registry.get(wanted.entity, wanted.name);
-        } catch (error) {
-          if (!(error instanceof UnknownTransitionError)) throw error;
-          this.#misses++;
-          throw new Error(
-            `Registered transition "${wanted.key}" did not resolve`,
-            { cause: error },
-          );
-        }
-      }
+      case "registered":
+        return this.#registrations.empty
+          ? this.#registry.get(SEED_ENTITY, "performance_test")
+          : this.#registrations.lookup(rng);
       default: {
         const unreachable: never = params.key;
         throw new TypeError(`Unknown key ${unreachable}`);
       }
     }
-  }
-
-  #register(): void | Promise<void> {
-    const n = ++this.#registrations;
-    const transition = performanceTransition(
-      `entity_${n % 100}`,
-      `transition_${n}`,
-    );
-    const done = this.#registry.register(transition);
-    if (done instanceof Promise) {
-      return done.then(() => {
-        this.#registered.push(transition);
-      });
-    }
-    this.#registered.push(transition);
   }
 
   #list(): number {
@@ -568,7 +535,7 @@ class FsmInstance implements TargetInstance {
   invariants(names: readonly string[]): Promise<InvariantResult[]> {
     const checks: Record<FsmInvariant, Check> = {
       context_isolated: () => this.#isolation(),
-      registry_consistent: () => this.#consistency(),
+      registry_consistent: () => this.#registrations.result(),
       declared_edges_only: () => this.#audit.result(),
       one_winner_per_race: () => this.#races.result(),
     };
@@ -587,26 +554,6 @@ class FsmInstance implements TargetInstance {
             ? " (nothing checked: add execute concurrency_test to the mix)"
             : ""
         }`,
-    };
-  }
-
-  /** `registry_consistent`: every key registered in the run resolves. */
-  #consistency(): CheckResult {
-    const registry = this.#registry;
-    let unresolved = 0;
-    let first = "";
-    for (const transition of this.#registered) {
-      if (!registry.has(transition.entity, transition.name)) {
-        if (unresolved === 0) first = ` (first: "${transition.key}")`;
-        unresolved++;
-      }
-    }
-    const expected = this.#baseline + this.#registered.length;
-    return {
-      ok: unresolved === 0 && registry.size === expected &&
-        this.#misses === 0,
-      detail:
-        `${this.#registered.length} registered during the run, ${unresolved} no longer resolve${first}; size ${registry.size}, expected ${expected}; ${this.#misses} of ${this.#lookups} lookups of registered keys missed`,
     };
   }
 
