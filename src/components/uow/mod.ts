@@ -80,6 +80,7 @@ export {
   connectionCounters,
   type ConnectionOptions,
   connectionOptions,
+  createRunDatabase,
   INTEGRITY_INVARIANT,
 } from "./sqlite_target.ts";
 export { type UowDefect, type UowOptions, uowTarget } from "./ops.ts";

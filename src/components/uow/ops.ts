@@ -24,12 +24,12 @@ import {
   CONNECTION_OPTIONS,
   connectionCounters,
   connectionOptions,
+  createRunDatabase,
   INTEGRITY_INVARIANT,
 } from "./sqlite_target.ts";
 import {
   openConnections,
   openDatabase,
-  removeDatabase,
   type UnitOfWork,
   type UnitOfWorkStats,
 } from "./unit_of_work.ts";
@@ -206,12 +206,12 @@ function parseOptions(options: unknown): UowOptions {
 
 async function prepareUow(options: unknown, run: RunInfo): Promise<UowShared> {
   const o = parseOptions(options);
-  await Deno.mkdir(run.runDir, { recursive: true });
-  const path = `${run.runDir}/uow.db`;
-  await removeDatabase(path);
-  await using uow = await openDatabase(path, connectionOptions(o));
+  await using uow = await createRunDatabase(run, {
+    file: "uow.db",
+    options: o,
+  });
   await uow.run((tx) => seed(tx, o));
-  return { path, totalBalance: o.accounts * o.initial_balance };
+  return { path: uow.path, totalBalance: o.accounts * o.initial_balance };
 }
 
 async function openUow(

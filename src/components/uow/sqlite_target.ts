@@ -8,12 +8,15 @@
  */
 import { z } from "zod";
 import type { CheckResult } from "../../invariants.ts";
-import type {
-  JournalMode,
-  OpenOptions,
-  Synchronous,
-  UnitOfWork,
-  UnitOfWorkStats,
+import type { RunInfo } from "../../target.ts";
+import {
+  type JournalMode,
+  openDatabase,
+  type OpenOptions,
+  removeDatabase,
+  type Synchronous,
+  type UnitOfWork,
+  type UnitOfWorkStats,
 } from "./unit_of_work.ts";
 
 const JOURNAL_MODES = [
@@ -80,6 +83,28 @@ export function connectionOptions(o: ConnectionOptions): OpenOptions {
       maxDelayMs: Math.max(o.busy_max_delay_ms, o.busy_base_delay_ms),
     },
   };
+}
+
+/**
+ * Creates the database file `file` in the run directory for a target's
+ * `prepare()`: removes what an earlier run left there, and opens it with
+ * parsed {@link CONNECTION_OPTIONS}. Its `path` is what the workers open.
+ *
+ * @example
+ * ```ts
+ * await using uow = await createRunDatabase(run, { file: "mine.db", options: o });
+ * await uow.run((tx) => seed(tx));
+ * return { path: uow.path };
+ * ```
+ */
+export async function createRunDatabase(
+  run: RunInfo,
+  database: { file: string; options: ConnectionOptions },
+): Promise<UnitOfWork> {
+  await Deno.mkdir(run.runDir, { recursive: true });
+  const path = `${run.runDir}/${database.file}`;
+  await removeDatabase(path);
+  return await openDatabase(path, connectionOptions(database.options));
 }
 
 /**

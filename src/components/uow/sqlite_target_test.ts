@@ -6,6 +6,7 @@ import {
   CONNECTION_OPTIONS,
   connectionCounters,
   connectionOptions,
+  createRunDatabase,
 } from "./sqlite_target.ts";
 import { openDatabase, type UnitOfWorkStats } from "./unit_of_work.ts";
 
@@ -72,4 +73,27 @@ Deno.test("checkIntegrity() holds on a healthy database and names what a broken 
     result.detail,
     /^foreign key: row \d+ of outbox points at a missing transitions row$/,
   );
+});
+
+Deno.test("createRunDatabase() makes the run directory and a fresh database in it, whatever an earlier run left", async () => {
+  const root = await Deno.makeTempDir({ prefix: "tensile-sqlite-" });
+  try {
+    const run = { workers: 1, seed: 1, runDir: `${root}/run` };
+    const options = z.strictObject(CONNECTION_OPTIONS).parse({});
+    {
+      await using first = await createRunDatabase(run, {
+        file: "t.db",
+        options,
+      });
+      assert.equal(first.path, `${root}/run/t.db`);
+      await first.run((tx) => tx.accounts.insertMany([{ id: 1, balance: 5 }]));
+    }
+    await using again = await createRunDatabase(run, {
+      file: "t.db",
+      options,
+    });
+    assert.equal(await again.read((tx) => tx.accounts.get(1)), undefined);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });

@@ -31,9 +31,9 @@ import {
   CONNECTION_OPTIONS,
   connectionCounters,
   connectionOptions,
+  createRunDatabase,
   INTEGRITY_INVARIANT,
   openDatabase,
-  removeDatabase,
 } from "../uow/mod.ts";
 import { type Ack, AckLog, readAckLog } from "./ack_log.ts";
 import { checkAcks, checkPublished, checkTransitionLog } from "./checks.ts";
@@ -159,16 +159,16 @@ async function prepareWorkflow(
   run: RunInfo,
 ): Promise<Shared> {
   const o = optionsSchema.parse(options);
-  await Deno.mkdir(run.runDir, { recursive: true });
-  const path = `${run.runDir}/workflow.db`;
-  await removeDatabase(path);
+  await using uow = await createRunDatabase(run, {
+    file: "workflow.db",
+    options: o,
+  });
   for (let worker = 0; worker < run.workers; worker++) {
     await Deno.remove(ackPath(run.runDir, worker)).catch((error) => {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     });
   }
   const { registry, machine } = compile(o.machine);
-  await using uow = await openDatabase(path, connectionOptions(o));
   using workflow = new Workflow({ uow, registry, actor: "prepare" });
   await uow.run((tx) => {
     for (let i = 0; i < o.orders; i++) {
@@ -178,7 +178,7 @@ async function prepareWorkflow(
       });
     }
   });
-  return { path };
+  return { path: uow.path };
 }
 
 async function openWorkflow(
