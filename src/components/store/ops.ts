@@ -294,7 +294,6 @@ class StoreInstance {
   #sinceTurn = 0;
   /** Counts kept independently of the store, for metrics_match. */
   #count = { sets: 0, gets: 0, conflicts: 0, timeouts: 0 };
-  #probeDetail = "";
   #casWrites = 0;
   #casRetries = 0;
 
@@ -553,7 +552,7 @@ class StoreInstance {
     this.#subscribers.drainAll();
     if (this.#store.closed) {
       problems.add("the store was closed before the probe");
-      return problems.result(this.#probeDetail);
+      return problems.result("");
     }
     const waiting = this.#store.metrics().waiting;
     if (waiting > 0) {
@@ -568,15 +567,15 @@ class StoreInstance {
       snapshot = await this.#settle(result);
     } catch (error) {
       problems.add(`the probe write failed: ${error}`);
-      return problems.result(this.#probeDetail);
+      return problems.result("");
     }
     await settle();
     this.#subscribers.drainAll();
     const version = snapshot.version;
     const reached = this.#subscribers.reached(version, problems);
-    this.#probeDetail =
-      `a write after draining committed at once (version ${version}) and reached all ${reached} subscribers`;
-    return problems.result(this.#probeDetail);
+    return problems.result(
+      `a write after draining committed at once (version ${version}) and reached all ${reached} subscribers`,
+    );
   }
 
   async #close(): Promise<void> {
