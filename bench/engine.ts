@@ -10,7 +10,7 @@
  * - scaling: `spin 20µs` on 2 workers vs 1 worker. Target ≥ 1.8×.
  * @module
  */
-import { builtinTarget } from "../src/components/builtin/mod.ts";
+import { calibrateTarget } from "../src/components/calibrate/mod.ts";
 import { runPlan } from "../src/engine/mod.ts";
 import { bareLoop } from "../src/engine/testdata/bare_loop.ts";
 import { testPlan } from "../src/engine/testdata/plan.ts";
@@ -23,11 +23,11 @@ const ROUNDS = 3;
 await initHistograms();
 const runDir = await Deno.makeTempDir();
 const options = {
-  target: builtinTarget,
+  target: calibrateTarget,
   workerUrl: new URL("../src/worker.ts", import.meta.url),
   runDir,
 };
-const instance = await builtinTarget.open({}, {
+const instance = await calibrateTarget.open({}, {
   index: 0,
   count: 1,
   concurrency: 1,

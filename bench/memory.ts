@@ -5,7 +5,7 @@
  * figure is growth under load, not startup.
  * @module
  */
-import { builtinTarget } from "../src/components/builtin/mod.ts";
+import { calibrateTarget } from "../src/components/calibrate/mod.ts";
 import { runPlan } from "../src/engine/mod.ts";
 import type { Plan } from "../src/scenario/mod.ts";
 import { testPlan } from "../src/engine/testdata/plan.ts";
@@ -20,7 +20,7 @@ function plan(iterations: number): Plan {
 }
 
 const options = {
-  target: builtinTarget,
+  target: calibrateTarget,
   workerUrl: new URL("../src/worker.ts", import.meta.url),
   runDir,
 };

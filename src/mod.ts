@@ -8,12 +8,12 @@
  *
  * const [plan] = parseScenarios("inline.yaml", `
  * name: noop
- * target: builtin
+ * target: calibrate
  * load: { executor: per-worker-iterations, iterations: 1000 }
  * mix: [{ op: noop }]
  * `, { targets: TARGETS });
  * const result = await runPlan(plan, {
- *   target: TARGETS.builtin,
+ *   target: TARGETS.calibrate,
  *   workerUrl: new URL("./worker.ts", import.meta.url),
  *   runDir: await Deno.makeTempDir(),
  * });
@@ -46,10 +46,16 @@ export {
   type TargetInstance,
   type WorkerInfo,
 } from "./target.ts";
+export {
+  type Check,
+  checkEach,
+  type CheckResult,
+  Problems,
+} from "./invariants.ts";
 
 // Components.
 export {
-  builtinTarget,
+  calibrateTarget,
   fsmTarget,
   storeTarget,
   TARGETS,
@@ -66,7 +72,7 @@ export {
   type ExecuteResult,
   type FieldIssue,
   type FromStates,
-  type FsmFault,
+  type FsmDefect,
   type FsmInvariant,
   type FsmOptions,
   IllegalTransitionError,
@@ -78,6 +84,7 @@ export {
   type MachineSpec,
   type Metadata,
   NO_METADATA,
+  ORDER_LIFECYCLE,
   type ParamSpec,
   paramSpecSchema,
   type RegisterOptions,
@@ -125,7 +132,6 @@ export {
   AGGREGATE_FORMAT,
   type BusyPolicy,
   DEFAULT_BUSY_POLICY,
-  type Entity as StoredEntity,
   type IntegrityReport,
   isBusyError,
   type JournalMode,
@@ -139,6 +145,7 @@ export {
   type ReadTransaction,
   removeDatabase,
   serializeAggregate,
+  type StoredEntity,
   type Synchronous,
   type Transaction,
   type TransitionRecord,
@@ -156,7 +163,6 @@ export {
   type Commit,
   type CreateOptions,
   inboxConsumer,
-  ORDER_LIFECYCLE,
   readAckLog,
   type RelayOptions,
   relayOutbox,

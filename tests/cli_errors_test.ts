@@ -21,7 +21,7 @@ const CASES: [file: string, position: string, says: RegExp][] = [
   [
     "unknown_op.yaml",
     ":7:9:",
-    /unknown op "nop" for target "builtin".*\(did you mean "noop"\?\)/,
+    /unknown op "nop" for target "calibrate".*\(did you mean "noop"\?\)/,
   ],
   [
     "unknown_metric.yaml",

@@ -81,7 +81,7 @@ Deno.test("tensile run exits 1 and grades F when a critical bound is missed", as
     await Deno.writeTextFile(
       file,
       `name: impossible
-target: builtin
+target: calibrate
 load: { executor: per-worker-iterations, iterations: 1000 }
 mix: [{ op: noop }]
 thresholds:
@@ -101,7 +101,7 @@ thresholds:
 });
 
 const LONG = `name: long
-target: builtin
+target: calibrate
 load: { executor: constant-workers, workers: 2, concurrency: 8, duration: 60s }
 mix: [{ op: sleep, params: { ms: 2 } }]
 `;
@@ -168,9 +168,9 @@ Deno.test("tensile list shows each built-in scenario on one line, then the targe
   assert.equal(await main(["list"], io), 0);
   assert.match(
     out(),
-    /^calibrate-noop +calibrate +builtin +engine overhead per op on one worker$/m,
+    /^calibrate-noop +calibrate +calibrate +engine overhead per op on one worker$/m,
   );
-  assert.match(out(), /^builtin +noop, spin, sleep, fail +- +-$/m);
+  assert.match(out(), /^calibrate +noop, spin, sleep, fail +- +-$/m);
 });
 
 Deno.test("a reader that goes away (| head) does not stop the run or lose the artifact", async () => {

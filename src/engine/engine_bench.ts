@@ -8,7 +8,7 @@
  * - scaling: `spin 20µs` on 2 workers vs 1 worker, same total. Target ≥ 1.8×.
  * @module
  */
-import { builtinTarget } from "../components/builtin/mod.ts";
+import { calibrateTarget } from "../components/calibrate/mod.ts";
 import type { Plan } from "../scenario/mod.ts";
 import { initHistograms } from "../stats/mod.ts";
 import { runPlan } from "./mod.ts";
@@ -34,14 +34,14 @@ function plan(
 
 async function engine(p: Plan): Promise<void> {
   const result = await runPlan(p, {
-    target: builtinTarget,
+    target: calibrateTarget,
     workerUrl: WORKER,
     runDir,
   });
   if (result.status !== "completed") throw new Error(result.error);
 }
 
-const instance = await builtinTarget.open({}, {
+const instance = await calibrateTarget.open({}, {
   index: 0,
   count: 1,
   concurrency: 1,

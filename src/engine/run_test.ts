@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { builtinTarget } from "../components/builtin/mod.ts";
+import { calibrateTarget } from "../components/calibrate/mod.ts";
 import type { Plan } from "../scenario/mod.ts";
 import type { Target } from "../target.ts";
 import { type RunOptions, runPlan, type RunResult } from "./mod.ts";
@@ -8,7 +8,7 @@ import { probeTarget } from "./testdata/probe_target.ts";
 
 const WORKER = new URL("./testdata/probe_worker.ts", import.meta.url);
 const TARGETS: Record<string, Target> = {
-  builtin: builtinTarget,
+  calibrate: calibrateTarget,
   probe: probeTarget,
 };
 
@@ -82,7 +82,7 @@ Deno.test("runPlan() runs exactly the planned iterations, warmup excluded", asyn
 Deno.test("runPlan(): one seed gives one op sequence and counts, another seed differs", async () => {
   const mixed = (seed: number) =>
     plan({
-      target: "builtin",
+      target: "calibrate",
       mix: [
         { op: "noop", weight: 3, params: {} },
         { op: "spin", weight: 1, params: { us: 0 } },

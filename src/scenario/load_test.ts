@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { builtinTarget } from "../components/builtin/mod.ts";
+import { calibrateTarget } from "../components/calibrate/mod.ts";
 import { parseScenarios, type Profile, ScenarioError } from "./mod.ts";
 
-const targets = { builtin: builtinTarget };
+const targets = { calibrate: calibrateTarget };
 
 const SUITE = `suite: demo
 defaults:
-  target: builtin
+  target: calibrate
   load: { executor: per-worker-iterations, iterations: 1000, warmup: 100, workers: 2 }
   thresholds:
     error_rate: { critical: "<1%" }
@@ -52,8 +52,8 @@ Deno.test("parseScenarios() scales counts and durations by profile, then applies
     "load: { executor: constant-workers, duration: 5s, iterations: null }",
     "load: { executor: constant-workers, duration: 5s }",
   ).replace(
-    "defaults:\n  target: builtin\n  load: { executor: per-worker-iterations, iterations: 1000, warmup: 100, workers: 2 }",
-    "defaults:\n  target: builtin\n  load: { executor: per-worker-iterations, warmup: 100, workers: 2 }",
+    "defaults:\n  target: calibrate\n  load: { executor: per-worker-iterations, iterations: 1000, warmup: 100, workers: 2 }",
+    "defaults:\n  target: calibrate\n  load: { executor: per-worker-iterations, warmup: 100, workers: 2 }",
   ).replace(
     "    mix: [{ op: noop }]",
     "    load: { iterations: 1000 }\n    mix: [{ op: noop }]",
@@ -90,7 +90,7 @@ function issues(text: string): string[] {
 }
 
 const BASE = `name: one
-target: builtin
+target: calibrate
 load: { executor: per-worker-iterations, iterations: 10 }
 mix: [{ op: noop }]
 `;
@@ -98,9 +98,9 @@ mix: [{ op: noop }]
 Deno.test("parseScenarios() reports every problem with file:line:col and a hint", async (t) => {
   await t.step("unknown target", () => {
     assert.deepEqual(
-      issues(BASE.replace("target: builtin", "target: bultin")),
+      issues(BASE.replace("target: calibrate", "target: calibrat")),
       [
-        's.yaml:2:9: unknown target "bultin": expected one of builtin (did you mean "builtin"?)',
+        's.yaml:2:9: unknown target "calibrat": expected one of calibrate (did you mean "calibrate"?)',
       ],
     );
   });
@@ -147,7 +147,7 @@ Deno.test("parseScenarios() reports every problem with file:line:col and a hint"
         BASE + 'thresholds:\n  counters.retries.rate: { critical: "<5%" }\n',
       ),
       [
-        's.yaml:6:3: threshold "counters.retries.rate" names counter "retries", which target "builtin" does not report: expected one of (none)',
+        's.yaml:6:3: threshold "counters.retries.rate" names counter "retries", which target "calibrate" does not report: expected one of (none)',
       ],
     );
   });
@@ -189,7 +189,7 @@ Deno.test("parseScenarios() reports every problem with file:line:col and a hint"
   });
   await t.step("an invariant the target does not offer", () => {
     assert.deepEqual(issues(BASE + "invariants: [balance]\n"), [
-      's.yaml:5:14: unknown invariant "balance" for target "builtin": expected one of (none)',
+      's.yaml:5:14: unknown invariant "balance" for target "calibrate": expected one of (none)',
     ]);
   });
   await t.step("an unknown executor", () => {
@@ -200,7 +200,7 @@ Deno.test("parseScenarios() reports every problem with file:line:col and a hint"
   });
   await t.step("a suite error in defaults points at the defaults", () => {
     const suite =
-      "suite: s\ndefaults:\n  target: builtin\n  lod: {}\nscenarios:\n  - name: a\n    load: { executor: shared-iterations, iterations: 1 }\n    mix: [{ op: noop }]\n";
+      "suite: s\ndefaults:\n  target: calibrate\n  lod: {}\nscenarios:\n  - name: a\n    load: { executor: shared-iterations, iterations: 1 }\n    mix: [{ op: noop }]\n";
     assert.deepEqual(issues(suite), [
       's.yaml:4:3: unknown key "lod" (did you mean "load"?)',
     ]);

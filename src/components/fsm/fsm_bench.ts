@@ -14,8 +14,8 @@ import {
 } from "./mod.ts";
 
 const params = z.object({
-  operation_id: z.number().int(),
-  data_size: z.number().int().default(1),
+  operation_id: z.int(),
+  data_size: z.int().default(1),
 });
 
 function simple(entity: string, name: string) {

@@ -67,9 +67,10 @@ export {
   paramSpecSchema,
   type SampleOptions,
 } from "./yaml_machine.ts";
+export { ORDER_LIFECYCLE } from "./order_lifecycle.ts";
 export {
   type FsmCounter,
-  type FsmFault,
+  type FsmDefect,
   type FsmInvariant,
   type FsmOptions,
   fsmTarget,

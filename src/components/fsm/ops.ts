@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { ConflictError } from "../../errors.ts";
+import { type Check, checkEach, type CheckResult } from "../../invariants.ts";
 import type {
   InvariantResult,
   Op,
@@ -14,26 +14,9 @@ import type {
   TargetInstance,
   WorkerInfo,
 } from "../../target.ts";
-import type { Entity, TransitionContext, UserRef } from "./context.ts";
-import { TransitionValidationError, UnknownTransitionError } from "./errors.ts";
-import {
-  type ConcurrencyData,
-  concurrencyTransition,
-  gatedTransition,
-  ORDER_MACHINE,
-  performanceTransition,
-  SEED_ENTITY,
-} from "./_builtin.ts";
-import {
-  type ExecuteFn,
-  FSM_FAULTS,
-  type FsmFault,
-  ignoreFrom,
-  LossyRegistry,
-  racyExecute,
-  type RegistryPort,
-  sharedContextTransition,
-} from "./_faults.ts";
+import type { Entity, UserRef } from "./context.ts";
+import { TransitionValidationError } from "./errors.ts";
+import { ORDER_LIFECYCLE } from "./order_lifecycle.ts";
 import {
   type ExecuteOptions,
   TransitionRegistry,
@@ -41,32 +24,51 @@ import {
 } from "./registry.ts";
 import type { Transition } from "./transition.ts";
 import { defineMachine, type Machine, machineSchema } from "./yaml_machine.ts";
+import {
+  type ExecuteFn,
+  FSM_DEFECTS,
+  type FsmDefect,
+  ignoreFrom,
+  LossyRegistry,
+  racyExecute,
+  type RegistryPort,
+  sharedContextTransition,
+} from "./_defects.ts";
+import { AuditedEntity, EdgeAudit } from "./_edge_audit.ts";
+import { Races } from "./_race.ts";
+import { Registrations } from "./_registrations.ts";
+import {
+  type ConcurrencyData,
+  concurrencyTransition,
+  performanceTransition,
+  SEED_ENTITY,
+} from "./_seed_transitions.ts";
 
-export type { FsmFault } from "./_faults.ts";
+export type { FsmDefect } from "./_defects.ts";
 
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
   /** Breaks one part on purpose, to watch an invariant fail. */
-  fault: z.enum(FSM_FAULTS).default("none"),
-  /** The machine `advance` and `race` walk; defaults to an order machine. */
-  machine: machineSchema.prefault(ORDER_MACHINE),
+  defect: z.enum(FSM_DEFECTS).default("none"),
+  /** The machine `advance` and `race` walk; defaults to the order lifecycle. */
+  machine: machineSchema.prefault(ORDER_LIFECYCLE),
   /** Entities per worker that `advance` walks. */
-  entities: z.number().int().min(1).max(1_000_000).default(64),
+  entities: z.int().min(1).max(1_000_000).default(64),
   /** Size of the metadata string `retain` attaches to each context. */
-  metadata_bytes: z.number().int().min(0).max(1 << 20).default(1000),
+  metadata_bytes: z.int().min(0).max(1 << 20).default(1000),
   /**
    * How many `retain` results stay alive (a ring). Make it exceed warmup +
    * iterations, or the ring overwrites results and memory growth reads low
    * (counter `retain_evictions` says when it did).
    */
-  retain: z.number().int().min(0).max(1_000_000).default(20_000),
+  retain: z.int().min(0).max(1_000_000).default(20_000),
   /** Microtask yields inside async applies, so executions interleave. */
-  yields: z.number().int().min(0).max(1000).default(1),
+  yields: z.int().min(0).max(1000).default(1),
   /**
    * Contenders per race; defaults to the worker's concurrency (at least 2).
    * Each contender is one task, so at most `load.concurrency`.
    */
-  race_contenders: z.number().int().min(2).max(10_000).optional(),
-}).strict().superRefine((options, ctx) => {
+  race_contenders: z.int().min(2).max(10_000).optional(),
+}).superRefine((options, ctx) => {
   const machine = options.machine;
   const leaves = Object.values(machine.transitions).some((t) =>
     t.from === "*" || t.from === machine.initial ||
@@ -85,19 +87,19 @@ const optionsSchema = z.object({
 /** The `fsm` target's options, after defaults. */
 export type FsmOptions = z.output<typeof optionsSchema>;
 
-const noParams = z.object({}).strict().prefault({});
-const executeParams = z.object({
+const noParams = z.strictObject({}).prefault({});
+const executeParams = z.strictObject({
   transition: z.enum(["performance_test", "concurrency_test"]).default(
     "performance_test",
   ),
-}).strict().prefault({});
-const lookupParams = z.object({
+}).prefault({});
+const lookupParams = z.strictObject({
   key: z.enum(["hot", "registered"]).default("hot"),
-}).strict().prefault({});
-const advanceParams = z.object({
+}).prefault({});
+const advanceParams = z.strictObject({
   illegal_rate: z.number().min(0).max(1).default(0),
   invalid_rate: z.number().min(0).max(1).default(0),
-}).strict().prefault({});
+}).prefault({});
 
 type ExecuteParams = z.output<typeof executeParams>;
 type LookupParams = z.output<typeof lookupParams>;
@@ -220,180 +222,20 @@ export const fsmTarget: Target = {
 
 const USER: UserRef = Object.freeze({ id: 123 });
 
-/** Counts every state change of the entities it watches. */
-class EdgeAudit {
-  moves = 0;
-  illegal = 0;
-  first = "";
-  #machine: Machine;
-
-  constructor(machine: Machine) {
-    this.#machine = machine;
-  }
-
-  record(from: string, to: string): void {
-    this.moves++;
-    if (!this.#machine.isEdge(from, to) || !this.#machine.isState(to)) {
-      if (this.illegal === 0) this.first = `"${from}" -> "${to}"`;
-      this.illegal++;
-    }
-  }
-}
-
-/**
- * An entity whose every state change is checked against the declared
- * machine, independently of the registry that moves it.
- */
-class AuditedEntity implements Entity {
-  readonly type: string;
-  id: number;
-  version = 0;
-  #state: string;
-  #audit: EdgeAudit;
-
-  constructor(type: string, id: number, state: string, audit: EdgeAudit) {
-    this.type = type;
-    this.id = id;
-    this.#state = state;
-    this.#audit = audit;
-  }
-
-  get state(): string {
-    return this.#state;
-  }
-
-  set state(next: string) {
-    this.#audit.record(this.#state, next);
-    this.#state = next;
-  }
-
-  /** A new entity takes this one's place in the initial state. */
-  restart(id: number, state: string): void {
-    this.id = id;
-    this.#state = state;
-    this.version++;
-  }
-}
-
-/**
- * One race: `size` contenders (one per task) fire at one fresh entity. A
- * barrier in the guard holds every contender until all of them have passed
- * the registry's up-front state check, so none can commit before the last
- * has joined: the race truly overlaps. When no op starts anywhere in the
- * worker for a while (the other tasks ran out of iterations), the barrier
- * opens early (see IdleWatch) and the race does not count as overlapped.
- */
-interface Race {
-  entity: AuditedEntity;
-  size: number;
-  joined: number;
-  /** Contenders that passed the up-front state check (reached the guard). */
-  passed: number;
-  /** Contenders at the barrier, or refused before it. */
-  arrived: number;
-  /** Takes no more contenders. */
-  closed: boolean;
-  /** The barrier has opened. */
-  released: boolean;
-  gate: Promise<boolean>;
-  open: (value: boolean) => void;
-  settled: number;
-  winners: number;
-  losers: number;
-}
-
-/** What a race's guard learns of the contender running it, via metadata. */
-interface Contender {
-  race: Race;
-  passed: boolean;
-}
-
-/**
- * Calls `onIdle` once no op has started for {@link IDLE_MS} and at least two
- * event-loop turns, which inside a worker means every live task is waiting
- * (at a barrier) or done. Turns are MessageChannel messages, which run after
- * the microtasks every interleaving lives in, and only while armed. The time
- * bound keeps a task that is between two of the engine's own event-loop
- * turns from looking idle.
- */
-class IdleWatch {
-  #channel: MessageChannel | undefined;
-  #armed = false;
-  #seen = 0;
-  #since = 0;
-  #quiet = 0;
-  #progress: () => number;
-  #onIdle: () => void;
-
-  constructor(progress: () => number, onIdle: () => void) {
-    this.#progress = progress;
-    this.#onIdle = onIdle;
-  }
-
-  arm(): void {
-    if (this.#armed) return;
-    this.#armed = true;
-    this.#seen = this.#progress();
-    this.#since = performance.now();
-    this.#quiet = 0;
-    this.#post();
-  }
-
-  disarm(): void {
-    this.#armed = false;
-  }
-
-  #post(): void {
-    if (this.#channel === undefined) {
-      const channel = new MessageChannel();
-      channel.port1.onmessage = () => this.#tick();
-      this.#channel = channel;
-    }
-    this.#channel.port2.postMessage(null);
-  }
-
-  #tick(): void {
-    if (!this.#armed) return;
-    const progress = this.#progress();
-    if (progress !== this.#seen) {
-      this.#seen = progress;
-      this.#since = performance.now();
-      this.#quiet = 0;
-    } else if (
-      ++this.#quiet >= 2 && performance.now() - this.#since >= IDLE_MS
-    ) {
-      this.#armed = false;
-      this.#onIdle();
-      return;
-    }
-    this.#post();
-  }
-
-  close(): void {
-    this.#armed = false;
-    this.#channel?.port1.close();
-    this.#channel?.port2.close();
-    this.#channel = undefined;
-  }
-}
-
-/** How long no op may start before a waiting race barrier opens early. */
-const IDLE_MS = 1;
-
 class FsmInstance implements TargetInstance {
   readonly ops: Record<string, Op>;
   #options: FsmOptions;
   #registry: RegistryPort;
   #machine: Machine;
   #walk: ExecuteFn;
-  #raceWalk: ExecuteFn;
   #audit: EdgeAudit;
+  #races: Races;
   #pool: AuditedEntity[] = [];
   #ids = 0;
   #seq = 0;
   /** Ops started; the race barrier's idle watch reads it. */
   #progress = 0;
-  #baseline: number;
+  #registrations: Registrations;
   #perfEntity: Entity = { id: 0, type: SEED_ENTITY, state: "created" };
   #perfInput = { operation_id: 0, data_size: 0 };
   #perfOptions: ExecuteOptions = { params: this.#perfInput, user: USER };
@@ -402,22 +244,6 @@ class FsmInstance implements TargetInstance {
   #isolationChecks = 0;
   #leaks = 0;
   #firstLeak = "";
-  // registry_consistent
-  #registered: Transition[] = [];
-  #registrations = 0;
-  #lookups = 0;
-  #misses = 0;
-  // one_winner_per_race
-  #contenders: number;
-  #race: Race | undefined;
-  #open = new Set<Race>();
-  #idle: IdleWatch;
-  #races = 0;
-  #overlapped = 0;
-  #late = 0;
-  #oneWinner = 0;
-  #manyWinners = 0;
-  #noWinner = 0;
   // create
   #createTasks = new WeakSet<Rng>();
   #createTaskCount = 0;
@@ -431,41 +257,40 @@ class FsmInstance implements TargetInstance {
     this.#options = options;
     this.#machine = defineMachine(options.machine, { yields: options.yields });
     this.#audit = new EdgeAudit(this.#machine);
-    this.#contenders = options.race_contenders ??
-      Math.max(2, worker.concurrency);
     this.#bulk = "x".repeat(options.metadata_bytes);
 
-    const fault: FsmFault = options.fault;
+    const defect: FsmDefect = options.defect;
     const base = new TransitionRegistry();
     base.register(performanceTransition(SEED_ENTITY, "performance_test"));
     base.register(
-      fault === "shared-context"
+      defect === "shared-context"
         ? sharedContextTransition(options.yields)
         : concurrencyTransition(options.yields),
     );
     for (const transition of this.#machine.transitions) {
       base.register(
-        fault === "ignore-from" ? ignoreFrom(transition) : transition,
+        defect === "ignore-from" ? ignoreFrom(transition) : transition,
       );
     }
-    this.#baseline = base.size;
-    const registry: RegistryPort = fault === "lossy-registry"
+    const registry: RegistryPort = defect === "lossy-registry"
       ? new LossyRegistry(base)
       : base;
     this.#registry = registry;
-    this.#walk = fault === "racy-commit"
-      ? racyExecute(registry)
-      : (entity, name, o) => registry.execute(entity, name, o);
+    this.#registrations = new Registrations(registry);
+    const walkOn = (on: RegistryPort): ExecuteFn =>
+      defect === "racy-commit"
+        ? racyExecute(on)
+        : (entity, name, o) => on.execute(entity, name, o);
+    this.#walk = walkOn(registry);
     // Races run on their own registry: the machine's transitions behind a
-    // barrier guard (see Race).
-    const races = new TransitionRegistry();
-    for (const transition of this.#machine.transitions) {
-      races.register(gatedTransition(transition, this.#barrier));
-    }
-    this.#raceWalk = fault === "racy-commit"
-      ? racyExecute(races)
-      : (entity, name, o) => races.execute(entity, name, o);
-    this.#idle = new IdleWatch(() => this.#progress, () => this.#openEarly());
+    // barrier guard.
+    this.#races = new Races(this.#machine, {
+      contenders: options.race_contenders ?? Math.max(2, worker.concurrency),
+      user: USER,
+      newEntity: () => this.#newEntity(),
+      progress: () => this.#progress,
+      walkOn,
+    });
 
     for (let i = 0; i < options.entities; i++) {
       this.#pool.push(this.#newEntity());
@@ -494,7 +319,7 @@ class FsmInstance implements TargetInstance {
       },
       register: () => {
         this.#progress++;
-        return this.#register();
+        return this.#registrations.register();
       },
       list: () => {
         this.#progress++;
@@ -506,7 +331,7 @@ class FsmInstance implements TargetInstance {
       },
       race: (_params, rng) => {
         this.#progress++;
-        return this.#raceOp(rng);
+        return this.#races.join(rng);
       },
       retain: (_params, rng) => {
         this.#progress++;
@@ -627,44 +452,15 @@ class FsmInstance implements TargetInstance {
     switch (params.key) {
       case "hot":
         return this.#registry.get(SEED_ENTITY, "performance_test");
-      case "registered": {
-        const registered = this.#registered;
-        if (registered.length === 0) {
-          return this.#registry.get(SEED_ENTITY, "performance_test");
-        }
-        const wanted = registered[rng.int(0, registered.length - 1)];
-        this.#lookups++;
-        try {
-          return this.#registry.get(wanted.entity, wanted.name);
-        } catch (error) {
-          if (!(error instanceof UnknownTransitionError)) throw error;
-          this.#misses++;
-          throw new Error(
-            `Registered transition "${wanted.key}" did not resolve`,
-            { cause: error },
-          );
-        }
-      }
+      case "registered":
+        return this.#registrations.empty
+          ? this.#registry.get(SEED_ENTITY, "performance_test")
+          : this.#registrations.lookup(rng);
       default: {
         const unreachable: never = params.key;
         throw new TypeError(`Unknown key ${unreachable}`);
       }
     }
-  }
-
-  #register(): void | Promise<void> {
-    const n = ++this.#registrations;
-    const transition = performanceTransition(
-      `entity_${n % 100}`,
-      `transition_${n}`,
-    );
-    const done = this.#registry.register(transition);
-    if (done instanceof Promise) {
-      return done.then(() => {
-        this.#registered.push(transition);
-      });
-    }
-    this.#registered.push(transition);
   }
 
   #list(): number {
@@ -703,104 +499,6 @@ class FsmInstance implements TargetInstance {
     }
   }
 
-  async #raceOp(rng: Rng): Promise<void> {
-    let race = this.#race;
-    if (race === undefined || race.closed) race = this.#newRace();
-    if (++race.joined >= race.size) race.closed = true;
-    const contender: Contender = { race, passed: false };
-    const machine = this.#machine;
-    const choices = machine.available(machine.initial);
-    const transition = choices[rng.int(0, choices.length - 1)];
-    // Runs synchronously up to the barrier in the guard, or to a refusal.
-    const running = this.#raceWalk(race.entity, transition.name, {
-      params: machine.sampleParams(transition.name, rng),
-      expect: machine.initial,
-      user: USER,
-      metadata: { contender },
-    });
-    if (!contender.passed) this.#arrive(race);
-    try {
-      await running;
-      race.winners++;
-    } catch (error) {
-      if (error instanceof ConflictError) {
-        race.losers++;
-        if (!contender.passed) this.#late++;
-      }
-      throw error;
-    } finally {
-      race.settled++;
-      if (race.closed && race.settled === race.joined) this.#tally(race);
-    }
-  }
-
-  #newRace(): Race {
-    let open!: (value: boolean) => void;
-    const gate = new Promise<boolean>((resolve) => open = resolve);
-    const race: Race = {
-      entity: this.#newEntity(),
-      size: this.#contenders,
-      joined: 0,
-      passed: 0,
-      arrived: 0,
-      closed: false,
-      released: false,
-      gate,
-      open,
-      settled: 0,
-      winners: 0,
-      losers: 0,
-    };
-    this.#race = race;
-    this.#open.add(race);
-    return race;
-  }
-
-  /** The race transitions' guard: the contender passed the state check. */
-  #barrier = (ctx: TransitionContext): boolean | Promise<boolean> => {
-    const contender = ctx.metadata.contender as Contender | undefined;
-    if (contender === undefined) return true;
-    contender.passed = true;
-    contender.race.passed++;
-    return this.#arrive(contender.race);
-  };
-
-  #arrive(race: Race): boolean | Promise<boolean> {
-    race.arrived++;
-    if (race.released) return true;
-    if (race.arrived >= race.size) {
-      this.#release(race);
-      return true;
-    }
-    this.#idle.arm();
-    return race.gate;
-  }
-
-  #release(race: Race): void {
-    race.released = true;
-    race.closed = true;
-    race.open(true);
-    this.#idle.disarm();
-  }
-
-  /** No task can join the waiting race any more: let its contenders go. */
-  #openEarly(): void {
-    const race = this.#race;
-    if (race !== undefined && !race.released && race.arrived > 0) {
-      this.#release(race);
-    }
-  }
-
-  #tally(race: Race): void {
-    this.#open.delete(race);
-    if (race.winners === 1) this.#oneWinner++;
-    else if (race.winners > 1) this.#manyWinners++;
-    else if (race.losers > 0) this.#noWinner++;
-    else return;
-    this.#races++;
-    if (race.passed === race.size) this.#overlapped++;
-  }
-
   async #retain(rng: Rng): Promise<void> {
     const tag = ++this.#seq;
     // A flat, unshared copy: repeat() alone builds a rope that shares parts.
@@ -828,95 +526,41 @@ class FsmInstance implements TargetInstance {
 
   counters(): Record<FsmCounter, number> {
     return {
-      races: this.#races,
-      overlapped_races: this.#overlapped,
-      late_contenders: this.#late,
+      ...this.#races.counters(),
       create_tasks: this.#createTaskCount,
       retain_evictions: this.#evictions,
     };
   }
 
   invariants(names: readonly string[]): Promise<InvariantResult[]> {
-    return Promise.resolve(names.map((name) => this.#check(name)));
+    const checks: Record<FsmInvariant, Check> = {
+      context_isolated: () => this.#isolation(),
+      registry_consistent: () => this.#registrations.result(),
+      declared_edges_only: () => this.#audit.result(),
+      one_winner_per_race: () => this.#races.result(),
+    };
+    return checkEach(names, checks);
   }
 
-  #check(name: string): InvariantResult {
-    if (!Object.hasOwn(INVARIANTS, name)) {
-      return { name, ok: false, detail: `unknown invariant "${name}"` };
-    }
-    const invariant = name as FsmInvariant;
-    switch (invariant) {
-      case "context_isolated":
-        return {
-          name,
-          ok: this.#leaks === 0 && this.#isolationChecks > 0,
-          detail:
-            `${this.#isolationChecks} executions checked, ${this.#leaks} saw another execution's metadata${
-              this.#leaks === 0 ? "" : ` (first: ${this.#firstLeak})`
-            }${
-              this.#isolationChecks === 0
-                ? " (nothing checked: add execute concurrency_test to the mix)"
-                : ""
-            }`,
-        };
-      case "registry_consistent": {
-        const registry = this.#registry;
-        let unresolved = 0;
-        let first = "";
-        for (const transition of this.#registered) {
-          if (!registry.has(transition.entity, transition.name)) {
-            if (unresolved === 0) first = ` (first: "${transition.key}")`;
-            unresolved++;
-          }
-        }
-        const expected = this.#baseline + this.#registered.length;
-        return {
-          name,
-          ok: unresolved === 0 && registry.size === expected &&
-            this.#misses === 0,
-          detail:
-            `${this.#registered.length} registered during the run, ${unresolved} no longer resolve${first}; size ${registry.size}, expected ${expected}; ${this.#misses} of ${this.#lookups} lookups of registered keys missed`,
-        };
-      }
-      case "declared_edges_only": {
-        const audit = this.#audit;
-        return {
-          name,
-          ok: audit.illegal === 0,
-          detail:
-            `${audit.moves} moves checked, ${audit.illegal} along undeclared edges${
-              audit.illegal === 0 ? "" : ` (first: ${audit.first})`
-            }`,
-        };
-      }
-      case "one_winner_per_race": {
-        for (const race of [...this.#open]) {
-          if (race.settled === race.joined) this.#tally(race);
-        }
-        const bad = this.#manyWinners + this.#noWinner;
-        return {
-          name,
-          ok: bad === 0 && this.#overlapped > 0,
-          detail:
-            `${this.#races} races with ${this.#contenders} contenders each, ${this.#overlapped} overlapped: ${this.#oneWinner} had one winner, ${this.#manyWinners} had several, ${this.#noWinner} had none${
-              this.#overlapped === 0
-                ? ` (no race overlapped, so nothing was proved: a race needs race_contenders (${this.#contenders}) tasks, at most load.concurrency)`
-                : ""
-            }`,
-        };
-      }
-      default: {
-        const unreachable: never = invariant;
-        throw new TypeError(`Unknown invariant ${unreachable}`);
-      }
-    }
+  /** `context_isolated`: no execution saw another's metadata. */
+  #isolation(): CheckResult {
+    return {
+      ok: this.#leaks === 0 && this.#isolationChecks > 0,
+      detail:
+        `${this.#isolationChecks} executions checked, ${this.#leaks} saw another execution's metadata${
+          this.#leaks === 0 ? "" : ` (first: ${this.#firstLeak})`
+        }${
+          this.#isolationChecks === 0
+            ? " (nothing checked: add execute concurrency_test to the mix)"
+            : ""
+        }`,
+    };
   }
 
   close(): Promise<void> {
     this.#kept = [];
     this.#pool = [];
-    this.#open.clear();
-    this.#idle.close();
+    this.#races.close();
     return Promise.resolve();
   }
 }

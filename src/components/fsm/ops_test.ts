@@ -87,7 +87,7 @@ Deno.test("fsmTarget declares a params schema for every op and opens with defaul
 Deno.test("fsmTarget options refuse unknown keys and a machine that cannot advance", () => {
   const options = fsmTarget.options!;
   assert.equal(options.safeParse({ fualt: "none" }).success, false);
-  assert.equal(options.safeParse({ fault: "sometimes" }).success, false);
+  assert.equal(options.safeParse({ defect: "sometimes" }).success, false);
   const stuck = options.safeParse({
     machine: {
       entity: "door",
@@ -259,8 +259,8 @@ Deno.test("fsmTarget registry_consistent counts registrations made by interleave
   await instance.close();
 });
 
-Deno.test("fsmTarget fault shared-context breaks context_isolated", async () => {
-  const instance = await open({ fault: "shared-context" }, 4);
+Deno.test("fsmTarget defect shared-context breaks context_isolated", async () => {
+  const instance = await open({ defect: "shared-context" }, 4);
   const counts = await drive(instance, {
     tasks: 4,
     iterations: 50,
@@ -276,8 +276,8 @@ Deno.test("fsmTarget fault shared-context breaks context_isolated", async () => 
   await instance.close();
 });
 
-Deno.test("fsmTarget fault lossy-registry breaks registry_consistent", async () => {
-  const instance = await open({ fault: "lossy-registry" }, 4);
+Deno.test("fsmTarget defect lossy-registry breaks registry_consistent", async () => {
+  const instance = await open({ defect: "lossy-registry" }, 4);
   await drive(instance, {
     tasks: 4,
     iterations: 60,
@@ -289,8 +289,8 @@ Deno.test("fsmTarget fault lossy-registry breaks registry_consistent", async () 
   await instance.close();
 });
 
-Deno.test("fsmTarget fault ignore-from breaks declared_edges_only", async () => {
-  const instance = await open({ fault: "ignore-from" }, 1);
+Deno.test("fsmTarget defect ignore-from breaks declared_edges_only", async () => {
+  const instance = await open({ defect: "ignore-from" }, 1);
   await drive(instance, {
     tasks: 1,
     iterations: 200,
@@ -305,8 +305,8 @@ Deno.test("fsmTarget fault ignore-from breaks declared_edges_only", async () => 
   await instance.close();
 });
 
-Deno.test("fsmTarget fault racy-commit breaks one_winner_per_race", async () => {
-  const instance = await open({ fault: "racy-commit", race_contenders: 4 }, 4);
+Deno.test("fsmTarget defect racy-commit breaks one_winner_per_race", async () => {
+  const instance = await open({ defect: "racy-commit", race_contenders: 4 }, 4);
   const counts = await drive(instance, {
     tasks: 4,
     iterations: 50,
@@ -325,7 +325,7 @@ Deno.test("fsmTarget fault racy-commit breaks one_winner_per_race", async () => 
   await instance.close();
 });
 
-Deno.test("fsmTarget invariants hold without a fault under the loads that break them", async () => {
+Deno.test("fsmTarget invariants hold without a defect under the loads that break them", async () => {
   const instance = await open({ race_contenders: 4 }, 4);
   await drive(instance, {
     tasks: 4,

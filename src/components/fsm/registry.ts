@@ -95,7 +95,7 @@ const PARSE: Readonly<Record<"validate" | "execute", ParseOptions>> = {
  *   name: "pay",
  *   from: "created",
  *   to: "paid",
- *   params: z.object({ amount: z.number().int().positive() }),
+ *   params: z.object({ amount: z.int().positive() }),
  *   apply: (_ctx, params) => ({ charged: params.amount }),
  * }));
  *

@@ -10,7 +10,7 @@ import {
 import { TransitionRegistry } from "./registry.ts";
 import { defineTransition } from "./transition.ts";
 
-const amount = z.object({ amount: z.number().int().positive() });
+const amount = z.object({ amount: z.int().positive() });
 
 function pay(log: string[] = []) {
   return defineTransition({

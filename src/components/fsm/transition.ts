@@ -69,7 +69,7 @@ export interface Transition<P = unknown, D = unknown> {
 /** What the params were being checked for, used in messages. */
 export type ParseVerb = "create" | "validate" | "execute";
 
-const EMPTY_PARAMS = z.object({}).strict();
+const EMPTY_PARAMS = z.strictObject({});
 const NO_INPUT = Object.freeze({});
 
 /**
@@ -96,6 +96,42 @@ export function defineTransition<P = unknown, D = unknown>(
   spec: TransitionSpec<P, D>,
 ): Transition<P, D> {
   return new TransitionImpl(spec);
+}
+
+/**
+ * A spec that defines `transition` again, each hook calling the
+ * transition's own, so a variant can replace a part of it (its `from`, its
+ * guard) and keep the rest.
+ *
+ * @example
+ * ```ts
+ * import { defineTransition, specOf } from "./transition.ts";
+ *
+ * const pay = defineTransition({ entity: "order", name: "pay", from: "created", to: "paid", apply: () => ({}) });
+ * const anywhere = defineTransition({ ...specOf(pay), from: "*" });
+ * console.log(anywhere.allows("shipped"), anywhere.to); // true "paid"
+ * ```
+ */
+export function specOf<P, D>(
+  transition: Transition<P, D>,
+): TransitionSpec<P, D> {
+  const spec: TransitionSpec<P, D> = {
+    entity: transition.entity,
+    name: transition.name,
+    from: transition.from,
+    params: transition.params,
+    apply: (ctx, params) => transition.apply(ctx, params),
+  };
+  if (transition.to !== undefined) spec.to = transition.to;
+  else spec.target = (ctx, params) => transition.targetOf(ctx, params);
+  const { guard, validate } = transition;
+  if (guard !== undefined) {
+    spec.guard = (ctx, params) => guard.call(transition, ctx, params);
+  }
+  if (validate !== undefined) {
+    spec.validate = (ctx, params) => validate.call(transition, ctx, params);
+  }
+  return spec;
 }
 
 class TransitionImpl<P, D> implements Transition<P, D> {

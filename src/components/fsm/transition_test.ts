@@ -3,11 +3,11 @@ import { z } from "zod";
 import { ValidationError } from "../../errors.ts";
 import { createContext } from "./context.ts";
 import { TransitionValidationError } from "./errors.ts";
-import { defineTransition } from "./transition.ts";
+import { defineTransition, specOf } from "./transition.ts";
 
 const params = z.object({
-  operation_id: z.number().int(),
-  data_size: z.number().int().default(1),
+  operation_id: z.int(),
+  data_size: z.int().default(1),
 });
 
 function perf() {
@@ -144,7 +144,7 @@ Deno.test("Transition.targetOf() computes a dynamic target from the params", () 
     name: "finish",
     from: "running",
     target: (_ctx, p: { worker: number }) => `done_by_${p.worker}`,
-    params: z.object({ worker: z.number().int() }),
+    params: z.object({ worker: z.int() }),
     apply: () => null,
   });
   const ctx = createContext({ id: 1, type: "job", state: "running" }, {
@@ -152,4 +152,37 @@ Deno.test("Transition.targetOf() computes a dynamic target from the params", () 
   });
   assert.equal(transition.to, undefined);
   assert.equal(transition.targetOf(ctx, { worker: 3 }), "done_by_3");
+});
+
+Deno.test("specOf() defines the same transition again, its hooks calling the original's", async () => {
+  const calls: string[] = [];
+  const original = defineTransition({
+    entity: "order",
+    name: "pay",
+    from: ["created"],
+    target: (_ctx, params: { amount: number }) =>
+      params.amount > 10 ? "paid" : "part_paid",
+    params: z.object({ amount: z.number() }),
+    guard(ctx) {
+      calls.push(`guard ${this === original}`);
+      return ctx.currentState === "created";
+    },
+    validate() {
+      calls.push(`validate ${this === original}`);
+    },
+    apply: (_ctx, params) => params.amount,
+  });
+  const again = defineTransition({ ...specOf(original), from: "*" });
+  assert.equal(again.key, "order.pay");
+  assert.equal(again.allows("shipped"), true);
+  assert.equal(original.allows("shipped"), false);
+  assert.equal(again.params, original.params);
+  const ctx = createContext({ id: 1, type: "order", state: "created" }, {
+    targetState: "",
+  });
+  assert.equal(again.targetOf(ctx, { amount: 5 }), "part_paid");
+  assert.equal(await again.guard!(ctx, { amount: 5 }), true);
+  await again.validate!(ctx, { amount: 5 });
+  assert.equal(await again.apply(ctx, { amount: 5 }), 5);
+  assert.deepEqual(calls, ["guard true", "validate true"]);
 });

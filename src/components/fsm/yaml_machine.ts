@@ -12,30 +12,29 @@ import { defineTransition, type Transition } from "./transition.ts";
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const optional = z.boolean().default(false);
 
-const intParam = z.object({
+const intParam = z.strictObject({
   type: z.literal("int"),
-  min: z.number().int().optional(),
-  max: z.number().int().optional(),
+  min: z.int().optional(),
+  max: z.int().optional(),
   optional,
-}).strict();
+});
 
-const numberParam = z.object({
+const numberParam = z.strictObject({
   type: z.literal("number"),
   min: z.number().optional(),
   max: z.number().optional(),
   optional,
-}).strict();
+});
 
-const stringParam = z.object({
+const stringParam = z.strictObject({
   type: z.literal("string"),
-  min_length: z.number().int().min(0).optional(),
-  max_length: z.number().int().min(0).optional(),
+  min_length: z.int().min(0).optional(),
+  max_length: z.int().min(0).optional(),
   enum: z.array(z.string()).min(1).optional(),
   optional,
-}).strict();
+});
 
-const booleanParam = z.object({ type: z.literal("boolean"), optional })
-  .strict();
+const booleanParam = z.strictObject({ type: z.literal("boolean"), optional });
 
 /** Schema of one declared param: a type with optional bounds. */
 export const paramSpecSchema = z.discriminatedUnion("type", [
@@ -48,22 +47,22 @@ export const paramSpecSchema = z.discriminatedUnion("type", [
 /** One declared param, as parsed. */
 export type ParamSpec = z.output<typeof paramSpecSchema>;
 
-const transitionSpecSchema = z.object({
+const transitionSpecSchema = z.strictObject({
   from: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
   to: z.string().min(1),
   params: z.record(z.string().regex(NAME), paramSpecSchema).default({}),
-}).strict();
+});
 
 /**
  * Schema of a declared machine: its entity type, states, initial state and
  * transitions (from, to, typed params with bounds).
  */
-export const machineSchema = z.object({
+export const machineSchema = z.strictObject({
   entity: z.string().regex(NAME),
   initial: z.string().min(1),
   states: z.array(z.string().min(1)).min(1),
   transitions: z.record(z.string().regex(NAME), transitionSpecSchema),
-}).strict().superRefine((machine, ctx) => {
+}).superRefine((machine, ctx) => {
   const states = new Set(machine.states);
   if (states.size !== machine.states.length) {
     ctx.addIssue({
@@ -307,7 +306,7 @@ function paramsSchema(
     switch (spec.type) {
       case "int":
       case "number": {
-        let n = spec.type === "int" ? z.number().int() : z.number();
+        let n = spec.type === "int" ? z.int() : z.number();
         if (spec.min !== undefined) n = n.min(spec.min);
         if (spec.max !== undefined) n = n.max(spec.max);
         schema = n;
@@ -336,7 +335,7 @@ function paramsSchema(
     }
     shape[field] = spec.optional ? schema.optional() : schema;
   }
-  return z.object(shape).strict() as unknown as z.ZodType<MachineParams>;
+  return z.strictObject(shape) as unknown as z.ZodType<MachineParams>;
 }
 
 type FieldSampler = (rng: Rng) => unknown;

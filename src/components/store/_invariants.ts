@@ -4,32 +4,7 @@
  * loses, repeats or reorders anything, or miscounts, makes them fail.
  * @module
  */
-
-/** How many problems a checker keeps verbatim (it counts them all). */
-const KEEP = 5;
-
-/** Collects problems: the first few verbatim, and a total. */
-export class Problems {
-  readonly first: string[] = [];
-  count = 0;
-
-  /** Records one problem. */
-  add(problem: string): void {
-    if (this.first.length < KEEP) this.first.push(problem);
-    this.count++;
-  }
-
-  /** Whether none was recorded. */
-  get ok(): boolean {
-    return this.count === 0;
-  }
-
-  /** One line: the first problems, and how many more. */
-  summary(): string {
-    const more = this.count - this.first.length;
-    return this.first.join("; ") + (more > 0 ? `; and ${more} more` : "");
-  }
-}
+import { type CheckResult, Problems } from "../../invariants.ts";
 
 /**
  * The versions of every committed write in one store: each must appear
@@ -269,14 +244,6 @@ export function checkNoDrops(
   return problems;
 }
 
-/** How a run's write rate moved, from {@link checkDrift}. */
-export interface Drift {
-  /** Whether the end kept up with the start, within the tolerance. */
-  ok: boolean;
-  /** What was compared, with numbers. */
-  detail: string;
-}
-
 /**
  * Compares the write rate at the end of a run with the rate at its start.
  * `marks` are the times (ms) at which every `every`-th write committed; the
@@ -288,7 +255,7 @@ export function checkDrift(
   marks: readonly number[],
   every: number,
   tolerance: number,
-): Drift {
+): CheckResult {
   const spans: number[] = [];
   for (let i = 1; i < marks.length; i++) spans.push(marks[i] - marks[i - 1]);
   if (spans.length < 8) {

@@ -222,9 +222,9 @@ Deno.test("storeTarget: racing cas_set writers conflict but never lose an update
   });
 });
 
-Deno.test("storeTarget: fault lossy-delivery breaks delivery_exact and metrics_match", async () => {
+Deno.test("storeTarget: defect lossy-delivery breaks delivery_exact and metrics_match", async () => {
   await withInstance(
-    { subscribers: 4, capacity: 1024, fault: "lossy-delivery" },
+    { subscribers: 4, capacity: 1024, defect: "lossy-delivery" },
     async (instance) => {
       await drive(instance, {
         tasks: 2,
@@ -240,9 +240,9 @@ Deno.test("storeTarget: fault lossy-delivery breaks delivery_exact and metrics_m
   );
 });
 
-Deno.test("storeTarget: fault duplicate-delivery breaks delivery_exact", async () => {
+Deno.test("storeTarget: defect duplicate-delivery breaks delivery_exact", async () => {
   await withInstance(
-    { subscribers: 2, fault: "duplicate-delivery" },
+    { subscribers: 2, defect: "duplicate-delivery" },
     async (instance) => {
       await drive(instance, {
         tasks: 2,
@@ -256,8 +256,8 @@ Deno.test("storeTarget: fault duplicate-delivery breaks delivery_exact", async (
   );
 });
 
-Deno.test("storeTarget: fault leak-subscribers breaks no_subscriber_leak", async () => {
-  await withInstance({ fault: "leak-subscribers" }, async (instance) => {
+Deno.test("storeTarget: defect leak-subscribers breaks no_subscriber_leak", async () => {
+  await withInstance({ defect: "leak-subscribers" }, async (instance) => {
     await drive(instance, {
       tasks: 2,
       iterations: 200,
@@ -323,8 +323,8 @@ Deno.test("storeTarget ops: encode and decode carry large snapshots", async () =
   );
 });
 
-interface FaultCase {
-  fault: string;
+interface DefectCase {
+  defect: string;
   options: Record<string, unknown>;
   plan: Drive;
   invariant: StoreInvariant;
@@ -343,9 +343,9 @@ const SETS_AND_DRAINS: MixEntry[] = [
   { op: "drain", weight: 1 },
 ];
 
-const FAULTS: FaultCase[] = [
+const DEFECTS: DefectCase[] = [
   {
-    fault: "leak-in-store",
+    defect: "leak-in-store",
     options: { subscribers: 4, capacity: 16, policy: "block" },
     plan: {
       tasks: 2,
@@ -361,21 +361,21 @@ const FAULTS: FaultCase[] = [
     detail: /still reachable after unsubscribe and GC \(store open\)/,
   },
   {
-    fault: "block-drops",
+    defect: "block-drops",
     options: STALLED_BLOCK,
     plan: { tasks: 3, iterations: 150, mix: SETS_AND_DRAINS },
     invariant: "block_no_drops",
     detail: /deliveries skipped versions/,
   },
   {
-    fault: "reuse-version",
+    defect: "reuse-version",
     options: { subscribers: 1 },
     plan: { tasks: 2, iterations: 300, mix: [{ op: "set" }] },
     invariant: "versions_monotonic",
     detail: /was written twice/,
   },
   {
-    fault: "lossy-cas",
+    defect: "lossy-cas",
     options: {},
     plan: {
       tasks: 8,
@@ -386,14 +386,14 @@ const FAULTS: FaultCase[] = [
     detail: /cas_set read version \d+ but wrote/,
   },
   {
-    fault: "stuck-waiter",
+    defect: "stuck-waiter",
     options: STALLED_BLOCK,
     plan: { tasks: 3, iterations: 150, mix: SETS_AND_DRAINS },
     invariant: "recovers",
     detail: /writes are still waiting|had to wait/,
   },
   {
-    fault: "lossy-codec",
+    defect: "lossy-codec",
     options: { context_keys: 3, context_bytes: 10 },
     plan: {
       tasks: 1,
@@ -405,14 +405,14 @@ const FAULTS: FaultCase[] = [
   },
 ];
 
-Deno.test("storeTarget: each planted fault breaks its invariant, which holds without it", async (t) => {
-  for (const c of FAULTS) {
-    await t.step(`${c.fault} breaks ${c.invariant}`, async () => {
-      for (const fault of ["none", c.fault]) {
-        await withInstance({ ...c.options, fault }, async (instance) => {
+Deno.test("storeTarget: each planted defect breaks its invariant, which holds without it", async (t) => {
+  for (const c of DEFECTS) {
+    await t.step(`${c.defect} breaks ${c.invariant}`, async () => {
+      for (const defect of ["none", c.defect]) {
+        await withInstance({ ...c.options, defect }, async (instance) => {
           await drive(instance, c.plan);
           const [r] = await instance.invariants!([c.invariant]);
-          if (fault === "none") assert.ok(r.ok, `${r.name}: ${r.detail}`);
+          if (defect === "none") assert.ok(r.ok, `${r.name}: ${r.detail}`);
           else {
             assert.equal(r.ok, false, `${c.invariant} should break`);
             assert.match(r.detail, c.detail);
@@ -425,7 +425,7 @@ Deno.test("storeTarget: each planted fault breaks its invariant, which holds wit
 
 Deno.test("storeTarget: block-drops loses snapshots the store's own counters never see", async () => {
   await withInstance(
-    { ...STALLED_BLOCK, fault: "block-drops" },
+    { ...STALLED_BLOCK, defect: "block-drops" },
     async (instance) => {
       const outcomes = await drive(instance, {
         tasks: 3,

@@ -274,7 +274,7 @@ interface Counters {
 
 /**
  * A deliberate defect planted in a store, so a test (or the `store` target's
- * `fault` option) can watch an invariant catch it. `"none"` breaks nothing.
+ * `defect` option) can watch an invariant catch it. `"none"` breaks nothing.
  *
  * - `leak-in-store`: leaving subscribers stay in the store's lists (skipped
  *   when offering, but reachable forever).
@@ -288,7 +288,7 @@ interface Counters {
  *   write waits behind it until it times out too, so the store never
  *   recovers from one exhaustion, drained or not.
  */
-export type StoreDefect =
+export type StateStoreDefect =
   | "none"
   | "leak-in-store"
   | "block-drops"
@@ -296,8 +296,8 @@ export type StoreDefect =
   | "lossy-cas"
   | "stuck-waiter";
 
-/** Every {@link StoreDefect}. */
-export const STORE_DEFECTS: readonly StoreDefect[] = [
+/** Every {@link StateStoreDefect}. */
+export const STATE_STORE_DEFECTS: readonly StateStoreDefect[] = [
   "none",
   "leak-in-store",
   "block-drops",
@@ -318,14 +318,14 @@ export interface StoreInternals {
   history: number;
 }
 
-let plantDefect: (store: StateStore, defect: StoreDefect) => void;
+let plantDefect: (store: StateStore, defect: StateStoreDefect) => void;
 let readInternals: (store: StateStore) => StoreInternals;
 
 /**
  * Plants a deliberate defect in `store` (tests and the `store` target's
- * `fault` option only; not exported from `mod.ts`).
+ * `defect` option only; not exported from `mod.ts`).
  */
-export function breakStore(store: StateStore, defect: StoreDefect): void {
+export function breakStore(store: StateStore, defect: StateStoreDefect): void {
   plantDefect(store, defect);
 }
 
@@ -405,7 +405,7 @@ export class StateStore implements Disposable, AsyncDisposable {
     dropped: 0,
   };
   #hub: Hub;
-  #defect: StoreDefect = "none";
+  #defect: StateStoreDefect = "none";
   /** Whether #defect is not "none" (one boolean on the hot path). */
   #broken = false;
   #defectTick = 0;
@@ -720,7 +720,7 @@ export class StateStore implements Disposable, AsyncDisposable {
   }
 
   /** Whether the planted defect is `defect` and strikes this time (1 in `every`). */
-  #defective(defect: StoreDefect, every: number): boolean {
+  #defective(defect: StateStoreDefect, every: number): boolean {
     return this.#defect === defect && ++this.#defectTick % every === 0;
   }
 

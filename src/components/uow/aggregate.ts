@@ -5,12 +5,12 @@
  */
 import { z } from "zod";
 import { ValidationError } from "../../errors.ts";
-import type { Entity, TransitionRecord } from "./repositories.ts";
+import type { StoredEntity, TransitionRecord } from "./repositories.ts";
 
 /** An entity and its transition log, oldest first. */
 export interface Aggregate<T = unknown> {
   /** The entity as stored. */
-  entity: Entity<T>;
+  entity: StoredEntity<T>;
   /** Its transition log. */
   history: TransitionRecord[];
 }
@@ -96,7 +96,7 @@ export function parseAggregate<T = unknown>(json: string): Aggregate<T> {
   }
   const { entity, history } = parsed.data;
   return {
-    entity: entity as Entity<T>,
+    entity: entity as StoredEntity<T>,
     history: history as TransitionRecord[],
   };
 }

@@ -2,7 +2,9 @@
  * The SQLite unit of work: {@link openDatabase} opens a connection (WAL,
  * migrations applied) whose {@link UnitOfWork.run} runs `BEGIN IMMEDIATE`
  * transactions with repositories bound to them, retrying "database is locked"
- * with bounded backoff. {@link uowTarget} is its load-test adapter.
+ * with bounded backoff. {@link uowTarget} is its load-test adapter; what every
+ * SQLite-backed target shares with it (connection options, busy counters, the
+ * `integrity` invariant) comes from `sqlite_target.ts`, through this door.
  *
  * @example
  * ```ts
@@ -46,7 +48,6 @@ export type {
   Account,
   AccountReader,
   AccountTotals,
-  Entity,
   EntityChanges,
   EntityRange,
   EntityReader,
@@ -58,6 +59,7 @@ export type {
   OutboxMessage,
   OutboxReader,
   StatementSource,
+  StoredEntity,
   TransferResult,
   TransitionFilter,
   TransitionReader,
@@ -72,12 +74,13 @@ export {
   serializeAggregate,
 } from "./aggregate.ts";
 export {
+  checkIntegrity,
   CONNECTION_COUNTERS,
   CONNECTION_OPTIONS,
   connectionCounters,
   type ConnectionOptions,
   connectionOptions,
-  type UowFault,
-  type UowOptions,
-  uowTarget,
-} from "./ops.ts";
+  createRunDatabase,
+  INTEGRITY_INVARIANT,
+} from "./sqlite_target.ts";
+export { type UowDefect, type UowOptions, uowTarget } from "./ops.ts";

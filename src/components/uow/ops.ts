@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import { ValidationError } from "../../errors.ts";
+import { type Check, checkEach, type CheckResult } from "../../invariants.ts";
 import {
   draw,
   type InvariantResult,
@@ -18,150 +18,36 @@ import {
   type WorkerInfo,
 } from "../../target.ts";
 import { parseAggregate, serializeAggregate } from "./aggregate.ts";
-import type { NewEntity } from "./repositories.ts";
 import {
-  type JournalMode,
+  checkIntegrity,
+  CONNECTION_COUNTERS,
+  CONNECTION_OPTIONS,
+  connectionCounters,
+  connectionOptions,
+  createRunDatabase,
+  INTEGRITY_INVARIANT,
+} from "./sqlite_target.ts";
+import {
   openConnections,
   openDatabase,
-  type OpenOptions,
-  removeDatabase,
-  type Synchronous,
-  type Transaction,
   type UnitOfWork,
   type UnitOfWorkStats,
 } from "./unit_of_work.ts";
+import {
+  type CounterData,
+  counterId,
+  EPOCH,
+  type ItemData,
+  itemData,
+  itemId,
+  logIncrement,
+  range1,
+  seed,
+  STEP,
+} from "./_data.ts";
+import { splitIncrement, splitTransfer, UOW_DEFECTS } from "./_defects.ts";
 
-/** A deliberate bug the `uow` target can run with, to prove a check fails. */
-export type UowFault =
-  | "none"
-  | "split-transfer"
-  | "split-increment"
-  | "leak-connections"
-  | "unbounded-cache";
-
-const JOURNAL_MODES = [
-  "wal",
-  "delete",
-  "truncate",
-  "persist",
-  "memory",
-  "off",
-] as const satisfies readonly JournalMode[];
-const SYNCHRONOUS = [
-  "off",
-  "normal",
-  "full",
-  "extra",
-] as const satisfies readonly Synchronous[];
-const FAULTS = [
-  "none",
-  "split-transfer",
-  "split-increment",
-  "leak-connections",
-  "unbounded-cache",
-] as const satisfies readonly UowFault[];
-
-/**
- * Scenario options every SQLite-backed target shares: journal mode,
- * synchronous level and busy policy. Spread into a target's options schema.
- *
- * @example
- * ```ts
- * const options = z.strictObject({ ...CONNECTION_OPTIONS, orders: z.int() });
- * ```
- */
-export const CONNECTION_OPTIONS = {
-  journal_mode: z.enum(JOURNAL_MODES).default("wal"),
-  synchronous: z.enum(SYNCHRONOUS).default("normal"),
-  busy_retries: z.int().min(0).default(40),
-  busy_base_delay_ms: z.number().positive().default(1),
-  busy_max_delay_ms: z.number().positive().default(16),
-};
-
-/** The parsed {@link CONNECTION_OPTIONS}. */
-export interface ConnectionOptions {
-  /** SQLite journal mode. */
-  journal_mode: JournalMode;
-  /** SQLite synchronous level. */
-  synchronous: Synchronous;
-  /** Busy retries before a BusyError. */
-  busy_retries: number;
-  /** First backoff delay. */
-  busy_base_delay_ms: number;
-  /** Largest backoff delay (raised to the base delay if below it). */
-  busy_max_delay_ms: number;
-}
-
-/**
- * {@link openDatabase} options for parsed {@link CONNECTION_OPTIONS}.
- *
- * @example
- * ```ts
- * const uow = await openDatabase(path, connectionOptions(options));
- * ```
- */
-export function connectionOptions(o: ConnectionOptions): OpenOptions {
-  return {
-    journalMode: o.journal_mode,
-    synchronous: o.synchronous,
-    busy: {
-      retries: o.busy_retries,
-      baseDelayMs: o.busy_base_delay_ms,
-      maxDelayMs: Math.max(o.busy_max_delay_ms, o.busy_base_delay_ms),
-    },
-  };
-}
-
-/**
- * Counters every SQLite-backed target reports (see
- * {@link connectionCounters}), with their descriptions. Put into a target's
- * `counters`.
- *
- * @example
- * ```ts
- * const target = { name: "mine", counters: CONNECTION_COUNTERS, ... };
- * ```
- */
-export const CONNECTION_COUNTERS: Readonly<Record<string, string>> = Object
-  .freeze({
-    transactions:
-      "transactions finished: write commits, reads and rollbacks, on every connection of the worker",
-    busy_retries:
-      'backoff retries after "database is locked" (every attempt, opens included)',
-    busy_retried:
-      "transactions (and opens) that met a lock and retried at least once, whether or not they then succeeded: the seed's deadlock count",
-    busy_wait_ms: "total time spent sleeping in busy backoff, in ms",
-    busy_errors:
-      "BusyErrors: the lock outlasted every retry (the busy outcome counts the ops)",
-  });
-
-/**
- * The {@link CONNECTION_COUNTERS} of some connections' stats, summed.
- *
- * @example
- * ```ts
- * const counters = connectionCounters([uow.stats]);
- * ```
- */
-export function connectionCounters(
-  stats: readonly UnitOfWorkStats[],
-): Record<string, number> {
-  const counters = {
-    transactions: 0,
-    busy_retries: 0,
-    busy_retried: 0,
-    busy_wait_ms: 0,
-    busy_errors: 0,
-  };
-  for (const s of stats) {
-    counters.transactions += s.commits + s.reads + s.rollbacks;
-    counters.busy_retries += s.busyRetries;
-    counters.busy_retried += s.busyRetried;
-    counters.busy_wait_ms += s.busyWaitMs;
-    counters.busy_errors += s.busyErrors;
-  }
-  return counters;
-}
+export type { UowDefect } from "./_defects.ts";
 
 const optionsSchema = z.strictObject({
   accounts: z.int().min(2).default(100),
@@ -172,22 +58,19 @@ const optionsSchema = z.strictObject({
   history: z.int().min(0).max(100).default(4),
   counters: z.int().min(1).default(8),
   ...CONNECTION_OPTIONS,
-  fault: z.enum(FAULTS).default("none"),
-}).prefault({}).check((ctx) => {
-  const o = ctx.value;
+  defect: z.enum(UOW_DEFECTS).default("none"),
+}).prefault({}).superRefine((o, ctx) => {
   if (o.hot_accounts > o.accounts) {
-    ctx.issues.push({
+    ctx.addIssue({
       code: "custom",
-      input: o.hot_accounts,
       path: ["hot_accounts"],
       message:
         `hot_accounts (${o.hot_accounts}) exceeds accounts (${o.accounts})`,
     });
   }
   if (o.hot_entities > o.entities) {
-    ctx.issues.push({
+    ctx.addIssue({
       code: "custom",
-      input: o.hot_entities,
       path: ["hot_entities"],
       message:
         `hot_entities (${o.hot_entities}) exceeds entities (${o.entities})`,
@@ -229,10 +112,6 @@ const params = {
   open_close: z.strictObject({ fail: share.default(0) }).prefault({}),
   increment: none,
 };
-
-/** Seeded items are created one STEP apart from EPOCH, for range queries. */
-const EPOCH = Date.UTC(2024, 0, 1);
-const STEP = 1000;
 
 /** Connections each live `uow` instance of this thread owns (its own one). */
 let liveInstances = 0;
@@ -312,7 +191,7 @@ export const uowTarget: Target = {
       "the sum of all balances equals the seeded total and none is negative",
     no_lost_updates:
       "every counter equals its logged increments, and each worker's acknowledged increments are logged",
-    integrity: "PRAGMA integrity_check and foreign_key_check find nothing",
+    ...INTEGRITY_INVARIANT,
     connections_released:
       "after the load every extra connection is closed (only each instance's own is open) and no transaction is left open",
   },
@@ -327,27 +206,12 @@ function parseOptions(options: unknown): UowOptions {
 
 async function prepareUow(options: unknown, run: RunInfo): Promise<UowShared> {
   const o = parseOptions(options);
-  await Deno.mkdir(run.runDir, { recursive: true });
-  const path = `${run.runDir}/uow.db`;
-  await removeDatabase(path);
-  await using uow = await openDatabase(path, connectionOptions(o));
-  await uow.run((tx) => {
-    tx.accounts.insertMany(
-      range1(o.accounts, (i) => ({ id: i + 1, balance: o.initial_balance })),
-    );
-    tx.entities.insertMany(range1(o.entities, seededItem));
-    seedHistory(tx, o);
-    tx.entities.insertMany(
-      range1(o.counters, (i) => ({
-        id: counterId(i),
-        kind: "counter",
-        state: "active",
-        data: { value: 0 },
-        createdAt: EPOCH,
-      })),
-    );
+  await using uow = await createRunDatabase(run, {
+    file: "uow.db",
+    options: o,
   });
-  return { path, totalBalance: o.accounts * o.initial_balance };
+  await uow.run((tx) => seed(tx, o));
+  return { path: uow.path, totalBalance: o.accounts * o.initial_balance };
 }
 
 async function openUow(
@@ -369,7 +233,7 @@ async function openUow(
   const leaked: UnitOfWork[] = [];
   /** `unbounded-cache`: every entity an op built or loaded, never evicted. */
   const retained: unknown[] = [];
-  const cache = o.fault === "unbounded-cache"
+  const cache = o.defect === "unbounded-cache"
     ? (value: unknown) => void retained.push(value)
     : undefined;
 
@@ -414,7 +278,7 @@ async function openUow(
       const from = rng.int(1, span);
       const to = 1 + (from + rng.int(0, span - 2)) % span; // never `from`
       const value = draw(amount as NumberOrRange, rng);
-      if (o.fault === "split-transfer") {
+      if (o.defect === "split-transfer") {
         await splitTransfer(uow, { from, to, amount: value });
       } else {
         await uow.run((tx) => tx.accounts.transfer(from, to, value));
@@ -501,7 +365,7 @@ async function openUow(
           }).catch((error) => {
             if (!(error instanceof RollbackProbe)) throw error;
           });
-          if (o.fault === "leak-connections") {
+          if (o.defect === "leak-connections") {
             leaked.push(second); // the bug: the error path forgets close()
             released = true;
             return;
@@ -518,7 +382,7 @@ async function openUow(
     },
     increment: async (_p: unknown, rng: Rng) => {
       const id = counterId(rng.int(0, o.counters - 1));
-      if (o.fault === "split-increment") {
+      if (o.defect === "split-increment") {
         await splitIncrement(uow, { id, actor });
       } else {
         await uow.run((tx) => {
@@ -531,14 +395,7 @@ async function openUow(
             { data: { value: counter.data.value + 1 } },
             { expectedVersion: counter.version },
           );
-          tx.transitions.append({
-            entityId: id,
-            name: "increment",
-            from: "active",
-            to: "active",
-            version,
-            actor,
-          });
+          logIncrement(tx, { id, version, actor });
         });
       }
       acked.set(id, (acked.get(id) ?? 0) + 1);
@@ -561,20 +418,8 @@ async function openUow(
   let closing: Promise<void> | undefined;
   return {
     ops,
-    async invariants(names: readonly string[]): Promise<InvariantResult[]> {
-      const results: InvariantResult[] = [];
-      for (const name of names) {
-        results.push(
-          await checkUowInvariant(uow, {
-            name,
-            shared,
-            actor,
-            acked,
-          }),
-        );
-      }
-      return results;
-    },
+    invariants: (names: readonly string[]): Promise<InvariantResult[]> =>
+      checkEach(names, uowChecks(uow, { shared, actor, acked })),
     counters: () => connectionCounters([uow.stats, ...closed]),
     close: () =>
       closing ??= (async () => {
@@ -588,64 +433,47 @@ async function openUow(
 
 /** What a worker knows when it checks an invariant. */
 interface InvariantContext {
-  name: string;
   shared: UowShared;
   actor: string;
   acked: ReadonlyMap<string, number>;
 }
 
-/** Checks one `uow` invariant against the database. */
-async function checkUowInvariant(
+/** The `uow` invariants, checked against the database. */
+function uowChecks(
   uow: UnitOfWork,
   context: InvariantContext,
-): Promise<InvariantResult> {
-  const { name, shared } = context;
-  switch (name) {
-    case "total_balance_conserved": {
+): Record<string, Check> {
+  return {
+    total_balance_conserved: async () => {
       const totals = await uow.read((tx) => tx.accounts.totals());
-      const ok = totals.sum === shared.totalBalance && totals.min >= 0;
+      const total = context.shared.totalBalance;
       return {
-        name,
-        ok,
+        ok: totals.sum === total && totals.min >= 0,
         detail:
-          `sum of ${totals.count} balances is ${totals.sum} (seeded ${shared.totalBalance}), lowest ${totals.min}`,
+          `sum of ${totals.count} balances is ${totals.sum} (seeded ${total}), lowest ${totals.min}`,
       };
-    }
-    case "no_lost_updates":
-      return await checkLostUpdates(uow, context);
-    case "integrity": {
-      const report = await uow.integrityCheck();
-      return {
-        name,
-        ok: report.ok,
-        detail: report.ok
-          ? "integrity_check ok, no foreign key violations"
-          : report.problems.slice(0, 5).join("; "),
-      };
-    }
-    case "connections_released": {
+    },
+    no_lost_updates: () => checkLostUpdates(uow, context),
+    integrity: () => checkIntegrity(uow),
+    connections_released: () => {
       const open = openConnections();
-      const ok = open === liveInstances && !uow.inTransaction;
       return {
-        name,
-        ok,
+        ok: open === liveInstances && !uow.inTransaction,
         detail: `${context.actor}: ${open} connections open in this worker, ${
           open - liveInstances
         } beyond the instance's own${
           uow.inTransaction ? "; a transaction is still open" : ""
         }`,
       };
-    }
-    default:
-      return { name, ok: false, detail: `unknown invariant "${name}"` };
-  }
+    },
+  };
 }
 
 async function checkLostUpdates(
   uow: UnitOfWork,
   context: InvariantContext,
-): Promise<InvariantResult> {
-  const { name, actor, acked } = context;
+): Promise<CheckResult> {
+  const { actor, acked } = context;
   const rows = await uow.read((tx) =>
     tx.statement(
       `SELECT e.id AS id, json_extract(e.data, '$.value') AS value,
@@ -679,7 +507,6 @@ async function checkLostUpdates(
   const summary =
     `${rows.length} counters hold ${value}, ${logged} increments logged; ${actor} acknowledged ${acknowledged}, ${mine} logged`;
   return {
-    name,
     ok: lost.length === 0,
     detail: lost.length === 0
       ? summary
@@ -687,92 +514,10 @@ async function checkLostUpdates(
   };
 }
 
-interface ItemData {
-  name: string;
-  tags: string[];
-  lines: { sku: string; qty: number; price: number }[];
-  touched?: number;
-}
-
-interface CounterData {
-  value: number;
-}
-
 class RollbackProbe extends Error {
   constructor() {
     super("rollback probe");
   }
-}
-
-function itemId(index: number): string {
-  return `item-${index}`;
-}
-
-function counterId(index: number): string {
-  return `counter-${index}`;
-}
-
-/**
- * Gives every seeded item `history` log rows (a creation, then revisions)
- * and the version they lead to, so serialized aggregates carry a history.
- */
-function seedHistory(tx: Transaction, o: UowOptions): void {
-  if (o.history === 0) return;
-  for (let index = 0; index < o.entities; index++) {
-    const entityId = itemId(index);
-    const at = EPOCH + index * STEP;
-    tx.transitions.append({
-      entityId,
-      name: "create",
-      from: null,
-      to: "new",
-      version: 1,
-      actor: "prepare",
-      params: { lines: 3 },
-      at,
-    });
-    for (let version = 2; version <= o.history; version++) {
-      tx.transitions.append({
-        entityId,
-        name: "revise",
-        from: "new",
-        to: "new",
-        version,
-        actor: "prepare",
-        params: { sku: `sku-${(index + version) % 997}`, price: 100 + version },
-        at: at + version,
-      });
-    }
-  }
-  tx.statement("UPDATE entities SET version = ? WHERE kind = 'item'").run(
-    o.history,
-  );
-}
-
-function seededItem(index: number): NewEntity<ItemData> {
-  return {
-    id: itemId(index),
-    kind: "item",
-    state: "new",
-    data: itemData(index, 3),
-    createdAt: EPOCH + index * STEP,
-  };
-}
-
-function itemData(n: number, lines: number): ItemData {
-  return {
-    name: `item ${n}`,
-    tags: ["seeded", `group-${n % 10}`],
-    lines: range1(lines, (i) => ({
-      sku: `sku-${(n + i) % 997}`,
-      qty: 1 + (n + i) % 5,
-      price: 100 + (n * 31 + i) % 900,
-    })),
-  };
-}
-
-function range1<T>(count: number, make: (index: number) => T): T[] {
-  return Array.from({ length: count }, (_, i) => make(i));
 }
 
 function think(ms: number): Promise<void> | undefined {
@@ -786,53 +531,4 @@ async function loadDocument(uow: UnitOfWork, id: string): Promise<string> {
   });
   if (aggregate === undefined) throw new Error(`Entity "${id}" is missing`);
   return serializeAggregate(aggregate);
-}
-
-/** The `split-transfer` fault: read and write in separate transactions. */
-async function splitTransfer(
-  uow: UnitOfWork,
-  move: { from: number; to: number; amount: number },
-): Promise<void> {
-  const { from, to, amount } = move;
-  const [source, target] = await uow.read((tx) => [
-    tx.accounts.get(from),
-    tx.accounts.get(to),
-  ]);
-  if (source === undefined || target === undefined) {
-    throw new ValidationError(
-      `Cannot transfer: account ${from} or ${to} is missing`,
-    );
-  }
-  if (source.balance < amount) {
-    throw new ValidationError(
-      `Cannot transfer ${amount} from account ${from}: balance is ${source.balance}`,
-    );
-  }
-  await uow.run((tx) => {
-    tx.accounts.setBalance(from, source.balance - amount);
-    tx.accounts.setBalance(to, target.balance + amount);
-  });
-}
-
-/** The `split-increment` fault: read, then write without a version check. */
-async function splitIncrement(
-  uow: UnitOfWork,
-  counter: { id: string; actor: string },
-): Promise<void> {
-  const { id, actor } = counter;
-  const seen = await uow.read((tx) => tx.entities.get<CounterData>(id));
-  if (seen === undefined) throw new Error(`Counter "${id}" is missing`);
-  await uow.run((tx) => {
-    const version = tx.entities.update(id, {
-      data: { value: seen.data.value + 1 },
-    });
-    tx.transitions.append({
-      entityId: id,
-      name: "increment",
-      from: "active",
-      to: "active",
-      version,
-      actor,
-    });
-  });
 }

@@ -94,13 +94,13 @@ Deno.test("uowTarget.options parses defaults and refuses bad keys", () => {
   const parsed = uowTarget.options!.parse(undefined) as Record<string, unknown>;
   assert.equal(parsed.accounts, 100);
   assert.equal(parsed.journal_mode, "wal");
-  assert.equal(parsed.fault, "none");
+  assert.equal(parsed.defect, "none");
   assert.throws(() => uowTarget.options!.parse({ acounts: 5 }), /acounts/);
   assert.throws(
     () => uowTarget.options!.parse({ accounts: 3, hot_accounts: 4 }),
     /hot_accounts \(4\) exceeds accounts \(3\)/,
   );
-  assert.throws(() => uowTarget.options!.parse({ fault: "nope" }));
+  assert.throws(() => uowTarget.options!.parse({ defect: "nope" }));
 });
 
 Deno.test("uowTarget runs every op and keeps every invariant", async () => {
@@ -266,7 +266,7 @@ Deno.test("uowTarget connections_released", async (t) => {
   );
 
   await t.step("breaks when the error path leaks connections", async () => {
-    await using run = await openUow({ fault: "leak-connections" });
+    await using run = await openUow({ defect: "leak-connections" });
     const outcomes = await drive(run.instance, {
       op: "open_close",
       params: { fail: 0.5 },
@@ -283,11 +283,11 @@ Deno.test("uowTarget connections_released", async (t) => {
   });
 });
 
-Deno.test("uowTarget fault split-transfer breaks total_balance_conserved", async () => {
+Deno.test("uowTarget defect split-transfer breaks total_balance_conserved", async () => {
   await using run = await openUow({
     accounts: 10,
     hot_accounts: 3,
-    fault: "split-transfer",
+    defect: "split-transfer",
   });
   await drive(run.instance, { op: "transfer", params: { hot: 1 }, times: 50 });
   const [result] = await run.instance.invariants!(["total_balance_conserved"]);
@@ -295,8 +295,8 @@ Deno.test("uowTarget fault split-transfer breaks total_balance_conserved", async
   assert.doesNotMatch(result.detail, /is 10000 \(/);
 });
 
-Deno.test("uowTarget fault split-increment breaks no_lost_updates", async () => {
-  await using run = await openUow({ counters: 2, fault: "split-increment" });
+Deno.test("uowTarget defect split-increment breaks no_lost_updates", async () => {
+  await using run = await openUow({ counters: 2, defect: "split-increment" });
   await drive(run.instance, { op: "increment", times: 25 });
   const [result] = await run.instance.invariants!(["no_lost_updates"]);
   assert.equal(result.ok, false);

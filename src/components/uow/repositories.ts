@@ -181,7 +181,7 @@ export class AccountRepository {
 }
 
 /** A versioned aggregate whose data is stored as JSON. */
-export interface Entity<T = unknown> {
+export interface StoredEntity<T = unknown> {
   /** Unique id. */
   id: string;
   /** Aggregate type, e.g. `"order"`. */
@@ -245,15 +245,15 @@ export class EntityRepository {
   }
 
   /** The entity with its data parsed, or undefined. */
-  get<T = unknown>(id: string): Entity<T> | undefined {
+  get<T = unknown>(id: string): StoredEntity<T> | undefined {
     const row = this.#sql.statement(
       "SELECT id, kind, state, version, data, created_at, updated_at FROM entities WHERE id = ?",
     ).get(id);
-    return row === undefined ? undefined : toEntity<T>(row);
+    return row === undefined ? undefined : toStoredEntity<T>(row);
   }
 
   /** Entities of a kind created in `[from, to]`, via the (kind, created_at) index. */
-  list<T = unknown>(range: EntityRange): Entity<T>[] {
+  list<T = unknown>(range: EntityRange): StoredEntity<T>[] {
     const rows = this.#sql.statement(
       "SELECT id, kind, state, version, data, created_at, updated_at FROM entities WHERE kind = ? AND created_at BETWEEN ? AND ? ORDER BY created_at LIMIT ?",
     ).all(
@@ -262,7 +262,7 @@ export class EntityRepository {
       range.to ?? Number.MAX_SAFE_INTEGER,
       range.limit ?? 100,
     );
-    return rows.map((row) => toEntity<T>(row));
+    return rows.map((row) => toStoredEntity<T>(row));
   }
 
   /** Number of entities, of one kind or all. */
@@ -275,7 +275,7 @@ export class EntityRepository {
   }
 
   /** Inserts at version 1; a taken id is a ConflictError. */
-  insert<T>(entity: NewEntity<T>): Entity<T> {
+  insert<T>(entity: NewEntity<T>): StoredEntity<T> {
     const at = entity.createdAt ?? Date.now();
     this.insertMany([{ ...entity, createdAt: at }]);
     return { ...entity, version: 1, createdAt: at, updatedAt: at };
@@ -586,7 +586,7 @@ function toAccount(row: Row): Account {
   };
 }
 
-function toEntity<T>(row: Row): Entity<T> {
+function toStoredEntity<T>(row: Row): StoredEntity<T> {
   return {
     id: row.id as string,
     kind: row.kind as string,

@@ -4,12 +4,12 @@ import { loadScenarioFile } from "../../scenario/mod.ts";
 import { uowTarget } from "./ops.ts";
 
 /** Runs a bank scenario on 4 Workers through the engine, and grades it. */
-async function gradeBank(fault: string) {
+async function gradeBank(defect: string) {
   return await runAndGrade(
     `
-name: bank-${fault}
+name: bank-${defect}
 target: uow
-options: { accounts: 20, hot_accounts: 4, fault: ${fault} }
+options: { accounts: 20, hot_accounts: 4, defect: ${defect} }
 load: { executor: per-worker-iterations, workers: 4, concurrency: 4, iterations: 200, seed: 5 }
 mix:
   - { op: transfer, weight: 2, params: { hot: 0.8 } }
@@ -49,7 +49,7 @@ Deno.test("uowTarget on 4 Workers sharing one WAL file keeps every invariant", a
   assert.ok(counters.busy_wait_ms > 0);
 });
 
-Deno.test("uowTarget fault split-transfer fails the bank invariant and the grade", async () => {
+Deno.test("uowTarget defect split-transfer fails the bank invariant and the grade", async () => {
   const { run, graded } = await gradeBank("split-transfer");
   const bank = run.invariants.find((i) => i.name === "total_balance_conserved");
   assert.equal(bank?.ok, false, bank?.detail);
@@ -84,6 +84,6 @@ async function memoryUnderLoad(options: Record<string, unknown>) {
 Deno.test("uow-memory-under-load grades heap growth: a cache that never evicts fails", async () => {
   const healthy = await memoryUnderLoad({});
   assert.notEqual(healthy.grade, "F", JSON.stringify(healthy));
-  const leaking = await memoryUnderLoad({ fault: "unbounded-cache" });
+  const leaking = await memoryUnderLoad({ defect: "unbounded-cache" });
   assert.equal(leaking.level, "failed", JSON.stringify(leaking));
 });

@@ -3,17 +3,10 @@
  * crash: each returns whether it held and what it found, with numbers.
  * @module
  */
+import type { CheckResult } from "../../invariants.ts";
 import type { UnitOfWork } from "../uow/mod.ts";
 import type { Ack } from "./ack_log.ts";
 import type { Workflow } from "./workflow.ts";
-
-/** The outcome of one check. */
-export interface CheckResult {
-  /** Whether it held. */
-  ok: boolean;
-  /** What was checked and found. */
-  detail: string;
-}
 
 const MAX_LISTED = 3;
 

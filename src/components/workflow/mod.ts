@@ -45,15 +45,9 @@ export {
   type AckLogOptions,
   readAckLog,
 } from "./ack_log.ts";
+export { checkAcks, checkPublished, checkTransitionLog } from "./checks.ts";
 export {
-  checkAcks,
-  checkPublished,
-  type CheckResult,
-  checkTransitionLog,
-} from "./checks.ts";
-export {
-  ORDER_LIFECYCLE,
-  type WorkflowFault,
+  type WorkflowDefect,
   workflowTarget,
   type WorkflowTargetOptions,
 } from "./ops.ts";

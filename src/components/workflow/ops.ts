@@ -7,7 +7,8 @@
  * @module
  */
 import { z } from "zod";
-import { BusyError, InjectedFault, ValidationError } from "../../errors.ts";
+import { BusyError, ValidationError } from "../../errors.ts";
+import { type Check, checkEach, type CheckResult } from "../../invariants.ts";
 import type {
   InvariantResult,
   Rng,
@@ -21,92 +22,26 @@ import {
   type Machine,
   machineSchema,
   type MachineSpec,
+  ORDER_LIFECYCLE,
   TransitionRegistry,
 } from "../fsm/mod.ts";
 import {
+  checkIntegrity,
   CONNECTION_COUNTERS,
   CONNECTION_OPTIONS,
   connectionCounters,
   connectionOptions,
+  createRunDatabase,
+  INTEGRITY_INVARIANT,
   openDatabase,
-  removeDatabase,
-  type UnitOfWork,
 } from "../uow/mod.ts";
 import { type Ack, AckLog, readAckLog } from "./ack_log.ts";
 import { checkAcks, checkPublished, checkTransitionLog } from "./checks.ts";
 import { inboxConsumer, relayOutbox } from "./relay.ts";
 import { type Commit, Workflow } from "./workflow.ts";
+import { applyWithDefect, WORKFLOW_DEFECTS } from "./_defects.ts";
 
-/** A deliberate bug the `workflow` target can run with. */
-export type WorkflowFault =
-  | "none"
-  | "publish-before-commit"
-  | "duplicate-outbox";
-
-const FAULTS = [
-  "none",
-  "publish-before-commit",
-  "duplicate-outbox",
-] as const satisfies readonly WorkflowFault[];
-
-/**
- * An order's life, with loops back to `created` so entities keep moving
- * under long runs.
- *
- * @example
- * ```ts
- * import { defineMachine } from "../fsm/mod.ts";
- * console.log(defineMachine(ORDER_LIFECYCLE).available("paid").map((t) => t.name));
- * ```
- */
-export const ORDER_LIFECYCLE: MachineSpec = {
-  entity: "order",
-  initial: "created",
-  states: [
-    "created",
-    "paid",
-    "packed",
-    "shipped",
-    "delivered",
-    "cancelled",
-    "returned",
-  ],
-  transitions: {
-    pay: {
-      from: "created",
-      to: "paid",
-      params: { amount: { type: "int", min: 1, max: 100_000 } },
-    },
-    pack: {
-      from: "paid",
-      to: "packed",
-      params: { boxes: { type: "int", min: 1, max: 5 } },
-    },
-    ship: {
-      from: "packed",
-      to: "shipped",
-      params: { carrier: { type: "string", enum: ["ups", "dhl", "post"] } },
-    },
-    deliver: {
-      from: "shipped",
-      to: "delivered",
-      params: { signed: { type: "boolean" } },
-    },
-    cancel: {
-      from: ["created", "paid", "packed"],
-      to: "cancelled",
-      params: {
-        reason: { type: "string", enum: ["customer", "fraud", "stock"] },
-      },
-    },
-    return: {
-      from: "delivered",
-      to: "returned",
-      params: { reason: { type: "string", max_length: 80 } },
-    },
-    reopen: { from: ["cancelled", "returned"], to: "created" },
-  },
-};
+export type { WorkflowDefect } from "./_defects.ts";
 
 const optionsSchema = z.strictObject({
   orders: z.int().min(1).default(200),
@@ -114,15 +49,13 @@ const optionsSchema = z.strictObject({
   machine: machineSchema.prefault(ORDER_LIFECYCLE),
   ...CONNECTION_OPTIONS,
   ack_sync: z.boolean().optional(),
-  fault: z.enum(FAULTS).default("none"),
-}).prefault({}).check((ctx) => {
-  if (ctx.value.hot_orders > ctx.value.orders) {
-    ctx.issues.push({
+  defect: z.enum(WORKFLOW_DEFECTS).default("none"),
+}).prefault({}).superRefine((o, ctx) => {
+  if (o.hot_orders > o.orders) {
+    ctx.addIssue({
       code: "custom",
-      input: ctx.value.hot_orders,
       path: ["hot_orders"],
-      message:
-        `hot_orders (${ctx.value.hot_orders}) exceeds orders (${ctx.value.orders})`,
+      message: `hot_orders (${o.hot_orders}) exceeds orders (${o.orders})`,
     });
   }
 });
@@ -197,7 +130,7 @@ export const workflowTarget: Target = {
     acks_durable: "every commit a worker acknowledged is in the database",
     outbox_relayed:
       "after a final relay every outbox message is delivered and its consumer processed each id once",
-    integrity: "PRAGMA integrity_check and foreign_key_check find nothing",
+    ...INTEGRITY_INVARIANT,
   },
   counters: CONNECTION_COUNTERS,
   prepare: prepareWorkflow,
@@ -226,16 +159,16 @@ async function prepareWorkflow(
   run: RunInfo,
 ): Promise<Shared> {
   const o = optionsSchema.parse(options);
-  await Deno.mkdir(run.runDir, { recursive: true });
-  const path = `${run.runDir}/workflow.db`;
-  await removeDatabase(path);
+  await using uow = await createRunDatabase(run, {
+    file: "workflow.db",
+    options: o,
+  });
   for (let worker = 0; worker < run.workers; worker++) {
     await Deno.remove(ackPath(run.runDir, worker)).catch((error) => {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     });
   }
   const { registry, machine } = compile(o.machine);
-  await using uow = await openDatabase(path, connectionOptions(o));
   using workflow = new Workflow({ uow, registry, actor: "prepare" });
   await uow.run((tx) => {
     for (let i = 0; i < o.orders; i++) {
@@ -245,7 +178,7 @@ async function prepareWorkflow(
       });
     }
   });
-  return { path };
+  return { path: uow.path };
 }
 
 async function openWorkflow(
@@ -326,8 +259,8 @@ async function openWorkflow(
         expectedVersion: seen.version,
       };
       const aborting = rng.next() < abort;
-      const commit = await applyWithFault(workflow, uow, {
-        fault: o.fault,
+      const commit = await applyWithDefect(workflow, uow, {
+        defect: o.defect,
         entityId: id,
         request,
         aborting,
@@ -362,56 +295,38 @@ async function openWorkflow(
     },
   };
 
-  const check = async (name: string): Promise<InvariantResult> => {
-    switch (name) {
-      case "transition_log_consistent":
-        return { name, ...await checkTransitionLog(uow) };
-      case "published_equals_committed":
-        return { name, ...await checkPublished(uow, workflow) };
-      case "acks_durable": {
-        const { acks } = readAckLog(ackPath(worker.runDir, worker.index));
-        const result = await checkAcks(uow, acks);
-        return { name, ok: result.ok, detail: `${actor}: ${result.detail}` };
-      }
-      case "outbox_relayed": {
-        const relayed = await relayOutbox(uow, { deliver: consumer });
-        const counts = await uow.read((tx) => ({
-          pending: tx.outbox.count({ delivered: false }),
-          total: tx.outbox.count(),
-          processed: tx.inbox.count(CONSUMER),
-        }));
-        return {
-          name,
-          ok: counts.pending === 0 && counts.processed === counts.total,
-          detail:
-            `${counts.total} messages, ${counts.pending} pending, ${counts.processed} processed by "${CONSUMER}" (${actor} relayed ${relayed.delivered} at the end, ${duplicates} duplicates dropped)`,
-        };
-      }
-      case "integrity": {
-        const report = await uow.integrityCheck();
-        return {
-          name,
-          ok: report.ok,
-          detail: report.ok
-            ? "integrity_check ok, no foreign key violations"
-            : report.problems.slice(0, 5).join("; "),
-        };
-      }
-      default:
-        return { name, ok: false, detail: `unknown invariant "${name}"` };
-    }
+  // Each check runs again when another worker's final relay holds the lock.
+  const checks: Record<string, Check> = {
+    transition_log_consistent: retryingBusy(() => checkTransitionLog(uow)),
+    published_equals_committed: retryingBusy(() =>
+      checkPublished(uow, workflow)
+    ),
+    acks_durable: retryingBusy(async () => {
+      const { acks } = readAckLog(ackPath(worker.runDir, worker.index));
+      const result = await checkAcks(uow, acks);
+      return { ok: result.ok, detail: `${actor}: ${result.detail}` };
+    }),
+    outbox_relayed: retryingBusy(async () => {
+      const relayed = await relayOutbox(uow, { deliver: consumer });
+      const counts = await uow.read((tx) => ({
+        pending: tx.outbox.count({ delivered: false }),
+        total: tx.outbox.count(),
+        processed: tx.inbox.count(CONSUMER),
+      }));
+      return {
+        ok: counts.pending === 0 && counts.processed === counts.total,
+        detail:
+          `${counts.total} messages, ${counts.pending} pending, ${counts.processed} processed by "${CONSUMER}" (${actor} relayed ${relayed.delivered} at the end, ${duplicates} duplicates dropped)`,
+      };
+    }),
+    integrity: retryingBusy(() => checkIntegrity(uow)),
   };
 
   let closing: Promise<void> | undefined;
   return {
     ops,
-    async invariants(names: readonly string[]): Promise<InvariantResult[]> {
-      const results: InvariantResult[] = [];
-      for (const name of names) {
-        results.push(await retryBusy(() => check(name)));
-      }
-      return results;
-    },
+    invariants: (names: readonly string[]): Promise<InvariantResult[]> =>
+      checkEach(names, checks),
     counters: () => connectionCounters([uow.stats]),
     close: () =>
       closing ??= (async () => {
@@ -426,81 +341,22 @@ async function openWorkflow(
 const CHECK_ATTEMPTS = 5;
 
 /**
- * Runs an idempotent check again when it ends in a BusyError. Every worker
- * checks at once, and `outbox_relayed` writes (one transaction per message,
- * each fsync'd with `synchronous: full`), so one worker's relay can hold the
- * lock through another's whole busy policy; a lost race there says nothing
- * about the invariant.
+ * `check`, run again when it ends in a BusyError. Every worker checks at
+ * once, and `outbox_relayed` writes (one transaction per message, each
+ * fsync'd with `synchronous: full`), so one worker's relay can hold the lock
+ * through another's whole busy policy; a lost race there says nothing about
+ * the invariant. Checks are idempotent.
  */
-async function retryBusy<T>(check: () => Promise<T>): Promise<T> {
-  for (let attempt = 1;; attempt++) {
-    try {
-      return await check();
-    } catch (error) {
-      if (!(error instanceof BusyError) || attempt >= CHECK_ATTEMPTS) {
-        throw error;
+function retryingBusy(check: () => Promise<CheckResult>): Check {
+  return async () => {
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await check();
+      } catch (error) {
+        if (!(error instanceof BusyError) || attempt >= CHECK_ATTEMPTS) {
+          throw error;
+        }
       }
     }
-  }
-}
-
-/** One `apply_transition` call, correct or with the configured fault. */
-interface FaultedApply {
-  fault: WorkflowFault;
-  entityId: string;
-  request: { name: string; params: unknown; expectedVersion: number };
-  /** Throw InjectedFault inside the transaction, after its writes. */
-  aborting: boolean;
-  /** The commit the request aims at, as `publish-before-commit` announces it. */
-  intended: Commit;
-}
-
-function applyWithFault(
-  workflow: Workflow,
-  uow: UnitOfWork,
-  apply: FaultedApply,
-): Promise<Commit> {
-  const { entityId, request, aborting } = apply;
-  const abort = () => {
-    if (aborting) {
-      throw new InjectedFault(
-        `aborted "${request.name}" on "${entityId}" inside its transaction`,
-      );
-    }
   };
-  switch (apply.fault) {
-    case "none":
-      return workflow.applyTransition(entityId, request.name, {
-        ...request,
-        within: abort,
-      });
-    case "publish-before-commit":
-      // The bug: the snapshot goes out as soon as the transition is asked
-      // for, inside the transaction, before the registry checks it, the
-      // version check and the commit. Whatever then rolls back (bad params,
-      // a lost race on a busy order, an abort) leaves a snapshot behind.
-      return uow.run(async (tx) => {
-        workflow.publish(apply.intended);
-        const commit = await workflow.stage(tx, entityId, request);
-        abort();
-        return commit;
-      });
-    case "duplicate-outbox":
-      return workflow.applyTransition(entityId, request.name, {
-        ...request,
-        within: (tx, commit) => {
-          tx.outbox.add({
-            topic: "duplicate",
-            key: entityId,
-            payload: null,
-            transitionId: commit.transitionId,
-          });
-          abort();
-        },
-      });
-    default: {
-      const never: never = apply.fault;
-      throw new TypeError(`Unknown fault "${never}"`);
-    }
-  }
 }

@@ -109,10 +109,10 @@ Deno.test("workflowTarget keeps every invariant under concurrent load with abort
   assert.ok(lines.length > 10);
 });
 
-Deno.test("workflowTarget fault publish-before-commit breaks published_equals_committed", async () => {
+Deno.test("workflowTarget defect publish-before-commit breaks published_equals_committed", async () => {
   await using run = await openWorkflow({
     orders: 20,
-    fault: "publish-before-commit",
+    defect: "publish-before-commit",
   });
   await drive(run, [{ op: "apply_transition", params: { abort: 0.3 } }], 20);
   const results = await invariants(run);
@@ -130,11 +130,11 @@ Deno.test("workflowTarget fault publish-before-commit breaks published_equals_co
   );
 });
 
-Deno.test("workflowTarget fault publish-before-commit shows without any abort", async () => {
+Deno.test("workflowTarget defect publish-before-commit shows without any abort", async () => {
   await using run = await openWorkflow({
     orders: 20,
     hot_orders: 3,
-    fault: "publish-before-commit",
+    defect: "publish-before-commit",
   });
   // Lost races on hot orders alone leave snapshots of rolled-back commits.
   const outcomes = await drive(
@@ -167,10 +167,10 @@ Deno.test("workflowTarget reports its connection's counters", async () => {
   }
 });
 
-Deno.test("workflowTarget fault duplicate-outbox breaks transition_log_consistent", async () => {
+Deno.test("workflowTarget defect duplicate-outbox breaks transition_log_consistent", async () => {
   await using run = await openWorkflow({
     orders: 20,
-    fault: "duplicate-outbox",
+    defect: "duplicate-outbox",
   });
   await drive(run, [{ op: "apply_transition" }], 5);
   const [result] = await run.workers[0].invariants!([

@@ -3,12 +3,12 @@ import { runAndGrade } from "../../engine/testdata/grade_run.ts";
 import { workflowTarget } from "./ops.ts";
 
 /** Runs the order lifecycle on 4 Workers through the engine, and grades it. */
-async function gradeLifecycle(fault: string) {
+async function gradeLifecycle(defect: string) {
   return await runAndGrade(
     `
-name: lifecycle-${fault}
+name: lifecycle-${defect}
 target: workflow
-options: { orders: 30, hot_orders: 3, fault: ${fault} }
+options: { orders: 30, hot_orders: 3, defect: ${defect} }
 load: { executor: per-worker-iterations, workers: 4, concurrency: 3, iterations: 150, seed: 3 }
 mix:
   - { op: create_entity }
@@ -47,7 +47,7 @@ Deno.test("workflowTarget on 4 Workers sharing one WAL file keeps every invarian
   assert.ok(counters.busy_retries >= counters.busy_retried);
 });
 
-Deno.test("workflowTarget fault publish-before-commit fails its invariant and the grade", async () => {
+Deno.test("workflowTarget defect publish-before-commit fails its invariant and the grade", async () => {
   const { run, graded } = await gradeLifecycle("publish-before-commit");
   const published = run.invariants.find((i) =>
     i.name === "published_equals_committed"

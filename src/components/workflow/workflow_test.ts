@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { ConflictError, ValidationError } from "../../errors.ts";
-import { defineMachine, TransitionRegistry } from "../fsm/mod.ts";
+import {
+  defineMachine,
+  ORDER_LIFECYCLE,
+  TransitionRegistry,
+} from "../fsm/mod.ts";
 import { openDatabase, type UnitOfWork } from "../uow/mod.ts";
 import { checkAcks, checkPublished, checkTransitionLog } from "./checks.ts";
-import { ORDER_LIFECYCLE } from "./ops.ts";
 import { Workflow } from "./workflow.ts";
 
 function orderRegistry(): TransitionRegistry {

@@ -9,7 +9,7 @@ export function testPlan(
     file: "test",
     name: "test",
     description: "",
-    target: "builtin",
+    target: "calibrate",
     options: {},
     mix: [{ op: "noop", weight: 1, params: {} }],
     faults: { error_rate: 0 },

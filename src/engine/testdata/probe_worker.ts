@@ -1,5 +1,5 @@
-import { builtinTarget } from "../../components/builtin/mod.ts";
+import { calibrateTarget } from "../../components/calibrate/mod.ts";
 import { serveWorker } from "../mod.ts";
 import { probeTarget } from "./probe_target.ts";
 
-serveWorker({ builtin: builtinTarget, probe: probeTarget });
+serveWorker({ calibrate: calibrateTarget, probe: probeTarget });

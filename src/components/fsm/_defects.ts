@@ -1,6 +1,6 @@
 /**
  * Deliberately broken variants of the transition system, selected by the
- * `fsm` target's `options.fault`, so tests (and users) can see each
+ * `fsm` target's `options.defect`, so tests (and users) can see each
  * invariant fail. Private to the folder; never used unless asked for.
  * @module
  */
@@ -9,10 +9,9 @@ import { createContext } from "./context.ts";
 import {
   type ConcurrencyData,
   type ConcurrencyParams,
-  concurrencyParams,
-  concurrencyTarget,
-  SEED_ENTITY,
-} from "./_builtin.ts";
+  concurrencySpec,
+  reportAfter,
+} from "./_seed_transitions.ts";
 import { ConflictError } from "../../errors.ts";
 import { IllegalTransitionError, TransitionValidationError } from "./errors.ts";
 import {
@@ -22,29 +21,25 @@ import {
   TransitionRegistry,
   type ValidateResult,
 } from "./registry.ts";
-import {
-  defineTransition,
-  type Transition,
-  type TransitionSpec,
-} from "./transition.ts";
+import { defineTransition, specOf, type Transition } from "./transition.ts";
 import type { TransitionContext } from "./context.ts";
 
 /** Which part to break; `"none"` breaks nothing. */
-export type FsmFault =
+export type FsmDefect =
   | "none"
   | "shared-context"
   | "lossy-registry"
   | "ignore-from"
   | "racy-commit";
 
-/** Every fault, in documentation order. */
-export const FSM_FAULTS = [
+/** Every defect, in documentation order. */
+export const FSM_DEFECTS = [
   "none",
   "shared-context",
   "lossy-registry",
   "ignore-from",
   "racy-commit",
-] as const satisfies readonly FsmFault[];
+] as const satisfies readonly FsmDefect[];
 
 /** The registry surface the target uses, so a broken registry can stand in. */
 export interface RegistryPort {
@@ -78,22 +73,10 @@ export function sharedContextTransition(
   yields: number,
 ): Transition<ConcurrencyParams, ConcurrencyData> {
   let slot: TransitionContext | undefined;
-  return defineTransition({
-    entity: SEED_ENTITY,
-    name: "concurrency_test",
-    from: "*",
-    target: concurrencyTarget,
-    params: concurrencyParams,
-    apply: async (ctx, params) => {
-      slot = ctx;
-      for (let i = 0; i < yields; i++) await undefined;
-      return {
-        thread_id: params.thread_id,
-        shared_counter: params.shared_counter,
-        metadata: slot.metadata,
-      };
-    },
-  });
+  return defineTransition(concurrencySpec((ctx, params) => {
+    slot = ctx;
+    return reportAfter(yields, params, () => slot!);
+  }));
 }
 
 /**
@@ -160,22 +143,7 @@ export class LossyRegistry implements RegistryPort {
 export function ignoreFrom<P, D>(
   transition: Transition<P, D>,
 ): Transition<P, D> {
-  const spec: TransitionSpec<P, D> = {
-    entity: transition.entity,
-    name: transition.name,
-    from: "*",
-    params: transition.params,
-    apply: (ctx, params) => transition.apply(ctx, params),
-  };
-  if (transition.to !== undefined) spec.to = transition.to;
-  else spec.target = (ctx, params) => transition.targetOf(ctx, params);
-  if (transition.guard !== undefined) {
-    spec.guard = (ctx, params) => transition.guard!(ctx, params);
-  }
-  if (transition.validate !== undefined) {
-    spec.validate = (ctx, params) => transition.validate!(ctx, params);
-  }
-  return defineTransition(spec);
+  return defineTransition({ ...specOf(transition), from: "*" });
 }
 
 /** An execute function, as the target calls it. */

@@ -1,7 +1,6 @@
 /**
- * The transitions the `fsm` target loads, mirroring seed 000's test
- * transitions, and the machine it walks when a scenario declares none.
- * Private to the folder.
+ * The transitions the `fsm` target loads besides its machine's, mirroring
+ * seed 000's test transitions. Private to the folder.
  * @module
  */
 import { z } from "zod";
@@ -12,15 +11,14 @@ import {
   type Transition,
   type TransitionSpec,
 } from "./transition.ts";
-import type { MachineSpec } from "./yaml_machine.ts";
 
 /** The entity type of the seed's transitions. */
 export const SEED_ENTITY = "test_entity";
 
 /** Params of the seed's `PerformanceTestTransition`. */
 export const performanceParams = z.object({
-  operation_id: z.number().int(),
-  data_size: z.number().int().default(1),
+  operation_id: z.int(),
+  data_size: z.int().default(1),
 });
 
 /** Parsed params of `performance_test`. */
@@ -73,8 +71,8 @@ function applyPerformance(
 
 /** Params of the seed's `ConcurrencyTestTransition`. */
 export const concurrencyParams = z.object({
-  thread_id: z.number().int().min(0),
-  shared_counter: z.number().int().default(0),
+  thread_id: z.int().min(0),
+  shared_counter: z.int().default(0),
 });
 
 /** Parsed params of `concurrency_test`. */
@@ -95,22 +93,47 @@ export function concurrencyTransition(
   yields: number,
 ): Transition<ConcurrencyParams, ConcurrencyData> {
   return defineTransition({
+    ...concurrencySpec((ctx, params) => reportAfter(yields, params, () => ctx)),
+    guard: () => true,
+    validate: () => {},
+  });
+}
+
+/**
+ * `concurrency_test` around `apply`, without guard or validate: from any
+ * state to `processed_by_thread_<id>`.
+ */
+export function concurrencySpec(
+  apply: (
+    ctx: TransitionContext,
+    params: ConcurrencyParams,
+  ) => Promise<ConcurrencyData>,
+): TransitionSpec<ConcurrencyParams, ConcurrencyData> {
+  return {
     entity: SEED_ENTITY,
     name: "concurrency_test",
     from: "*",
     target: concurrencyTarget,
     params: concurrencyParams,
-    guard: () => true,
-    validate: () => {},
-    apply: async (ctx, params) => {
-      for (let i = 0; i < yields; i++) await undefined;
-      return {
-        thread_id: params.thread_id,
-        shared_counter: params.shared_counter,
-        metadata: ctx.metadata,
-      };
-    },
-  });
+    apply,
+  };
+}
+
+/**
+ * What `concurrency_test` returns: after `yields` microtasks, its params and
+ * the metadata of the context `read` gives then.
+ */
+export async function reportAfter(
+  yields: number,
+  params: ConcurrencyParams,
+  read: () => TransitionContext,
+): Promise<ConcurrencyData> {
+  for (let i = 0; i < yields; i++) await undefined;
+  return {
+    thread_id: params.thread_id,
+    shared_counter: params.shared_counter,
+    metadata: read().metadata,
+  };
 }
 
 /** `processed_by_thread_<id>`, as in the seed. */
@@ -120,63 +143,3 @@ export function concurrencyTarget(
 ): string {
   return `processed_by_thread_${params.thread_id}`;
 }
-
-/**
- * The same transition with `gate` run first as its guard (before any guard
- * of its own), so the `race` op can hold contenders after the registry's
- * up-front state check and before the commit.
- */
-export function gatedTransition<P, D>(
-  transition: Transition<P, D>,
-  gate: (ctx: TransitionContext) => boolean | Promise<boolean>,
-): Transition<P, D> {
-  const own = transition.guard;
-  const spec: TransitionSpec<P, D> = {
-    entity: transition.entity,
-    name: transition.name,
-    from: transition.from,
-    params: transition.params,
-    guard: own === undefined
-      ? gate
-      : async (ctx, params) =>
-        (await gate(ctx)) && (await own.call(transition, ctx, params)),
-    apply: (ctx, params) => transition.apply(ctx, params),
-  };
-  if (transition.to !== undefined) spec.to = transition.to;
-  else spec.target = (ctx, params) => transition.targetOf(ctx, params);
-  if (transition.validate !== undefined) {
-    spec.validate = (ctx, params) => transition.validate!(ctx, params);
-  }
-  return defineTransition(spec);
-}
-
-/** The machine `advance` and `race` walk when a scenario declares none. */
-export const ORDER_MACHINE: MachineSpec = {
-  entity: "order",
-  initial: "created",
-  states: ["created", "paid", "shipped", "delivered", "cancelled"],
-  transitions: {
-    pay: {
-      from: "created",
-      to: "paid",
-      params: { amount: { type: "int", min: 1, max: 100_000 } },
-    },
-    cancel: {
-      from: ["created", "paid"],
-      to: "cancelled",
-      params: {
-        reason: { type: "string", enum: ["customer", "fraud", "stock"] },
-      },
-    },
-    ship: {
-      from: "paid",
-      to: "shipped",
-      params: { carrier: { type: "string", enum: ["ups", "dhl", "post"] } },
-    },
-    deliver: {
-      from: "shipped",
-      to: "delivered",
-      params: { signed: { type: "boolean" } },
-    },
-  },
-};

@@ -26,9 +26,9 @@ export function spin(us: number): void {
   while (performance.now() < end) { /* burn CPU on purpose */ }
 }
 
-/** The `builtin` calibration target. */
-export const builtinTarget: Target = {
-  name: "builtin",
+/** The `calibrate` target: ops of known cost. */
+export const calibrateTarget: Target = {
+  name: "calibrate",
   description: "calibration ops of known cost: noop, spin, sleep, fail",
   ops: {
     noop: { description: "does nothing: measures the engine's own overhead" },
