@@ -40,7 +40,10 @@ const SYNCHRONOUS = [
  *
  * @example
  * ```ts
+ * import { z } from "zod";
+ * import { CONNECTION_OPTIONS } from "./sqlite_target.ts";
  * const options = z.strictObject({ ...CONNECTION_OPTIONS, orders: z.int() });
+ * console.log(options.parse({ orders: 3 }).journal_mode); // "wal"
  * ```
  */
 export const CONNECTION_OPTIONS = {
@@ -70,7 +73,15 @@ export interface ConnectionOptions {
  *
  * @example
  * ```ts
- * const uow = await openDatabase(path, connectionOptions(options));
+ * import { openDatabase } from "./unit_of_work.ts";
+ * import { connectionOptions } from "./sqlite_target.ts";
+ * await using uow = await openDatabase(":memory:", connectionOptions({
+ *   journal_mode: "memory",
+ *   synchronous: "normal",
+ *   busy_retries: 40,
+ *   busy_base_delay_ms: 1,
+ *   busy_max_delay_ms: 50,
+ * }));
  * ```
  */
 export function connectionOptions(o: ConnectionOptions): OpenOptions {
@@ -92,9 +103,15 @@ export function connectionOptions(o: ConnectionOptions): OpenOptions {
  *
  * @example
  * ```ts
- * await using uow = await createRunDatabase(run, { file: "mine.db", options: o });
- * await uow.run((tx) => seed(tx));
- * return { path: uow.path };
+ * import { createRunDatabase } from "./sqlite_target.ts";
+ * const runDir = await Deno.makeTempDir();
+ * await using uow = await createRunDatabase(
+ *   { workers: 1, seed: 1, runDir },
+ *   { file: "mine.db", options: {
+ *     journal_mode: "wal", synchronous: "normal", busy_retries: 40, busy_base_delay_ms: 1, busy_max_delay_ms: 50,
+ *   } },
+ * );
+ * console.log(uow.path.endsWith("mine.db")); // true
  * ```
  */
 export async function createRunDatabase(
@@ -114,7 +131,9 @@ export async function createRunDatabase(
  *
  * @example
  * ```ts
- * const target = { name: "mine", counters: CONNECTION_COUNTERS, ... };
+ * import { CONNECTION_COUNTERS } from "./sqlite_target.ts";
+ * const counters = { ...CONNECTION_COUNTERS, my_counter: "what it counts" };
+ * console.log(Object.keys(counters).includes("busy_retries")); // true
  * ```
  */
 export const CONNECTION_COUNTERS: Readonly<Record<string, string>> = Object
@@ -135,7 +154,10 @@ export const CONNECTION_COUNTERS: Readonly<Record<string, string>> = Object
  *
  * @example
  * ```ts
- * const counters = connectionCounters([uow.stats]);
+ * import { openDatabase } from "./unit_of_work.ts";
+ * import { connectionCounters } from "./sqlite_target.ts";
+ * await using uow = await openDatabase(":memory:");
+ * console.log(connectionCounters([uow.stats]).busy_retries); // 0
  * ```
  */
 export function connectionCounters(

@@ -21,7 +21,7 @@ thresholds:
 `,
     {
       target: uowTarget,
-      workerUrl: new URL("./_engine_worker.ts", import.meta.url),
+      workerUrl: new URL("./testdata/engine_worker.ts", import.meta.url),
     },
   );
 }
@@ -73,7 +73,7 @@ async function memoryUnderLoad(options: Record<string, unknown>) {
     { ...plan, options: { ...plan.options, ...options } },
     {
       target: uowTarget,
-      workerUrl: new URL("./_engine_worker.ts", import.meta.url),
+      workerUrl: new URL("./testdata/engine_worker.ts", import.meta.url),
     },
   );
   return graded.thresholds.find((t) =>

@@ -146,7 +146,18 @@ export function checkAcks(
  *
  * @example
  * ```ts
- * const result = await checkPublished(uow, workflow);
+ * import { TransitionRegistry } from "../fsm/mod.ts";
+ * import { openDatabase } from "../uow/mod.ts";
+ * import { checkPublished } from "./checks.ts";
+ * import { Workflow } from "./workflow.ts";
+ * await using uow = await openDatabase(":memory:");
+ * using workflow = new Workflow({
+ *   uow,
+ *   registry: new TransitionRegistry(),
+ *   actor: "api",
+ * });
+ * await workflow.create("o-1", { kind: "order", state: "created" });
+ * console.log((await checkPublished(uow, workflow)).ok); // true
  * ```
  */
 export function checkPublished(

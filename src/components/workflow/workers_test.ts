@@ -19,7 +19,7 @@ invariants: [transition_log_consistent, published_equals_committed, acks_durable
 `,
     {
       target: workflowTarget,
-      workerUrl: new URL("./_engine_worker.ts", import.meta.url),
+      workerUrl: new URL("./testdata/engine_worker.ts", import.meta.url),
     },
   );
 }

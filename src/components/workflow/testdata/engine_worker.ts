@@ -4,7 +4,7 @@
  * registration in `src/components/mod.ts`.
  * @module
  */
-import { serveWorker } from "../../engine/mod.ts";
-import { workflowTarget } from "./ops.ts";
+import { serveWorker } from "../../../engine/mod.ts";
+import { workflowTarget } from "../ops.ts";
 
 serveWorker({ [workflowTarget.name]: workflowTarget });

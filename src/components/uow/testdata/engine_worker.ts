@@ -4,7 +4,7 @@
  * registration in `src/components/mod.ts`.
  * @module
  */
-import { serveWorker } from "../../engine/mod.ts";
-import { uowTarget } from "./ops.ts";
+import { serveWorker } from "../../../engine/mod.ts";
+import { uowTarget } from "../ops.ts";
 
 serveWorker({ [uowTarget.name]: uowTarget });
