@@ -16,6 +16,7 @@ import {
   verdictOf,
 } from "../grade/mod.ts";
 import type { RunResult } from "../engine/mod.ts";
+import { loadRecord } from "../executors/mod.ts";
 import type { Plan, Profile } from "../scenario/mod.ts";
 
 /** The tool's version, from deno.json. */
@@ -44,7 +45,7 @@ export function scenarioResult(plan: Plan, run: RunResult): ScenarioResult {
     target: plan.target,
     profile: plan.profile,
     config: plan.config as Record<string, unknown>,
-    load: { ...plan.load },
+    load: loadRecord(plan.load),
     status,
     ...(run.error ? { error: run.error } : {}),
     started_at: run.started_at,
