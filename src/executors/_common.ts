@@ -12,8 +12,12 @@ import type { Budget, LoadInput, Report, Scale } from "./mod.ts";
 /** The hard stop of a scenario that sets none (× 10 in `full`). */
 export const DEFAULT_MAX_DURATION = "5m";
 
-/** `load.iterations`: one schema, so the iteration executors merge into one key. */
-export const IterationsSchema = z.number().int().min(1).max(2_000_000_000);
+/**
+ * `load.iterations`, one schema for both iteration executors, so their keys
+ * merge into one. Optional: `resolve` says when it is missing.
+ */
+export const IterationsOption = z.number().int().min(1).max(2_000_000_000)
+  .optional();
 
 /** The plan fields every executor has, beside its own. */
 export const COMMON_PLAN = {

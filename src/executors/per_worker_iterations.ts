@@ -9,7 +9,7 @@ import {
   commonPlan,
   durationFits,
   fixedBudget,
-  IterationsSchema,
+  IterationsOption,
   scaleIterations,
   unusedDuration,
   UnusedDurationSchema,
@@ -17,7 +17,7 @@ import {
 import type { ExecutorSpec } from "./mod.ts";
 
 const OPTIONS = z.strictObject({
-  iterations: IterationsSchema.optional(),
+  iterations: IterationsOption,
 });
 
 const PLAN = z.object({
