@@ -5,7 +5,6 @@
  */
 import { cpus } from "node:os";
 import denoJson from "../../deno.json" with { type: "json" };
-import type { RunResult } from "../engine/mod.ts";
 import {
   gradeScenario,
   overallGrade,
@@ -13,6 +12,8 @@ import {
   type Verdict,
   verdictOf,
 } from "../grade/mod.ts";
+import type { RunResult } from "../engine/mod.ts";
+import { loadRecord } from "../executors/mod.ts";
 import type { Profile } from "../profiles.ts";
 import type { Plan } from "../scenario/mod.ts";
 import {
@@ -54,7 +55,7 @@ export function scenarioResult(plan: Plan, run: RunResult): ScenarioResult {
     target: plan.target,
     profile: plan.profile,
     config: plan.config as Record<string, unknown>,
-    load: { ...plan.load },
+    load: loadRecord(plan.load),
     status,
     ...(error ? { error } : {}),
     started_at: run.started_at,

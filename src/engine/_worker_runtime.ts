@@ -8,6 +8,7 @@
  * @module
  */
 import { outcomeOf, OUTCOMES } from "../errors.ts";
+import { type Budget, fixedBudget, schedule } from "../executors/mod.ts";
 import { findGc, yieldTurn } from "../runtime.ts";
 import type { ErrorSample } from "../stats/mod.ts";
 import {
@@ -31,8 +32,6 @@ const FLUSH_MS = 250;
 /** Tasks give the event loop a turn this often, so timers and peers run. */
 const YIELD_MS = 20;
 const MAX_SAMPLES = 20;
-/** Most iterations a task claims at once under shared-iterations. */
-const MAX_CLAIM = 256;
 
 interface Post {
   (message: FromWorker): void;
@@ -181,28 +180,10 @@ class Session {
   }
 
   async measure(): Promise<void> {
-    const { load } = this.#plan;
-    const deadline = load.executor === "constant-workers"
-      ? performance.now() + load.duration_ms
-      : Infinity;
-    const budget = (task: number): Budget => {
-      switch (load.executor) {
-        case "shared-iterations":
-          return sharedBudget(
-            this.#claimed,
-            load.iterations,
-            load.workers * load.concurrency,
-          );
-        case "per-worker-iterations":
-          return fixedBudget(load.iterations, load.concurrency, task);
-        case "constant-workers":
-          return () => 1 << 30;
-        default: {
-          const never: never = load.executor;
-          throw new TypeError(`Unknown executor "${never}"`);
-        }
-      }
-    };
+    const { budget, deadline } = schedule(this.#plan.load, {
+      claimed: this.#claimed,
+      now: performance.now(),
+    });
     this.#flushAt = performance.now() + FLUSH_MS;
     await this.#runTasks(budget, 2, deadline);
     this.#flush();
@@ -347,43 +328,6 @@ class Session {
     for (const histogram of this.#histograms) histogram.destroy();
     await this.#instance.close();
   }
-}
-
-/** Returns how many more iterations a task may run now; 0 when done. */
-type Budget = () => number;
-
-/** An even split of `iterations` over `tasks`, handed out at once. */
-function fixedBudget(iterations: number, tasks: number, task: number): Budget {
-  let left = Math.floor(iterations / tasks) +
-    (task < iterations % tasks ? 1 : 0);
-  return () => {
-    const n = left;
-    left = 0;
-    return n;
-  };
-}
-
-/**
- * Iterations claimed from a counter shared by every worker, in chunks that
- * shrink as the work runs out ("guided" scheduling): few atomic operations on
- * a contended cache line while much is left, and single iterations at the end
- * so no task holds work another could run.
- */
-function sharedBudget(
-  claimed: Int32Array,
-  total: number,
-  tasks: number,
-): Budget {
-  return () => {
-    const seen = Atomics.load(claimed, 0);
-    if (seen >= total) return 0;
-    const chunk = Math.max(
-      1,
-      Math.min(MAX_CLAIM, Math.floor((total - seen) / (2 * tasks))),
-    );
-    const start = Atomics.add(claimed, 0, chunk);
-    return start >= total ? 0 : Math.min(chunk, total - start);
-  };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -9,6 +9,7 @@
  * @module
  */
 import { calibrateTarget } from "../components/calibrate/mod.ts";
+import type { LoadRecord } from "../executors/mod.ts";
 import type { Plan } from "../scenario/mod.ts";
 import { initHistograms } from "../stats/mod.ts";
 import { runPlan } from "./mod.ts";
@@ -24,7 +25,7 @@ const SPINS = 40_000;
 function plan(
   op: string,
   params: Record<string, unknown>,
-  load: Partial<Plan["load"]>,
+  load: Partial<LoadRecord>,
 ): Plan {
   return testPlan({
     mix: [{ op, weight: 1, params }],

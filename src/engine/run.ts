@@ -7,6 +7,7 @@
  */
 import { cpuUsage } from "node:process";
 import { OUTCOMES } from "../errors.ts";
+import { plannedMs, plannedOps } from "../executors/mod.ts";
 import { findGc } from "../runtime.ts";
 import type { Plan } from "../scenario/mod.ts";
 import {
@@ -256,15 +257,14 @@ class Run {
   #progress(interval: Interval, elapsed: number): Progress {
     const { load } = this.#plan;
     const done = sum(this.#ops.map((op) => sum(op.counts)));
-    const planned = load.executor === "shared-iterations"
-      ? load.iterations
-      : load.executor === "per-worker-iterations"
-      ? load.iterations * load.workers
-      : undefined;
+    const planned = plannedOps(load);
+    const plannedTime = plannedMs(load);
     const rate = done / Math.max(elapsed / 1000, 1e-9);
     const eta = planned !== undefined
       ? (rate > 0 ? ((planned - done) / rate) * 1000 : undefined)
-      : Math.max(0, load.duration_ms - elapsed);
+      : plannedTime !== undefined
+      ? Math.max(0, plannedTime - elapsed)
+      : undefined;
     return {
       done,
       ...(planned !== undefined ? { planned } : {}),

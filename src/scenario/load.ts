@@ -4,19 +4,14 @@
  * @module
  */
 import type { z } from "zod";
+import { resolveLoad, type Scale, scaleLoad } from "../executors/mod.ts";
 import { METRIC_NAMES, metricCounter, parseThreshold } from "../grade/mod.ts";
 import type { Target } from "../target.ts";
 import { didYouMean } from "../suggest.ts";
 import { MAX_FILE_BYTES, parseSource, type Source } from "./_source.ts";
 import { ScenarioError, type ScenarioIssue } from "./errors.ts";
-import type { FaultPlan, LoadPlan, Plan, Profile } from "./plan.ts";
-import {
-  MAX_DURATION_MS,
-  parseDuration,
-  type ScenarioInput,
-  ScenarioSchema,
-  SuiteSchema,
-} from "./schema.ts";
+import type { FaultPlan, Plan, Profile } from "./plan.ts";
+import { type ScenarioInput, ScenarioSchema, SuiteSchema } from "./schema.ts";
 
 /** What the loader checks scenarios against. */
 export interface LoadOptions {
@@ -210,7 +205,7 @@ function checkScenario(
   const load = resolveLoad(
     {
       ...scenario.load,
-      ...scaledLoad(scenario.load, context.profile),
+      ...scaleLoad(scenario.load, SCALE[context.profile]),
       ...overrides?.load,
     },
     report,
@@ -339,96 +334,12 @@ function at(path: readonly PropertyKey[]): string {
   return path.length === 0 ? "" : ` in ${path.map(String).join(".")}`;
 }
 
-const SCALE: Record<Profile, { count: number; time: number }> = {
+/** How each profile scales counts and durations. */
+const SCALE: Record<Profile, Scale> = {
   smoke: { count: 0.1, time: 0.2 },
   ci: { count: 1, time: 1 },
   full: { count: 10, time: 10 },
 };
-
-function scaledLoad(
-  load: ScenarioInput["load"],
-  profile: Profile,
-): Partial<ScenarioInput["load"]> {
-  const scale = SCALE[profile];
-  const scaled: Partial<ScenarioInput["load"]> = {};
-  if (load.iterations !== undefined) {
-    scaled.iterations = Math.max(1, Math.round(load.iterations * scale.count));
-  }
-  if (load.warmup !== undefined) {
-    scaled.warmup = Math.round(load.warmup * scale.count);
-  }
-  if (load.duration !== undefined && scale.time !== 1) {
-    // Smoke keeps at least half a second, so a scenario still samples.
-    scaled.duration = `${
-      Math.max(500, Math.round(parseDuration(load.duration) * scale.time))
-    }ms`;
-  }
-  if (scale.time > 1) {
-    // Bigger loads get a proportionally later hard stop.
-    scaled.max_duration = `${
-      Math.min(
-        MAX_DURATION_MS,
-        parseDuration(load.max_duration ?? DEFAULT_MAX_DURATION) * scale.time,
-      )
-    }ms`;
-  }
-  return scaled;
-}
-
-/** Checks the load as scaled for the profile and resolves it to numbers. */
-function resolveLoad(
-  load: ScenarioInput["load"],
-  report: (path: PropertyKey[], message: string) => void,
-): LoadPlan | undefined {
-  const iterationBased = load.executor !== "constant-workers";
-  if (iterationBased && load.iterations === undefined) {
-    report(
-      ["load"],
-      `executor "${load.executor}" needs "iterations": how many ops to run`,
-    );
-    return undefined;
-  }
-  if (!iterationBased && load.duration === undefined) {
-    report(
-      ["load"],
-      `executor "constant-workers" needs "duration": how long to run, like "10s"`,
-    );
-    return undefined;
-  }
-  if (
-    load.duration !== undefined &&
-    parseDuration(load.duration) >=
-      parseDuration(load.max_duration ?? DEFAULT_MAX_DURATION)
-  ) {
-    report(
-      ["load", "duration"],
-      `"duration" ${load.duration} is not shorter than "max_duration" ${
-        load.max_duration ?? DEFAULT_MAX_DURATION
-      }: raise max_duration`,
-    );
-    return undefined;
-  }
-  if (!iterationBased && load.iterations !== undefined) {
-    report(
-      ["load", "iterations"],
-      `"iterations" has no effect with executor "constant-workers": use "duration"`,
-    );
-    return undefined;
-  }
-  return {
-    executor: load.executor,
-    workers: load.workers ?? 1,
-    concurrency: load.concurrency ?? 1,
-    iterations: load.iterations ?? 0,
-    duration_ms: load.duration ? parseDuration(load.duration) : 0,
-    warmup: load.warmup ?? 0,
-    seed: load.seed ?? 1,
-    max_duration_ms: parseDuration(load.max_duration ?? DEFAULT_MAX_DURATION),
-  };
-}
-
-/** The hard stop of a scenario that sets none (× 10 in `full`). */
-const DEFAULT_MAX_DURATION = "5m";
 
 function resolveFaults(scenario: ScenarioInput): FaultPlan {
   const latency = scenario.faults?.latency;

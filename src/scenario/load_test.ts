@@ -1,8 +1,19 @@
 import assert from "node:assert/strict";
 import { calibrateTarget } from "../components/calibrate/mod.ts";
-import { parseScenarios, type Profile, ScenarioError } from "./mod.ts";
+import {
+  parseScenarios,
+  type Plan,
+  type Profile,
+  ScenarioError,
+} from "./mod.ts";
 
 const targets = { calibrate: calibrateTarget };
+
+/** The count of a plan whose executor runs one. */
+function iterationsOf(plan: Plan): number {
+  assert.ok("iterations" in plan.load, `${plan.load.executor} runs no count`);
+  return plan.load.iterations;
+}
 
 const SUITE = `suite: demo
 defaults:
@@ -34,9 +45,9 @@ Deno.test("parseScenarios() merges suite defaults under each scenario", () => {
   );
   assert.equal(first.suite, "demo");
   assert.equal(first.load.workers, 2);
-  assert.equal(first.load.iterations, 1000);
+  assert.equal(iterationsOf(first), 1000);
   assert.equal(second.load.workers, 1, "scenario wins key by key");
-  assert.equal(second.load.iterations, 1000, "the rest is inherited");
+  assert.equal(iterationsOf(second), 1000, "the rest is inherited");
   assert.deepEqual(second.thresholds.map((t) => t.metric), [
     "error_rate",
     "latency.p95",
@@ -62,19 +73,19 @@ Deno.test("parseScenarios() scales counts and durations by profile, then applies
     parseScenarios("demo.yaml", text, { targets, profile });
   await t.step("ci is the file as written", () => {
     const [first, second] = at("ci");
-    assert.equal(first.load.iterations, 1000);
+    assert.equal(iterationsOf(first), 1000);
     assert.equal(first.load.warmup, 100);
     assert.equal(second.load.duration_ms, 5000);
   });
   await t.step("smoke shrinks", () => {
     const [first, second] = at("smoke");
-    assert.equal(first.load.iterations, 100);
+    assert.equal(iterationsOf(first), 100);
     assert.equal(first.load.warmup, 10);
     assert.equal(second.load.duration_ms, 1000);
   });
   await t.step("full grows, and profiles.full replaces values outright", () => {
     const [first, second] = at("full");
-    assert.equal(first.load.iterations, 10_000);
+    assert.equal(iterationsOf(first), 10_000);
     assert.equal(second.load.duration_ms, 60_000);
   });
 });

@@ -5,17 +5,15 @@
 export { formatIssue, ScenarioError, type ScenarioIssue } from "./errors.ts";
 export { didYouMean } from "../suggest.ts";
 export { type LoadOptions, loadScenarioFile, parseScenarios } from "./load.ts";
+export { type Executor, type LoadPlan } from "../executors/mod.ts";
 export {
   type FaultPlan,
-  type LoadPlan,
   type MixPlan,
   type Plan,
   type Profile,
   PROFILES,
 } from "./plan.ts";
 export {
-  type Executor,
-  EXECUTORS,
   type ScenarioInput,
   scenarioJsonSchema,
   ScenarioSchema,

@@ -1,28 +1,9 @@
+import type { LoadPlan } from "../executors/mod.ts";
 import type { Threshold } from "../grade/mod.ts";
 import type { Profile } from "../profiles.ts";
-import type { Executor, ScenarioInput } from "./schema.ts";
+import type { ScenarioInput } from "./schema.ts";
 
 export { type Profile, PROFILES } from "../profiles.ts";
-
-/** How much load, resolved to numbers. */
-export interface LoadPlan {
-  /** Which executor drives the load. */
-  executor: Executor;
-  /** Worker threads. */
-  workers: number;
-  /** Async tasks per worker. */
-  concurrency: number;
-  /** Iteration executors: total (shared) or per worker. */
-  iterations: number;
-  /** constant-workers: how long every task loops. */
-  duration_ms: number;
-  /** Iterations per worker, run and discarded. */
-  warmup: number;
-  /** Seed of every task's random stream. */
-  seed: number;
-  /** Hard stop for any executor. */
-  max_duration_ms: number;
-}
 
 /** One weighted op of the mix. */
 export interface MixPlan {

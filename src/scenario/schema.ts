@@ -2,52 +2,14 @@
  * The scenario file schema (zod). `tensile schema` emits it as JSON Schema,
  * and a checked-in copy lets editors autocomplete scenario files.
  * Target-specific parts (options, op params, invariant and metric names) are
- * checked after this, against the target named in the file.
+ * checked after this, against the target named in the file; `load:` is the
+ * executors' (see `src/executors/`).
  * @module
  */
 import { z } from "zod";
+import { LoadSchema } from "../executors/mod.ts";
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
-
-/** Longest duration a scenario may ask for. */
-export const MAX_DURATION_MS = 24 * 3_600_000;
-
-/** Milliseconds in a duration string such as `500ms`, `2s`, `1m`, `1h`. */
-export function parseDuration(text: string): number {
-  const match = DURATION.exec(text);
-  if (!match) throw new SyntaxError(`Cannot parse duration "${text}"`);
-  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2]]!;
-  return Math.round(Number(match[1]) * factor);
-}
-
-/** A duration from 1 ms to 24 h, such as `500ms`, `2s`, `1.5m`, `1h`. */
-export const DurationSchema = z.string().regex(DURATION, {
-  error: 'expected a duration like "500ms", "2s" or "1m"',
-}).refine((text) => {
-  const ms = parseDuration(text);
-  return ms >= 1 && ms <= MAX_DURATION_MS;
-}, { error: "expected a duration from 1ms to 24h" });
-
-/** Executors; the names are k6's, which users know. */
-export const EXECUTORS = [
-  "shared-iterations",
-  "per-worker-iterations",
-  "constant-workers",
-] as const;
-/** An executor name. */
-export type Executor = typeof EXECUTORS[number];
-
-const LoadSchema = z.strictObject({
-  executor: z.enum(EXECUTORS),
-  workers: z.number().int().min(1).max(64).optional(),
-  concurrency: z.number().int().min(1).max(10_000).optional(),
-  iterations: z.number().int().min(1).max(2_000_000_000).optional(),
-  duration: DurationSchema.optional(),
-  warmup: z.number().int().min(0).optional(),
-  seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
-  max_duration: DurationSchema.optional(),
-});
 
 const MixEntrySchema = z.strictObject({
   op: z.string().min(1),

@@ -1,8 +1,13 @@
-import type { LoadPlan, Plan } from "../../scenario/mod.ts";
+import { LoadPlanSchema, type LoadRecord } from "../../executors/mod.ts";
+import type { Plan } from "../../scenario/mod.ts";
 
-/** A plan for tests and benchmarks: one op, one worker, 100 iterations. */
+/**
+ * A plan for tests and benchmarks: one op, one worker, 100 iterations. The
+ * load is given flat, as the artifact records it; the fields its executor
+ * does not have are dropped.
+ */
 export function testPlan(
-  overrides: Partial<Omit<Plan, "load">> & { load?: Partial<LoadPlan> },
+  overrides: Partial<Omit<Plan, "load">> & { load?: Partial<LoadRecord> },
 ): Plan {
   const { load, ...rest } = overrides;
   return {
@@ -18,16 +23,15 @@ export function testPlan(
     profile: "ci",
     config: {} as Plan["config"],
     ...rest,
-    load: {
+    load: LoadPlanSchema.parse({
       executor: "per-worker-iterations",
       workers: 1,
       concurrency: 1,
       iterations: 100,
-      duration_ms: 0,
       warmup: 0,
       seed: 1,
       max_duration_ms: 60_000,
       ...load,
-    },
+    }),
   };
 }

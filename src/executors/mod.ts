@@ -1,0 +1,206 @@
+/**
+ * Executors: how much load a scenario puts on its target, and how the
+ * workers hand it out. Each executor is one file that owns its keys of
+ * `load:`, how a profile scales them, how they resolve to its plan variant,
+ * the ops it plans (for the ETA) and the budget each worker task runs on.
+ * {@link EXECUTORS} lists them; adding one adds a file and a line there.
+ * @module
+ */
+import { z } from "zod";
+import { scaleCommon } from "./_common.ts";
+import { DurationSchema } from "./_duration.ts";
+import { constantWorkers } from "./constant_workers.ts";
+import { perWorkerIterations } from "./per_worker_iterations.ts";
+import { sharedIterations } from "./shared_iterations.ts";
+
+export { fixedBudget } from "./_common.ts";
+
+/** Executors by name; the names are k6's, which users know. */
+export const EXECUTORS = {
+  "shared-iterations": sharedIterations,
+  "per-worker-iterations": perWorkerIterations,
+  "constant-workers": constantWorkers,
+} as const satisfies Readonly<Record<string, ExecutorSpec>>;
+
+/** An executor name. */
+export type Executor = keyof typeof EXECUTORS;
+
+/** Returns how many more iterations a task may run now; 0 when done. */
+export type Budget = () => number;
+
+/** How a profile scales a load: counts and durations by a factor. */
+export interface Scale {
+  /** Factor for iterations and warmup. */
+  count: number;
+  /** Factor for durations (a factor above 1 also moves the hard stop). */
+  time: number;
+}
+
+/** Reports one problem of a load at its path in the scenario. */
+export type Report = (path: PropertyKey[], message: string) => void;
+
+/** What a worker hands the executor when measurement starts. */
+export interface ScheduleContext {
+  /** Iterations claimed so far, one counter shared by every worker. */
+  claimed: Int32Array;
+  /** `performance.now()` as measurement starts. */
+  now: number;
+}
+
+/** How a worker's tasks run: asked once per phase, not per op. */
+export interface Schedule {
+  /** Tasks stop at the first yield at or past this time; `Infinity` for none. */
+  deadline: number;
+  /** Each task's budget, asked once as the task starts. */
+  budget: (task: number) => Budget;
+}
+
+/**
+ * One executor. `Plan` is its plan variant (tagged by `executor`), `Options`
+ * its own keys of `load:`.
+ */
+export interface ExecutorSpec<
+  Plan extends z.ZodObject = z.ZodObject,
+  Options extends z.ZodObject = z.ZodObject,
+> {
+  /** The name a scenario writes in `load.executor`, its key in the table. */
+  name: string;
+  /**
+   * Its own keys of `load:`, each optional (`resolve` says what is missing).
+   * Every executor's keys merge into the one strict `load:` object of the
+   * scenario schema; executors that share a key share its schema.
+   */
+  options: Options;
+  /** Its resolved plan variant, as the artifact records it. */
+  plan: Plan;
+  /**
+   * Its own keys of a load as a profile scales them. Keys scale wherever
+   * they are written, whichever executor the load names: a profile may
+   * switch the executor.
+   */
+  scale(load: LoadInput, scale: Scale): Partial<LoadInput>;
+  /**
+   * Checks a load (as scaled) and resolves it to numbers, or reports why it
+   * cannot run and returns undefined.
+   */
+  resolve(load: LoadInput, report: Report): z.output<Plan> | undefined;
+  /** Ops it plans in total, for the ETA; undefined when it runs for a time. */
+  plannedOps(load: z.output<Plan>): number | undefined;
+  /** How long it plans to run; undefined when it runs a count. */
+  plannedMs(load: z.output<Plan>): number | undefined;
+  /** Worker side: the measured phase's deadline and each task's budget. */
+  schedule(load: z.output<Plan>, context: ScheduleContext): Schedule;
+}
+
+type Spec = (typeof EXECUTORS)[Executor];
+
+type UnionToIntersection<U> = (
+  U extends unknown ? (union: U) => void : never
+) extends (intersection: infer I) => void ? I
+  : never;
+
+/** Every executor's own keys, in table order. */
+const OPTIONS = Object.assign(
+  {},
+  ...Object.values(EXECUTORS).map((spec) => spec.options.shape),
+) as UnionToIntersection<Spec["options"]["shape"]>;
+
+/**
+ * `load:` in a scenario: one strict object of the keys every executor has
+ * and each executor's own, so editors complete every key and a suite's
+ * defaults may hold any of them.
+ */
+export const LoadSchema = z.strictObject({
+  executor: z.enum(Object.keys(EXECUTORS) as [Executor, ...Executor[]]),
+  workers: z.number().int().min(1).max(64).optional(),
+  concurrency: z.number().int().min(1).max(10_000).optional(),
+  ...OPTIONS,
+  warmup: z.number().int().min(0).optional(),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+  max_duration: DurationSchema.optional(),
+});
+/** `load:` as written. */
+export type LoadInput = z.infer<typeof LoadSchema>;
+
+/** How much load, resolved to numbers: one variant per executor. */
+export const LoadPlanSchema = z.discriminatedUnion(
+  "executor",
+  Object.values(EXECUTORS).map((spec) => spec.plan) as [
+    Spec["plan"],
+    ...Spec["plan"][],
+  ],
+);
+/** How much load, resolved to numbers. */
+export type LoadPlan = z.infer<typeof LoadPlanSchema>;
+
+/** The spec of the executor a plan names. */
+function specOf(load: LoadPlan): ExecutorSpec {
+  // The table pairs each name with its variant's spec; TypeScript cannot
+  // follow that pairing through an index, so it is asserted here, once.
+  return EXECUTORS[load.executor] as unknown as ExecutorSpec;
+}
+
+/** A load as a profile scales it: every key the profile changes. */
+export function scaleLoad(load: LoadInput, scale: Scale): Partial<LoadInput> {
+  return Object.assign(
+    scaleCommon(load, scale),
+    ...Object.values(EXECUTORS).map((spec) => spec.scale(load, scale)),
+  );
+}
+
+/** Checks a load (as scaled) and resolves it, or reports why it cannot run. */
+export function resolveLoad(
+  load: LoadInput,
+  report: Report,
+): LoadPlan | undefined {
+  return EXECUTORS[load.executor].resolve(load, report);
+}
+
+/** Ops the plan runs in total; undefined when it runs for a time. */
+export function plannedOps(load: LoadPlan): number | undefined {
+  return specOf(load).plannedOps(load);
+}
+
+/** How long the plan loads the target; undefined when it runs a count. */
+export function plannedMs(load: LoadPlan): number | undefined {
+  return specOf(load).plannedMs(load);
+}
+
+/** Worker side: the measured phase's deadline and each task's budget. */
+export function schedule(load: LoadPlan, context: ScheduleContext): Schedule {
+  return specOf(load).schedule(load, context);
+}
+
+/** The load as the artifact records it: every field of every executor. */
+export interface LoadRecord {
+  /** Which executor drove the load. */
+  executor: Executor;
+  /** Worker threads. */
+  workers: number;
+  /** Async tasks per worker. */
+  concurrency: number;
+  /** Iteration executors: total (shared) or per worker; else 0. */
+  iterations: number;
+  /** constant-workers: how long every task looped; else 0 unless written. */
+  duration_ms: number;
+  /** Iterations per worker, run and discarded. */
+  warmup: number;
+  /** Seed of every task's random stream. */
+  seed: number;
+  /** Hard stop for any executor. */
+  max_duration_ms: number;
+}
+
+/** The flat record of a load, with the fields its executor lacks as 0. */
+export function loadRecord(load: LoadPlan): LoadRecord {
+  return {
+    executor: load.executor,
+    workers: load.workers,
+    concurrency: load.concurrency,
+    iterations: "iterations" in load ? load.iterations : 0,
+    duration_ms: load.duration_ms ?? 0,
+    warmup: load.warmup,
+    seed: load.seed,
+    max_duration_ms: load.max_duration_ms,
+  };
+}

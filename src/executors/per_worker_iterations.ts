@@ -1,0 +1,59 @@
+/**
+ * `per-worker-iterations`: every worker runs `iterations`, split evenly over
+ * its tasks up front, so each worker does the same work whatever its speed.
+ * @module
+ */
+import { z } from "zod";
+import {
+  COMMON_PLAN,
+  commonPlan,
+  durationFits,
+  fixedBudget,
+  IterationsOption,
+  scaleIterations,
+  unusedDuration,
+  UnusedDurationSchema,
+} from "./_common.ts";
+import type { ExecutorSpec } from "./mod.ts";
+
+const OPTIONS = z.strictObject({
+  iterations: IterationsOption,
+});
+
+const PLAN = z.object({
+  executor: z.literal("per-worker-iterations"),
+  ...COMMON_PLAN,
+  /** Iterations per worker, split evenly over its tasks. */
+  iterations: z.number().int(),
+  duration_ms: UnusedDurationSchema,
+});
+
+/** The `per-worker-iterations` executor. */
+export const perWorkerIterations: ExecutorSpec<typeof PLAN, typeof OPTIONS> = {
+  name: "per-worker-iterations",
+  options: OPTIONS,
+  plan: PLAN,
+  scale: scaleIterations,
+  resolve(load, report) {
+    if (load.iterations === undefined) {
+      report(
+        ["load"],
+        `executor "per-worker-iterations" needs "iterations": how many ops to run`,
+      );
+      return undefined;
+    }
+    if (!durationFits(load, report)) return undefined;
+    return {
+      executor: "per-worker-iterations",
+      ...commonPlan(load),
+      iterations: load.iterations,
+      ...unusedDuration(load),
+    };
+  },
+  plannedOps: (load) => load.iterations * load.workers,
+  plannedMs: () => undefined,
+  schedule: (load) => ({
+    deadline: Infinity,
+    budget: (task) => fixedBudget(load.iterations, load.concurrency, task),
+  }),
+};

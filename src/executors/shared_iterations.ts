@@ -1,0 +1,86 @@
+/**
+ * `shared-iterations`: a total of `iterations` shared by every task of every
+ * worker; a task that finishes early takes more, so the count is exact and
+ * the slowest worker does less.
+ * @module
+ */
+import { z } from "zod";
+import {
+  COMMON_PLAN,
+  commonPlan,
+  durationFits,
+  IterationsOption,
+  scaleIterations,
+  unusedDuration,
+  UnusedDurationSchema,
+} from "./_common.ts";
+import type { Budget, ExecutorSpec } from "./mod.ts";
+
+const OPTIONS = z.strictObject({
+  iterations: IterationsOption,
+});
+
+const PLAN = z.object({
+  executor: z.literal("shared-iterations"),
+  ...COMMON_PLAN,
+  /** Iterations in total, over every task of every worker. */
+  iterations: z.number().int(),
+  duration_ms: UnusedDurationSchema,
+});
+
+/** Most iterations a task claims at once. */
+const MAX_CLAIM = 256;
+
+/** The `shared-iterations` executor. */
+export const sharedIterations: ExecutorSpec<typeof PLAN, typeof OPTIONS> = {
+  name: "shared-iterations",
+  options: OPTIONS,
+  plan: PLAN,
+  scale: scaleIterations,
+  resolve(load, report) {
+    if (load.iterations === undefined) {
+      report(
+        ["load"],
+        `executor "shared-iterations" needs "iterations": how many ops to run`,
+      );
+      return undefined;
+    }
+    if (!durationFits(load, report)) return undefined;
+    return {
+      executor: "shared-iterations",
+      ...commonPlan(load),
+      iterations: load.iterations,
+      ...unusedDuration(load),
+    };
+  },
+  plannedOps: (load) => load.iterations,
+  plannedMs: () => undefined,
+  schedule: (load, { claimed }) => ({
+    deadline: Infinity,
+    budget: () =>
+      sharedBudget(claimed, load.iterations, load.workers * load.concurrency),
+  }),
+};
+
+/**
+ * Iterations claimed from a counter shared by every worker, in chunks that
+ * shrink as the work runs out ("guided" scheduling): few atomic operations on
+ * a contended cache line while much is left, and single iterations at the end
+ * so no task holds work another could run.
+ */
+function sharedBudget(
+  claimed: Int32Array,
+  total: number,
+  tasks: number,
+): Budget {
+  return () => {
+    const seen = Atomics.load(claimed, 0);
+    if (seen >= total) return 0;
+    const chunk = Math.max(
+      1,
+      Math.min(MAX_CLAIM, Math.floor((total - seen) / (2 * tasks))),
+    );
+    const start = Atomics.add(claimed, 0, chunk);
+    return start >= total ? 0 : Math.min(chunk, total - start);
+  };
+}
