@@ -30,6 +30,16 @@ const CASES: [file: string, position: string, says: RegExp][] = [
   ],
   ["duplicate_key.yaml", ":6:3:", /duplicate key "iterations"/],
   ["alias_bomb.yaml", ":2:", /aliases expand too far/],
+  [
+    "old_target.yaml",
+    ":2:9:",
+    /unknown target "builtin": expected one of .* \(renamed: "calibrate"\)$/,
+  ],
+  [
+    "old_option.yaml",
+    ":3:12:",
+    /unknown option "fault" for target "fsm" \(renamed: "defect"\)$/,
+  ],
 ];
 
 for (const [file, position, says] of CASES) {

@@ -3,7 +3,7 @@
  * validated plans.
  * @module
  */
-import { TARGETS } from "../components/mod.ts";
+import { RENAMED, TARGETS } from "../components/mod.ts";
 import {
   loadScenarioFile,
   type Plan,
@@ -12,6 +12,18 @@ import {
 } from "../scenario/mod.ts";
 import { didYouMean } from "../scenario/mod.ts";
 import { builtinFile, builtinFiles } from "./_builtin.ts";
+
+/**
+ * Loads a scenario file against the registered targets, answering names
+ * older files used with their new names.
+ */
+export function loadFile(file: string, profile?: Profile): Promise<Plan[]> {
+  return loadScenarioFile(file, {
+    targets: TARGETS,
+    renamed: RENAMED,
+    profile,
+  });
+}
 
 /** A problem with the arguments themselves (exit code 2). */
 export class UsageError extends Error {
@@ -39,12 +51,11 @@ export async function selectPlans(
   args: readonly string[],
   options: SelectOptions,
 ): Promise<Plan[]> {
-  const load = { targets: TARGETS, profile: options.profile };
   const plans: Plan[] = [];
   const errors: ScenarioError[] = [];
   const tryLoad = async (file: string) => {
     try {
-      return await loadScenarioFile(file, load);
+      return await loadFile(file, options.profile);
     } catch (error) {
       if (error instanceof ScenarioError) {
         errors.push(error);
@@ -121,7 +132,7 @@ async function findBuiltinScenario(
   profile: Profile,
 ): Promise<Plan | undefined> {
   for (const file of builtinFiles()) {
-    const plans = await loadScenarioFile(file, { targets: TARGETS, profile });
+    const plans = await loadFile(file, profile);
     const plan = plans.find((p) => p.name === name);
     if (plan) return plan;
   }

@@ -1,7 +1,7 @@
 import { relative } from "node:path";
 import { TARGETS } from "../components/mod.ts";
-import { loadScenarioFile } from "../scenario/mod.ts";
 import { builtinFiles } from "./_builtin.ts";
+import { loadFile } from "./_scenarios.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
 import { table } from "../report/mod.ts";
@@ -10,7 +10,7 @@ import { table } from "../report/mod.ts";
 export async function listCommand(io: Io): Promise<ExitCode> {
   const rows: string[][] = [["scenario", "suite", "target", "description"]];
   for (const file of builtinFiles()) {
-    for (const plan of await loadScenarioFile(file, { targets: TARGETS })) {
+    for (const plan of await loadFile(file)) {
       rows.push([
         plan.name,
         plan.suite ?? relative(Deno.cwd(), file),

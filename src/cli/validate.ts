@@ -1,9 +1,5 @@
-import { TARGETS } from "../components/mod.ts";
-import {
-  loadScenarioFile,
-  type Profile,
-  ScenarioError,
-} from "../scenario/mod.ts";
+import { type Profile, ScenarioError } from "../scenario/mod.ts";
+import { loadFile } from "./_scenarios.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
 
@@ -16,10 +12,7 @@ export async function validateCommand(
   let code: ExitCode = EXIT.ok;
   for (const file of files) {
     try {
-      const plans = await loadScenarioFile(file, {
-        targets: TARGETS,
-        profile: options.profile,
-      });
+      const plans = await loadFile(file, options.profile);
       io.out(
         `ok ${file}: ${plans.length} scenario${
           plans.length === 1 ? "" : "s"

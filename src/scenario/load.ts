@@ -19,6 +19,26 @@ export interface LoadOptions {
   targets: Readonly<Record<string, Target>>;
   /** Profile to apply; default `ci`. */
   profile?: Profile;
+  /**
+   * Names older scenario files used, each with its new name, so an old name
+   * is answered with the new one rather than a guess.
+   */
+  renamed?: {
+    /** Old target names. */
+    targets?: Readonly<Record<string, string>>;
+    /** Old keys of a target's `options:`. */
+    options?: Readonly<Record<string, string>>;
+  };
+}
+
+/** ` (renamed: "new")` when `table` knows `name` as an old name, else `""`. */
+function renamedHint(
+  name: string,
+  table: Readonly<Record<string, string>> | undefined,
+): string {
+  return table && Object.hasOwn(table, name)
+    ? ` (renamed: "${table[name]}")`
+    : "";
 }
 
 /** Reads and validates a scenario file. */
@@ -180,13 +200,16 @@ function checkScenario(
     options: { ...parsed.data.options, ...overrides?.options },
   };
   const before = issues.length;
-  const target = context.targets[scenario.target];
+  const target = Object.hasOwn(context.targets, scenario.target)
+    ? context.targets[scenario.target]
+    : undefined;
   if (!target) {
+    const renamed = renamedHint(scenario.target, context.renamed?.targets);
     report(
       ["target"],
       `unknown target "${scenario.target}": expected one of ${
         Object.keys(context.targets).join(", ")
-      }${didYouMean(scenario.target, Object.keys(context.targets))}`,
+      }${renamed || didYouMean(scenario.target, Object.keys(context.targets))}`,
     );
     return undefined;
   }
@@ -198,6 +221,7 @@ function checkScenario(
       reportSchemaIssues(target.options, options.error, {
         prefix: ["options"],
         unknown: (key) => `unknown option "${key}" for target "${target.name}"`,
+        renamed: (key) => renamedHint(key, context.renamed?.options),
         report,
       });
     }
@@ -406,6 +430,8 @@ interface SchemaIssueOptions {
   prefix: readonly PropertyKey[];
   /** Names an unknown key, e.g. `unknown option "x" for target "uow"`. */
   unknown: (key: string, path: readonly PropertyKey[]) => string;
+  /** ` (renamed: "new")` for an old name, else `""` (then a typo hint). */
+  renamed?: (key: string) => string;
   report: Report;
 }
 
@@ -422,7 +448,9 @@ function reportSchemaIssues(
       for (const key of issue.keys) {
         options.report(
           [...path, key],
-          `${options.unknown(key, path)}${didYouMean(key, known)}`,
+          `${options.unknown(key, path)}${
+            options.renamed?.(key) || didYouMean(key, known)
+          }`,
           "key",
         );
       }
