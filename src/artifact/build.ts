@@ -19,7 +19,7 @@ import type { Plan } from "../scenario/mod.ts";
 import {
   type Artifact,
   ARTIFACT_SCHEMA,
-  type RunStatus,
+  type ArtifactStatus,
   type ScenarioResult,
   type ScenarioStatus,
 } from "./schema.ts";
@@ -105,7 +105,7 @@ export function buildArtifact(
   const planned = run.planned ?? scenarios.length;
   const has = (status: ScenarioStatus) =>
     scenarios.some((s) => s.status === status);
-  const status: RunStatus = run.running
+  const status: ArtifactStatus = run.running
     ? "running"
     : has("error")
     ? "error"

@@ -7,10 +7,10 @@
 export {
   type Artifact,
   ARTIFACT_SCHEMA,
+  ARTIFACT_STATUSES,
   artifactJsonSchema,
   ArtifactSchema,
-  RUN_STATUSES,
-  type RunStatus,
+  type ArtifactStatus,
   SCENARIO_STATUSES,
   type ScenarioResult,
   ScenarioResultSchema,

@@ -29,9 +29,9 @@ export type ScenarioStatus = typeof SCENARIO_STATUSES[number];
  * How a whole run stands: `running` while scenarios are still to run (what a
  * crash or kill leaves on disk), then the worst scenario status.
  */
-export const RUN_STATUSES = ["running", ...SCENARIO_STATUSES] as const;
+export const ARTIFACT_STATUSES = ["running", ...SCENARIO_STATUSES] as const;
 /** How a whole run stands. */
-export type RunStatus = typeof RUN_STATUSES[number];
+export type ArtifactStatus = typeof ARTIFACT_STATUSES[number];
 
 const GradeSchema = z.enum(GRADES);
 const VerdictSchema = z.enum(VERDICTS);
@@ -100,7 +100,7 @@ export const ArtifactSchema = z.object({
   profile: ProfileSchema,
   started_at: z.string(),
   ended_at: z.string(),
-  status: z.enum(RUN_STATUSES),
+  status: z.enum(ARTIFACT_STATUSES),
   /** Scenarios the run set out to run (absent in artifacts before 0.2). */
   planned: z.number().int().min(0).optional(),
   grade: GradeSchema,

@@ -58,13 +58,13 @@ export type {
   NewTransition,
   OutboxMessage,
   OutboxReader,
+  RowWriteOptions,
   StatementSource,
   StoredEntity,
   TransferResult,
   TransitionFilter,
   TransitionReader,
   TransitionRecord,
-  WriteOptions,
 } from "./repositories.ts";
 export { type Migration, MIGRATIONS } from "./migrations.ts";
 export {

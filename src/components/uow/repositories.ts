@@ -53,7 +53,7 @@ export interface TransferResult {
 }
 
 /** Optimistic concurrency for a write. */
-export interface WriteOptions {
+export interface RowWriteOptions {
   /** Fail with a ConflictError unless the row still has this version. */
   expectedVersion?: number;
   /** The write time in ms since the epoch; default `Date.now()`. */
@@ -121,7 +121,11 @@ export class AccountRepository {
   }
 
   /** Sets a balance; returns the new version. */
-  setBalance(id: number, balance: number, options: WriteOptions = {}): number {
+  setBalance(
+    id: number,
+    balance: number,
+    options: RowWriteOptions = {},
+  ): number {
     const row = this.#sql.statement(
       "UPDATE accounts SET balance = ?1, version = version + 1 WHERE id = ?2 AND (?3 IS NULL OR version = ?3) RETURNING version",
     ).get(balance, id, options.expectedVersion ?? null);
@@ -310,7 +314,7 @@ export class EntityRepository {
   update<T>(
     id: string,
     changes: EntityChanges<T>,
-    options: WriteOptions = {},
+    options: RowWriteOptions = {},
   ): number {
     const row = this.#sql.statement(
       "UPDATE entities SET state = coalesce(?1, state), data = coalesce(?2, data), version = version + 1, updated_at = ?3 WHERE id = ?4 AND (?5 IS NULL OR version = ?5) RETURNING version",
