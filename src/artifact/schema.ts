@@ -57,12 +57,12 @@ export const ScenarioResultSchema = z.object({
   /** The load as run, after the profile and CLI overrides. */
   load: z.object({
     executor: z.string(),
-    workers: z.number().int(),
-    concurrency: z.number().int(),
-    iterations: z.number().int(),
+    workers: z.int(),
+    concurrency: z.int(),
+    iterations: z.int(),
     duration_ms: z.number(),
-    warmup: z.number().int(),
-    seed: z.number().int(),
+    warmup: z.int(),
+    seed: z.int(),
     max_duration_ms: z.number(),
   }),
   status: ScenarioStatusSchema,
@@ -93,7 +93,7 @@ export const ArtifactSchema = z.object({
   system: z.object({
     os: z.string(),
     arch: z.string(),
-    cpus: z.number().int(),
+    cpus: z.int(),
     cpu_model: z.string(),
     memory_bytes: z.number(),
   }),
@@ -102,7 +102,7 @@ export const ArtifactSchema = z.object({
   ended_at: z.string(),
   status: z.enum(ARTIFACT_STATUSES),
   /** Scenarios the run set out to run (absent in artifacts before 0.2). */
-  planned: z.number().int().min(0).optional(),
+  planned: z.int().min(0).optional(),
   grade: GradeSchema,
   verdict: VerdictSchema,
   scenarios: z.array(ScenarioResultSchema),

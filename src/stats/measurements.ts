@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { FAILURE_OUTCOMES, type Outcome, OUTCOMES } from "../errors.ts";
 
-const count = z.number().int().min(0);
+const count = z.int().min(0);
 
 /** Ops counted by how they ended, one key per outcome in OUTCOMES order. */
 export const OutcomeCountsSchema = z.object(

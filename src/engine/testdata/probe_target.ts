@@ -9,7 +9,7 @@ import type { Target } from "../../target.ts";
 
 const options = z.strictObject({
   /** Workers whose invariant reports a failure. */
-  broken_workers: z.array(z.number().int()).default([]),
+  broken_workers: z.array(z.int()).default([]),
   /** How long checking the invariants takes. */
   invariant_ms: z.number().default(0),
   fail_open: z.boolean().default(false),
