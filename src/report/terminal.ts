@@ -1,6 +1,8 @@
 /**
  * The graded terminal summary, laid out from the shared view. A printer
- * returns a string; the CLI writes it.
+ * returns a string; the CLI writes it. Strings from outside the tool go
+ * through {@link terminalText}, so the only codes that reach the terminal
+ * are the tool's own colors.
  * @module
  */
 import type { Artifact, Grade, ScenarioResult } from "../artifact/mod.ts";
@@ -19,6 +21,7 @@ import {
   levelIcon,
   targetOf,
 } from "./format.ts";
+import { terminalText } from "./_escape.ts";
 import { table } from "./_table.ts";
 import {
   buildView,
@@ -27,6 +30,7 @@ import {
   overallView,
   type ScenarioView,
   scenarioView,
+  type UserText,
 } from "./_view.ts";
 
 /** A terminal shows the brief view: a few samples, no more. */
@@ -38,13 +42,17 @@ export interface TerminalOptions {
   color: boolean;
 }
 
+/** How a summary looks on one terminal: colors, and outside text escaped. */
 interface Paint {
   bold(text: string): string;
   dim(text: string): string;
   grade(grade: Grade, text: string): string;
+  /** Text from outside the tool, escaped for the terminal. */
+  user(text: UserText): string;
 }
 
-function paint(color: boolean): Paint {
+function paint(options: TerminalOptions): Paint {
+  const { color } = options;
   const wrap = (code: string) => (text: string) =>
     color ? `\x1b[${code}m${text}\x1b[0m` : text;
   const green = wrap("32"), yellow = wrap("33"), red = wrap("31");
@@ -57,6 +65,7 @@ function paint(color: boolean): Paint {
         : grade === "F"
         ? red(text)
         : yellow(text),
+    user: (text) => terminalText(text.raw, { unicode: true }),
   };
 }
 
@@ -65,17 +74,21 @@ export function renderScenario(
   result: ScenarioResult,
   options: TerminalOptions,
 ): string {
-  return scenarioLines(scenarioView(result, DETAIL), paint(options.color))
+  return scenarioLines(scenarioView(result, DETAIL), paint(options))
     .join("\n");
 }
 
 function scenarioLines(view: ScenarioView, p: Paint): string[] {
   const lines: string[] = [];
+  const shape = formatShape({
+    ...view.load,
+    executor: p.user(view.load.executor),
+  });
   lines.push(
-    p.bold(`━━ ${view.name}`) +
-      p.dim(`  ${view.target} · ${formatShape(view.load)} · ${view.profile}`),
+    p.bold(`━━ ${p.user(view.name)}`) +
+      p.dim(`  ${p.user(view.target)} · ${shape} · ${view.profile}`),
   );
-  if (view.description) lines.push(p.dim(`   ${view.description}`));
+  if (view.description) lines.push(p.dim(`   ${p.user(view.description)}`));
   const status = view.status === "passed" ? "" : `  (${view.status})`;
   const { totals } = view;
   lines.push(
@@ -89,7 +102,9 @@ function scenarioLines(view: ScenarioView, p: Paint): string[] {
       )
     }`,
   );
-  if (view.error) lines.push(`   ${p.grade("F", `error: ${view.error}`)}`);
+  if (view.error) {
+    lines.push(`   ${p.grade("F", `error: ${p.user(view.error)}`)}`);
+  }
   if (view.thresholds.length > 0) {
     lines.push("");
     const rows = [[
@@ -102,9 +117,13 @@ function scenarioLines(view: ScenarioView, p: Paint): string[] {
     for (const t of view.thresholds) {
       rows.push([
         levelIcon(t.level),
-        t.metric,
+        p.user(t.metric),
         formatActual(t),
-        targetOf(t),
+        targetOf({
+          optimal: p.user(t.optimal),
+          warning: p.user(t.warning),
+          critical: p.user(t.critical),
+        }),
         t.level,
       ]);
     }
@@ -115,7 +134,10 @@ function scenarioLines(view: ScenarioView, p: Paint): string[] {
     lines.push("");
     const rows = [
       ["latency", ...LATENCY_COLUMNS],
-      ...m.latency.map((row) => [row.label, ...latencyCells(row)]),
+      ...m.latency.map((row) => [
+        row.op ? p.user(row.op) : "all",
+        ...latencyCells(row),
+      ]),
     ];
     lines.push(
       ...table(rows, [1, 2, 3, 4, 5, 6, 7, 8]).map((line) => `   ${line}`),
@@ -123,27 +145,32 @@ function scenarioLines(view: ScenarioView, p: Paint): string[] {
       `   outcomes  ${formatOutcomes(m.outcomes, m.total)}`,
       `   memory    ${formatMemory(m.memory)}`,
     );
-    if (m.counters) lines.push(`   counters  ${formatCounters(m.counters)}`);
+    if (m.counters) {
+      const counters = m.counters.map((c) => ({ ...c, name: p.user(c.name) }));
+      lines.push(`   counters  ${formatCounters(counters)}`);
+    }
   }
   for (const invariant of view.invariants) {
     lines.push(
-      `   ${
-        invariant.ok ? "✅" : "❌"
-      } invariant ${invariant.name}: ${invariant.detail}`,
+      `   ${invariant.ok ? "✅" : "❌"} invariant ${p.user(invariant.name)}: ${
+        p.user(invariant.detail)
+      }`,
     );
   }
   for (const sample of view.errorSamples) {
     lines.push(
       p.dim(
-        `   ${sample.outcome} ×${
-          formatCount(sample.count)
-        } in ${sample.op}: ${sample.message}`,
+        `   ${sample.outcome} ×${formatCount(sample.count)} in ${
+          p.user(sample.op)
+        }: ${p.user(sample.message)}`,
       ),
     );
   }
-  for (const reason of view.reasons) lines.push(`   why: ${reason}`);
-  for (const note of view.notes) lines.push(`   note: ${note}`);
-  for (const advice of view.recommendations) lines.push(`   → ${advice}`);
+  for (const reason of view.reasons) lines.push(`   why: ${p.user(reason)}`);
+  for (const note of view.notes) lines.push(`   note: ${p.user(note)}`);
+  for (const advice of view.recommendations) {
+    lines.push(`   → ${p.user(advice)}`);
+  }
   return lines;
 }
 
@@ -152,7 +179,7 @@ export function renderSummary(
   artifact: Artifact,
   options: TerminalOptions,
 ): string {
-  const p = paint(options.color);
+  const p = paint(options);
   const view = buildView(artifact, DETAIL);
   return [
     ...view.scenarios.map((s) => scenarioLines(s, p).join("\n")),
@@ -165,7 +192,7 @@ export function renderOverall(
   artifact: Artifact,
   options: TerminalOptions,
 ): string {
-  return overallText(overallView(artifact), paint(options.color));
+  return overallText(overallView(artifact), paint(options));
 }
 
 function overallText(view: OverallView, p: Paint): string {
@@ -182,7 +209,9 @@ function overallText(view: OverallView, p: Paint): string {
     }: ${tally} · profile ${view.profile}`,
   ];
   if (view.decidedBy) {
-    lines.push(p.dim(`   decided by: ${view.decidedBy.join(", ")}`));
+    lines.push(
+      p.dim(`   decided by: ${view.decidedBy.map(p.user).join(", ")}`),
+    );
   }
   if (view.incomplete) lines.push(p.bold(`   ${view.incomplete}`));
   return lines.join("\n") + "\n";
@@ -207,7 +236,7 @@ export function renderProgress(
   const eta = progress.eta_ms === undefined
     ? ""
     : ` · ETA ${formatSeconds(progress.eta_ms / 1000)}`;
-  return `▶ ${name}  ${done} · ${formatRate(progress.throughput)} · p99 ${
-    formatMs(progress.p99)
-  }${eta}`;
+  return `▶ ${terminalText(name, { unicode: true })}  ${done} · ${
+    formatRate(progress.throughput)
+  } · p99 ${formatMs(progress.p99)}${eta}`;
 }
