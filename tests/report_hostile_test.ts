@@ -140,30 +140,43 @@ Deno.test("the hostile artifact holds hostile text in every section a report sho
   }
 });
 
-Deno.test("renderSummary() lets no control character from the artifact reach the terminal", () => {
-  const plain = renderSummary(artifact, { color: false });
-  assert.doesNotMatch(plain, RAW_CONTROL);
-  assert.ok(plain.includes("\\x1b]0;pwned\\x07"), "shown, escaped");
-  for (const line of plain.split("\n")) {
-    assert.doesNotMatch(line, /^(━━|==) injected scenario|^# injected heading/);
+Deno.test("renderSummary() lets no control character from the artifact reach the terminal", async (t) => {
+  for (const unicode of [true, false]) {
+    for (const columns of [undefined, 60]) {
+      await t.step(`unicode ${unicode}, columns ${columns ?? "none"}`, () => {
+        const options = { unicode, columns };
+        const plain = renderSummary(artifact, { color: false, ...options });
+        assert.doesNotMatch(plain, RAW_CONTROL);
+        assert.ok(plain.includes("\\x1b]0;pwned\\x07"), "shown, escaped");
+        if (!unicode) assert.match(plain, /^[\x20-\x7e\n]*$/, "ASCII only");
+        const lines = plain.split("\n");
+        for (const line of lines) {
+          assert.doesNotMatch(
+            line,
+            /^(━━|==) injected scenario|^# injected heading/,
+          );
+        }
+        const heads = lines.filter((line) => /^(━━|==) scenarios/.test(line));
+        assert.equal(heads.length, artifact.scenarios.length);
+        // With color, the only escapes are the tool's own colors.
+        const colored = renderSummary(artifact, { color: true, ...options });
+        assert.equal(colored.replace(TOOL_COLORS, ""), plain);
+      });
+    }
   }
-  const scenarioHeads = plain.split("\n").filter((line) =>
-    /^(━━|==) /.test(line)
-  );
-  assert.equal(scenarioHeads.length, artifact.scenarios.length);
-  // With color, the only escapes are the tool's own colors.
-  const colored = renderSummary(artifact, { color: true });
-  assert.equal(colored.replace(TOOL_COLORS, ""), plain);
 });
 
 Deno.test("renderProgress() escapes the scenario name", () => {
-  const line = renderProgress(artifact.scenarios[0].name, {
-    done: 10,
-    throughput: 100,
-    p99: 1,
-  });
-  assert.doesNotMatch(line, RAW_CONTROL);
-  assert.doesNotMatch(line, /\n/);
+  for (const unicode of [true, false]) {
+    const line = renderProgress({
+      name: artifact.scenarios[0].name,
+      done: 10,
+      throughput: 100,
+      p99: 1,
+    }, { unicode });
+    assert.doesNotMatch(line, RAW_CONTROL);
+    assert.doesNotMatch(line, /\n/);
+  }
 });
 
 Deno.test("renderMarkdown() lets no control character, heading, list or broken table in from the artifact", () => {

@@ -112,7 +112,11 @@ export async function runCommand(
         signal: stopping.signal,
         onProgress: showProgress
           ? (progress) =>
-            io.err(`\r\x1b[2K${renderProgress(plan.name, progress)}`)
+            io.err(
+              `\r\x1b[2K${
+                renderProgress({ ...progress, name: plan.name }, {})
+              }`,
+            )
           : undefined,
       });
       if (showProgress) io.err("\r\x1b[2K");
