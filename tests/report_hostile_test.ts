@@ -2,7 +2,7 @@
  * An artifact whose every free-text field (names, descriptions, bounds,
  * messages, advice, op and counter names, the machine it ran on) holds
  * terminal escapes, bidi overrides, newlines and Markdown syntax, rendered by
- * the terminal and Markdown printers: none of it may act.
+ * the terminal, Markdown and JSON printers: none of it may act.
  * @module
  */
 import assert from "node:assert/strict";
@@ -13,6 +13,7 @@ import {
   readArtifact,
 } from "../src/artifact/mod.ts";
 import {
+  renderJson,
   renderMarkdown,
   renderProgress,
   renderSummary,
@@ -210,4 +211,10 @@ Deno.test("renderMarkdown() lets no control character, heading, list or broken t
     if (columns === 0) columns = cells;
     assert.equal(cells, columns, line);
   }
+});
+
+Deno.test("renderJson() prints the same document with every control character escaped", () => {
+  const json = renderJson(artifact);
+  assert.doesNotMatch(json, RAW_CONTROL);
+  assert.deepEqual(ArtifactSchema.parse(JSON.parse(json)), artifact);
 });

@@ -39,6 +39,24 @@ function escapeChar(char: string): string {
   return `\\u{${hex}}`;
 }
 
+/**
+ * JSON text with every control, bidi or invisible character written as a
+ * `\uXXXX` escape. JSON.stringify escapes C0 controls in strings (those left
+ * are its own line breaks) but not DEL, C1 controls or bidi overrides, which
+ * would reach a terminal raw; they can only stand inside strings, where the
+ * escape means the same character.
+ */
+export function jsonText(json: string): string {
+  return json.replace(INVISIBLE, (char) => {
+    if (char < " ") return char; // a line break of the layout, or escaped
+    let escaped = "";
+    for (let i = 0; i < char.length; i++) {
+      escaped += `\\u${char.charCodeAt(i).toString(16).padStart(4, "0")}`;
+    }
+    return escaped;
+  });
+}
+
 /** How a terminal shows text from outside the tool. */
 export interface TerminalTextOptions {
   /** Whether the terminal shows more than ASCII (a UTF-8 locale). */

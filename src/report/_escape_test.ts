@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  jsonText,
   markdownBlock,
   markdownCode,
   markdownText,
@@ -94,4 +95,14 @@ Deno.test("markdownCode() fences code with more backticks than it holds", () => 
   assert.equal(markdownCode(" a "), "`  a  `");
   assert.equal(markdownCode(""), "`  `");
   assert.equal(markdownCode("a\nb\x1b"), "`a\\nb\\x1b`");
+});
+
+Deno.test("jsonText() writes what JSON.stringify leaves raw as \\u escapes, meaning the same", () => {
+  const value = { name: "a\x1b[2J\x7f\x9b\u202e\u{e0041}b" };
+  const json = jsonText(JSON.stringify(value));
+  assert.equal(
+    json,
+    '{"name":"a\\u001b[2J\\u007f\\u009b\\u202e\\udb40\\udc41b"}',
+  );
+  assert.deepEqual(JSON.parse(json), value);
 });
