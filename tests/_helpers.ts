@@ -9,8 +9,20 @@ import type { Io } from "../src/cli/mod.ts";
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
-/** An Io that records what a command writes. */
-export function captureIo(): { io: Io; out(): string; err(): string } {
+/** What a captured Io says about its terminal. */
+export type TerminalTraits = Pick<
+  Io,
+  "isTty" | "color" | "cursor" | "unicode" | "columns"
+>;
+
+/**
+ * An Io that records what a command writes. By default neither stream is a
+ * terminal (no progress, no colors, no width) and the locale is UTF-8;
+ * `traits` plays another terminal.
+ */
+export function captureIo(
+  traits: Partial<TerminalTraits> = {},
+): { io: Io; out(): string; err(): string } {
   let out = "";
   let err = "";
   return {
@@ -19,6 +31,10 @@ export function captureIo(): { io: Io; out(): string; err(): string } {
       err: (text) => void (err += text),
       isTty: false,
       color: { out: false, err: false },
+      cursor: true,
+      unicode: true,
+      columns: {},
+      ...traits,
       now: () => new Date(),
       onSignal: () => () => {},
       exit: (code) => {

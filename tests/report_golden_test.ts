@@ -26,6 +26,20 @@ Deno.test("renderSummary() lays out the terminal summary as expected", async () 
   await assertGolden("summary.txt", renderSummary(artifact, { color: false }));
 });
 
+Deno.test("renderSummary() in ASCII, for a C/POSIX or non-UTF-8 locale, lays out as expected", async () => {
+  await assertGolden(
+    "summary.ascii.txt",
+    renderSummary(artifact, { color: false, unicode: false }),
+  );
+});
+
+Deno.test("renderSummary() on a 40-column terminal lays out as expected", async () => {
+  await assertGolden(
+    "summary.40col.txt",
+    renderSummary(artifact, { color: false, columns: 40 }),
+  );
+});
+
 Deno.test("renderSummary() with color wraps grades in ANSI codes, without changing the text", () => {
   const colored = renderSummary(artifact, { color: true });
   const ansi = new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g");

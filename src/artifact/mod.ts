@@ -41,6 +41,12 @@ export {
   scenarioResult,
   VERSION,
 } from "./build.ts";
-export { ArtifactError, measuredNothing, readArtifact } from "./read.ts";
+export {
+  ARTIFACT_MAX_BYTES,
+  ArtifactError,
+  measuredNothing,
+  readArtifact,
+  type ReadArtifactOptions,
+} from "./read.ts";
 export { formatJson, writeArtifact, writeFileAtomic } from "./write.ts";
 export { OUT_FILES, OutDir, OutDirError } from "./out_dir.ts";

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  ARTIFACT_MAX_BYTES,
   ArtifactError,
   formatJson,
   readArtifact,
@@ -22,8 +23,12 @@ async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
 }
 
 /** Asserts that reading `path` fails with an ArtifactError saying `says`. */
-async function assertRejects(path: string, says: RegExp): Promise<void> {
-  const error = await readArtifact(path).then(
+async function assertRejects(
+  path: string,
+  says: RegExp,
+  maxBytes?: number,
+): Promise<void> {
+  const error = await readArtifact(path, { maxBytes }).then(
     () => assert.fail(`read "${path}" as an artifact`),
     (error: unknown) => error,
   );
@@ -84,9 +89,78 @@ Deno.test("readArtifact() rejects a missing file with the system's reason", asyn
     const path = join(dir, "missing.json");
     await assertRejects(
       path,
-      new RegExp(`^Cannot read artifact "${path}": No such file`),
+      new RegExp(`^Cannot read artifact "${path}": No such file or directory$`),
     );
   });
+});
+
+Deno.test("readArtifact() reads regular files only, saying what the path is", async () => {
+  await withTempDir(async (dir) => {
+    await assertRejects(
+      dir,
+      new RegExp(
+        `^Cannot read artifact "${dir}": not a regular file \\(a directory\\)$`,
+      ),
+    );
+  });
+  // A FIFO and /dev/zero would block or never end: see
+  // tests/cli_report_input_test.ts, which can kill a reader that hangs.
+});
+
+Deno.test("readArtifact() refuses a file larger than the cap without reading it", async () => {
+  assert.equal(ARTIFACT_MAX_BYTES, 256 * 1024 * 1024);
+  await withTempDir(async (dir) => {
+    const path = join(dir, "huge.json");
+    // Sparse: takes no disk space, but would take 257 MiB of memory to read.
+    await Deno.writeTextFile(path, "");
+    await Deno.truncate(path, ARTIFACT_MAX_BYTES + 1024 * 1024);
+    await assertRejects(
+      path,
+      /: larger than the 256 MiB limit for an artifact$/,
+    );
+  });
+});
+
+Deno.test({
+  name: "readArtifact() stops reading past the cap when the size lies",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    // Files under /proc say they are empty, then stream on.
+    const path = "/proc/self/maps";
+    assert.equal((await Deno.stat(path)).size, 0);
+    await assertRejects(path, /: larger than the 16 bytes limit/, 16);
+  },
+});
+
+Deno.test({
+  name:
+    "readArtifact() says an unreadable file is not permitted, with no Deno flags",
+  // root reads anything.
+  ignore: Deno.build.os === "windows" || Deno.uid() === 0,
+  async fn() {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "secret.json");
+      await Deno.writeTextFile(path, "{}");
+      await Deno.chmod(path, 0o000);
+      await assertRejects(
+        path,
+        new RegExp(`^Cannot read artifact "${path}": Permission denied$`),
+      );
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "readArtifact() reports a /proc file that fails to read with the system's reason",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    // A regular file by stat, an I/O error on read.
+    await assertRejects(
+      "/proc/self/mem",
+      /^Cannot read artifact "\/proc\/self\/mem": Input\/output error$/,
+    );
+  },
 });
 
 Deno.test("writeArtifact() writes what readArtifact() reads back, leaving no temp file", async () => {

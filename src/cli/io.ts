@@ -12,8 +12,26 @@ export interface Io {
   err(text: string): void;
   /** Whether standard error is an interactive terminal (progress line). */
   isTty: boolean;
-  /** Whether each stream wants colors (a terminal, and NO_COLOR unset). */
+  /**
+   * Whether each stream wants colors: a terminal, NO_COLOR unset, and TERM
+   * not `dumb`.
+   */
   color: { out: boolean; err: boolean };
+  /**
+   * Whether the terminal can move its cursor (TERM is not `dumb`): only then
+   * does the progress line redraw itself in place.
+   */
+  cursor: boolean;
+  /**
+   * Whether the locale's charset is UTF-8, so box drawing, emoji and `µs`
+   * show; false for a C/POSIX or other locale, which gets ASCII.
+   */
+  unicode: boolean;
+  /**
+   * Each stream's terminal width in columns, read when asked (a terminal
+   * can be resized); undefined when the stream is not a terminal.
+   */
+  columns: { readonly out?: number; readonly err?: number };
   /** Current time. */
   now(): Date;
   /**
@@ -33,17 +51,59 @@ const PARENT_POLL_MS = 500;
 
 const encoder = new TextEncoder();
 
+/** What the environment says about the terminal. */
+export interface TerminalEnv {
+  /** NO_COLOR is set to something. */
+  noColor: boolean;
+  /** TERM is `dumb`: no colors, no cursor movement. */
+  dumb: boolean;
+  /** The locale's charset is UTF-8. */
+  unicode: boolean;
+}
+
+/**
+ * Reads NO_COLOR, TERM and the locale (LC_ALL, else LC_CTYPE, else LANG, as
+ * POSIX orders them). A locale is UTF-8 when its charset says so
+ * (`en_US.UTF-8`, `C.utf8`); `C`, `POSIX`, `en_US` or `de_DE.ISO-8859-1` are
+ * not. With no locale set at all (Windows, many containers) the terminal
+ * keeps its default, UTF-8.
+ */
+export function terminalEnv(
+  env: (name: string) => string | undefined,
+): TerminalEnv {
+  const locale = ["LC_ALL", "LC_CTYPE", "LANG"]
+    .map((name) => env(name) ?? "")
+    .find((value) => value !== "");
+  const charset = locale?.split("@")[0].split(".")[1] ?? "";
+  return {
+    noColor: (env("NO_COLOR") ?? "") !== "",
+    dumb: env("TERM") === "dumb",
+    unicode: locale === undefined || /^utf-?8$/i.test(charset),
+  };
+}
+
 /** The real process. */
 export function denoIo(): Io {
   const isTty = Deno.stderr.isTerminal();
-  const noColor = (Deno.env.get("NO_COLOR") ?? "") !== "";
+  const { noColor, dumb, unicode } = terminalEnv((name) => Deno.env.get(name));
+  const stdoutTty = Deno.stdout.isTerminal();
   return {
     out: writer(Deno.stdout),
     err: writer(Deno.stderr),
     isTty,
     color: {
-      out: Deno.stdout.isTerminal() && !noColor,
-      err: isTty && !noColor,
+      out: stdoutTty && !noColor && !dumb,
+      err: isTty && !noColor && !dumb,
+    },
+    cursor: !dumb,
+    unicode,
+    columns: {
+      get out() {
+        return stdoutTty ? consoleColumns() : undefined;
+      },
+      get err() {
+        return isTty ? consoleColumns() : undefined;
+      },
     },
     now: () => new Date(),
     onSignal(handler) {
@@ -74,6 +134,16 @@ export function denoIo(): Io {
     },
     exit: (code) => Deno.exit(code),
   };
+}
+
+/** The terminal's width; undefined when it does not say (a size of 0). */
+function consoleColumns(): number | undefined {
+  try {
+    const { columns } = Deno.consoleSize();
+    return columns > 0 ? columns : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -13,7 +13,11 @@ export async function reportCommand(
   io: Io,
 ): Promise<ExitCode> {
   const artifact = await readArtifact(path);
-  io.out(REPORTERS[options.format].render(artifact, { color: io.color.out }));
+  io.out(REPORTERS[options.format].render(artifact, {
+    color: io.color.out,
+    unicode: io.unicode,
+    columns: io.columns.out,
+  }));
   // Rendered, but no measurement is no verdict: a script must not read it
   // as a pass.
   return measuredNothing(artifact) ? EXIT.failed : EXIT.ok;

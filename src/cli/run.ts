@@ -69,7 +69,12 @@ export async function runCommand(
     );
   await using out = await OutDir.open(outPath);
   const human = options.json ? io.err : io.out;
-  const humanColor = options.json ? io.color.err : io.color.out;
+  // Read when printing: the terminal may have been resized since.
+  const humanStyle = () => ({
+    color: options.json ? io.color.err : io.color.out,
+    unicode: io.unicode,
+    columns: options.json ? io.columns.err : io.columns.out,
+  });
   const stopping = new AbortController();
   let firstStop = 0;
   const removeSignals = io.onSignal((stop) => {
@@ -104,7 +109,8 @@ export async function runCommand(
     for (const plan of plans) {
       if (stopping.signal.aborted) break;
       const runDir = await out.scratch(plan.name);
-      const showProgress = io.isTty && !options.quiet;
+      // Redrawn in place, so only where the cursor can move (not TERM=dumb).
+      const showProgress = io.isTty && io.cursor && !options.quiet;
       const run = await runPlan(plan, {
         target: TARGETS[plan.target],
         workerUrl: WORKER_URL,
@@ -112,14 +118,21 @@ export async function runCommand(
         signal: stopping.signal,
         onProgress: showProgress
           ? (progress) =>
-            io.err(`\r\x1b[2K${renderProgress(plan.name, progress)}`)
+            io.err(
+              `\r\x1b[2K${
+                renderProgress({ ...progress, name: plan.name }, {
+                  unicode: io.unicode,
+                  columns: io.columns.err,
+                })
+              }`,
+            )
           : undefined,
       });
       if (showProgress) io.err("\r\x1b[2K");
       const result = scenarioResult(plan, run);
       results.push(result);
       if (!options.quiet) {
-        human(renderScenario(result, { color: humanColor }) + "\n\n");
+        human(renderScenario(result, humanStyle()) + "\n\n");
       }
       // Keep what has been measured so far on disk: nothing is lost if a
       // later scenario crashes the process.
@@ -136,7 +149,7 @@ export async function runCommand(
   await write(artifact);
   if (options.json) io.out(renderJson(artifact));
   // The scenarios were printed as they finished; end with the overall grade.
-  human(renderOverall(artifact, { color: humanColor }));
+  human(renderOverall(artifact, humanStyle()));
   human(`Wrote ${out.file("result.json")} and ${out.file("report.md")}\n`);
   switch (artifact.status) {
     case "passed":

@@ -3,13 +3,17 @@
  * scenario has, which rows its tables hold, how many samples fit. Printers
  * (terminal, Markdown, and the ones to come) only lay this out, so they
  * cannot disagree about what a run found.
+ *
+ * Every string the tool did not make itself (names, descriptions, bounds,
+ * messages, advice: anything a scenario file, a target or an artifact on disk
+ * supplied) is a {@link UserText}, which a printer can only turn into text
+ * through its escaper.
  * @module
  */
 import {
   type Artifact,
   type ErrorSample,
   type Grade,
-  type InvariantResult,
   type LatencySummary,
   measuredNothing,
   type Memory,
@@ -22,6 +26,32 @@ import {
   type Verdict,
 } from "../artifact/mod.ts";
 
+/**
+ * A string from outside the tool, which may hold control characters or
+ * markup. A printer reads `raw` only to pass it to its escaper
+ * (`_escape.ts`); using one as a string directly (`${text}`, `+`) throws, so
+ * a forgotten escape fails the first test that renders it instead of
+ * reaching a terminal or a report raw.
+ */
+export class UserText {
+  /** The string as supplied: never print it as is. */
+  readonly raw: string;
+  /** Marks `raw` as supplied from outside the tool. */
+  constructor(raw: string) {
+    this.raw = raw;
+  }
+  /** Refuses to become a string unescaped. */
+  [Symbol.toPrimitive](): never {
+    throw new TypeError(
+      "A string from outside the tool must go through the printer's escaper",
+    );
+  }
+}
+
+function user(raw: string): UserText {
+  return new UserText(raw);
+}
+
 /** How much a printer shows: a terminal stays brief, a document is full. */
 export type Detail = "brief" | "full";
 
@@ -33,8 +63,8 @@ export const ERROR_SAMPLE_CAPS: Readonly<Record<Detail, number>> = {
 
 /** One row of the latency table: `all`, then each op when there are several. */
 export interface LatencyRow {
-  /** `all`, or the op's name. */
-  label: string;
+  /** The op's name; absent for the `all` row. */
+  op?: UserText;
   /** The row's figures, in milliseconds. */
   latency: LatencySummary;
 }
@@ -50,21 +80,63 @@ export interface MeasuredView {
   /** Memory over the run. */
   memory: Memory;
   /** Target counters, present only when the target reported any. */
-  counters?: Record<string, number>;
+  counters?: CounterView[];
+}
+
+/** One target counter. */
+export interface CounterView {
+  /** The counter's name. */
+  name: UserText;
+  /** Its value over the measured load. */
+  value: number;
+}
+
+/** A threshold as checked, its metric and bounds as the scenario wrote them. */
+export interface ThresholdView extends
+  Omit<
+    ThresholdResult,
+    "metric" | "optimal" | "warning" | "critical"
+  > {
+  /** The metric's name. */
+  metric: UserText;
+  /** The optimal bound. */
+  optimal: UserText;
+  /** The warning bound. */
+  warning: UserText;
+  /** The critical bound. */
+  critical: UserText;
+}
+
+/** One invariant's result. */
+export interface InvariantView {
+  /** The invariant's name. */
+  name: UserText;
+  /** Whether it held. */
+  ok: boolean;
+  /** What was found. */
+  detail: UserText;
+}
+
+/** A sampled failure message. */
+export interface ErrorSampleView extends Omit<ErrorSample, "op" | "message"> {
+  /** The op that failed. */
+  op: UserText;
+  /** What it threw. */
+  message: UserText;
 }
 
 /** One scenario, as every printer shows it. */
 export interface ScenarioView {
   /** Scenario name. */
-  name: string;
+  name: UserText;
   /** What it loads and why; absent when the scenario has none. */
-  description?: string;
+  description?: UserText;
   /** The target it loaded. */
-  target: string;
+  target: UserText;
   /** The profile it ran under. */
   profile: Profile;
   /** The load's shape. */
-  load: { executor: string; workers: number; concurrency: number };
+  load: { executor: UserText; workers: number; concurrency: number };
   /** Its grade. */
   grade: Grade;
   /** What the grade means for a release. */
@@ -72,23 +144,23 @@ export interface ScenarioView {
   /** How it ended. */
   status: ScenarioStatus;
   /** Why the run itself failed, when it did. */
-  error?: string;
+  error?: UserText;
   /** Measured ops, seconds of load, ops per second and p99 (ms), always. */
   totals: { ops: number; seconds: number; throughput: number; p99: number };
   /** Every threshold, checked; empty when none were declared (no table). */
-  thresholds: ThresholdResult[];
+  thresholds: ThresholdView[];
   /** Latency, outcomes, memory and counters; absent when no op ran. */
   measured?: MeasuredView;
   /** Every invariant checked, in order. */
-  invariants: InvariantResult[];
+  invariants: InvariantView[];
   /** The first failure messages, capped by the level of detail. */
-  errorSamples: ErrorSample[];
-  /** Why the grade is not A+. */
-  reasons: string[];
+  errorSamples: ErrorSampleView[];
+  /** Why the grade is not A+ (the bounds in it come from the scenario). */
+  reasons: UserText[];
   /** What the engine noticed on the way. */
-  notes: string[];
-  /** Advice, most important first. */
-  recommendations: string[];
+  notes: UserText[];
+  /** Advice, most important first (quoting error messages). */
+  recommendations: UserText[];
 }
 
 /** How many scenarios ended in one status. */
@@ -101,14 +173,14 @@ export interface TallyEntry {
 
 /** The run as a whole. */
 export interface OverallView {
-  /** When the run started (ISO 8601). */
-  startedAt: string;
+  /** When the run started (ISO 8601), as the artifact says. */
+  startedAt: UserText;
   /** The tensile version that ran it. */
-  version: string;
+  version: UserText;
   /** The Deno version it ran on. */
-  deno: string;
+  deno: UserText;
   /** The machine it ran on. */
-  system: { os: string; arch: string; cpus: number };
+  system: { os: UserText; arch: UserText; cpus: number };
   /** The worst scenario's grade. */
   grade: Grade;
   /** What the grade means for a release. */
@@ -123,7 +195,7 @@ export interface OverallView {
    * The scenarios whose grade is the overall one; absent when there is
    * nothing to explain (a single scenario, or an A+).
    */
-  decidedBy?: string[];
+  decidedBy?: UserText[];
   /** Why the run has no final verdict yet, if it has none. */
   incomplete?: string;
 }
@@ -150,29 +222,45 @@ export function scenarioView(
   detail: Detail,
 ): ScenarioView {
   const m = result.measurements;
+  const { load } = result;
   return {
-    name: result.name,
-    ...(result.description ? { description: result.description } : {}),
-    target: result.target,
+    name: user(result.name),
+    ...(result.description ? { description: user(result.description) } : {}),
+    target: user(result.target),
     profile: result.profile,
-    load: result.load,
+    load: {
+      executor: user(load.executor),
+      workers: load.workers,
+      concurrency: load.concurrency,
+    },
     grade: result.grade,
     verdict: result.verdict,
     status: result.status,
-    ...(result.error ? { error: result.error } : {}),
+    ...(result.error ? { error: user(result.error) } : {}),
     totals: {
       ops: m.total,
       seconds: m.duration_s,
       throughput: m.throughput,
       p99: m.latency.p99,
     },
-    thresholds: result.thresholds,
+    thresholds: result.thresholds.map((t) => ({
+      ...t,
+      metric: user(t.metric),
+      optimal: user(t.optimal),
+      warning: user(t.warning),
+      critical: user(t.critical),
+    })),
     ...(m.total > 0 ? { measured: measuredView(m) } : {}),
-    invariants: result.invariants,
-    errorSamples: m.error_samples.slice(0, ERROR_SAMPLE_CAPS[detail]),
-    reasons: result.reasons,
-    notes: result.notes,
-    recommendations: result.recommendations,
+    invariants: result.invariants.map((i) => ({
+      name: user(i.name),
+      ok: i.ok,
+      detail: user(i.detail),
+    })),
+    errorSamples: m.error_samples.slice(0, ERROR_SAMPLE_CAPS[detail])
+      .map((s) => ({ ...s, op: user(s.op), message: user(s.message) })),
+    reasons: result.reasons.map(user),
+    notes: result.notes.map(user),
+    recommendations: result.recommendations.map(user),
   };
 }
 
@@ -181,14 +269,21 @@ function measuredView(m: ScenarioResult["measurements"]): MeasuredView {
   return {
     total: m.total,
     latency: [
-      { label: "all", latency: m.latency },
+      { latency: m.latency },
       ...(ops.length > 1
-        ? ops.map(([label, op]) => ({ label, latency: op.latency }))
+        ? ops.map(([name, op]) => ({ op: user(name), latency: op.latency }))
         : []),
     ],
     outcomes: m.outcomes,
     memory: m.memory,
-    ...(Object.keys(m.counters).length > 0 ? { counters: m.counters } : {}),
+    ...(Object.keys(m.counters).length > 0
+      ? {
+        counters: Object.entries(m.counters).map(([name, value]) => ({
+          name: user(name),
+          value,
+        })),
+      }
+      : {}),
   };
 }
 
@@ -210,10 +305,10 @@ export function overallView(artifact: Artifact): OverallView {
   const explain = scenarios.length > 1 && artifact.grade !== "A+";
   const { os, arch, cpus } = artifact.system;
   return {
-    startedAt: artifact.started_at,
-    version: artifact.tool.version,
-    deno: artifact.runtime.deno,
-    system: { os, arch, cpus },
+    startedAt: user(artifact.started_at),
+    version: user(artifact.tool.version),
+    deno: user(artifact.runtime.deno),
+    system: { os: user(os), arch: user(arch), cpus },
     grade: artifact.grade,
     verdict: measuredNothing(artifact) ? "NO MEASUREMENT" : artifact.verdict,
     profile: artifact.profile,
@@ -238,7 +333,7 @@ export function overallView(artifact: Artifact): OverallView {
       ? {
         decidedBy: scenarios
           .filter((s) => s.grade === artifact.grade)
-          .map((s) => s.name),
+          .map((s) => user(s.name)),
       }
       : {}),
   };

@@ -53,7 +53,9 @@ export function formatPercent(fraction: number): string {
 }
 
 /** A threshold's actual value in its own unit. */
-export function formatActual(threshold: ThresholdResult): string {
+export function formatActual(
+  threshold: Pick<ThresholdResult, "actual" | "kind">,
+): string {
   const { actual } = threshold;
   if (actual === null) return "n/a";
   switch (threshold.kind) {
@@ -74,9 +76,11 @@ export function formatActual(threshold: ThresholdResult): string {
   }
 }
 
-/** The bound a threshold was held to at its level (or the critical one). */
-export function targetOf(threshold: ThresholdResult): string {
-  const tiers = [threshold.optimal, threshold.warning, threshold.critical];
+/** A threshold's bounds, each once: `<10us · <100us · <1ms`. */
+export function targetOf(
+  bounds: { optimal: string; warning: string; critical: string },
+): string {
+  const tiers = [bounds.optimal, bounds.warning, bounds.critical];
   return [...new Set(tiers)].join(" · ");
 }
 
@@ -159,9 +163,11 @@ export function formatMemory(memory: Memory): string {
 }
 
 /** `busy_retries 35 · busy_wait_ms 140`, or an empty string when none. */
-export function formatCounters(counters: Record<string, number>): string {
-  return Object.entries(counters)
-    .map(([name, value]) =>
+export function formatCounters(
+  counters: readonly { name: string; value: number }[],
+): string {
+  return counters
+    .map(({ name, value }) =>
       `${name} ${
         Number.isInteger(value) ? formatCount(value) : value.toFixed(2)
       }`

@@ -5,8 +5,13 @@
  * @module
  */
 import { type Artifact, formatJson } from "../artifact/mod.ts";
+import { jsonText } from "./_escape.ts";
 
-/** The artifact as pretty JSON, ending with a newline. */
+/**
+ * The artifact as pretty JSON, ending with a newline; every control, bidi
+ * or invisible character in it written as a `\u` escape, so it is the same
+ * document and safe to print.
+ */
 export function renderJson(artifact: Artifact): string {
-  return formatJson(artifact);
+  return jsonText(formatJson(artifact));
 }

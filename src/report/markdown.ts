@@ -1,7 +1,9 @@
 /**
  * A Markdown report made from the artifact alone, for pull requests, job
  * summaries and the `report.md` next to `result.json`, laid out from the
- * shared view at full detail.
+ * shared view at full detail. Strings from outside the tool go through the
+ * Markdown escapers: as text inside a line ({@link text}), as text starting a
+ * block ({@link block}) or as code ({@link code}); table cells escape `|`.
  * @module
  */
 import type { Artifact } from "../artifact/mod.ts";
@@ -19,10 +21,27 @@ import {
   latencyCells,
   levelIcon,
 } from "./format.ts";
-import { buildView, type ScenarioView } from "./_view.ts";
+import { markdownBlock, markdownCode, markdownText } from "./_escape.ts";
+import { buildView, type ScenarioView, type UserText } from "./_view.ts";
 
-function cell(text: string): string {
-  return text.replaceAll("|", "\\|").replaceAll("\n", " ");
+/** Outside text inside a line. */
+function text(user: UserText): string {
+  return markdownText(user.raw);
+}
+
+/** Outside text that starts a paragraph or a list item. */
+function block(user: UserText): string {
+  return markdownBlock(user.raw);
+}
+
+/** Outside text as a code span. */
+function code(user: UserText): string {
+  return markdownCode(user.raw);
+}
+
+/** A table cell: a `|` would end it, even inside code. */
+function cell(content: string): string {
+  return content.replaceAll("|", "\\|");
 }
 
 function row(cells: readonly string[]): string {
@@ -31,20 +50,24 @@ function row(cells: readonly string[]): string {
 
 function scenarioSection(view: ScenarioView): string {
   const lines = [
-    `## ${view.name}: ${view.grade} (${view.verdict})`,
+    `## ${text(view.name)}: ${view.grade} (${view.verdict})`,
     "",
   ];
-  if (view.description) lines.push(view.description, "");
+  if (view.description) lines.push(block(view.description), "");
   const { totals } = view;
+  const shape = formatShape({
+    ...view.load,
+    executor: text(view.load.executor),
+  });
   lines.push(
-    `Target \`${view.target}\` · ${formatShape(view.load)} · ${
+    `Target ${code(view.target)} · ${shape} · ${
       formatCount(totals.ops)
     } ops in ${formatSeconds(totals.seconds)} (${
       formatRate(totals.throughput)
     }) · status **${view.status}**`,
     "",
   );
-  if (view.error) lines.push(`> **Error:** ${view.error}`, "");
+  if (view.error) lines.push(`> **Error:** ${text(view.error)}`, "");
   if (view.thresholds.length > 0) {
     lines.push(
       row(["", "SLO", "actual", "optimal", "warning", "critical", "level"]),
@@ -53,11 +76,11 @@ function scenarioSection(view: ScenarioView): string {
     for (const t of view.thresholds) {
       lines.push(row([
         levelIcon(t.level),
-        `\`${t.metric}\``,
+        code(t.metric),
         formatActual(t),
-        t.optimal,
-        t.warning,
-        t.critical,
+        text(t.optimal),
+        text(t.warning),
+        text(t.critical),
         t.level,
       ]));
     }
@@ -68,7 +91,9 @@ function scenarioSection(view: ScenarioView): string {
     lines.push(
       row(["latency", ...LATENCY_COLUMNS]),
       row(["---", ...LATENCY_COLUMNS.map(() => "---:")]),
-      ...m.latency.map((r) => row([r.label, ...latencyCells(r)])),
+      ...m.latency.map((r) =>
+        row([r.op ? text(r.op) : "all", ...latencyCells(r)])
+      ),
       "",
       `**Outcomes:** ${formatOutcomes(m.outcomes, m.total)}`,
       "",
@@ -76,21 +101,24 @@ function scenarioSection(view: ScenarioView): string {
       "",
     );
     if (m.counters) {
-      lines.push(`**Counters:** ${formatCounters(m.counters)}`, "");
+      const counters = m.counters.map((c) => ({ ...c, name: text(c.name) }));
+      lines.push(`**Counters:** ${formatCounters(counters)}`, "");
     }
   }
   if (view.invariants.length > 0) {
     lines.push("**Invariants:**", "");
     for (const inv of view.invariants) {
-      lines.push(`- ${inv.ok ? "✅" : "❌"} \`${inv.name}\`: ${inv.detail}`);
+      lines.push(
+        `- ${inv.ok ? "✅" : "❌"} ${code(inv.name)}: ${text(inv.detail)}`,
+      );
     }
     lines.push("");
   }
   const why = [
-    ...view.reasons,
-    ...view.notes,
+    ...view.reasons.map(block),
+    ...view.notes.map(block),
     ...view.errorSamples.map((s) =>
-      `${s.outcome} ×${s.count} in \`${s.op}\`: ${s.message}`
+      `${s.outcome} ×${s.count} in ${code(s.op)}: ${text(s.message)}`
     ),
   ];
   if (why.length > 0) {
@@ -100,7 +128,7 @@ function scenarioSection(view: ScenarioView): string {
     lines.push(
       "**Recommendations:**",
       "",
-      ...view.recommendations.map((r) => `- ${r}`),
+      ...view.recommendations.map((r) => `- ${block(r)}`),
       "",
     );
   }
@@ -115,14 +143,18 @@ export function renderMarkdown(artifact: Artifact): string {
   const lines = [
     `# tensile: ${overall.grade} (${overall.verdict})`,
     "",
-    `Profile \`${overall.profile}\` · ${overall.startedAt} · tensile ${overall.version} · Deno ${overall.deno} · ${system.os}/${system.arch}, ${system.cpus} CPUs`,
+    `Profile \`${overall.profile}\` · ${text(overall.startedAt)} · tensile ${
+      text(overall.version)
+    } · Deno ${text(overall.deno)} · ${text(system.os)}/${
+      text(system.arch)
+    }, ${system.cpus} CPUs`,
     "",
     ...(overall.incomplete ? [`**${overall.incomplete}**`, ""] : []),
     row(["scenario", "grade", "verdict", "status", "ops", "throughput", "p99"]),
     row(["---", "---", "---", "---", "---:", "---:", "---:"]),
     ...view.scenarios.map((s) =>
       row([
-        s.name,
+        text(s.name),
         s.grade,
         s.verdict,
         s.status,

@@ -8,10 +8,17 @@ import { renderJson } from "./json.ts";
 import { renderMarkdown } from "./markdown.ts";
 import { renderSummary } from "./terminal.ts";
 
-/** How a report is rendered. */
+/**
+ * How a report is rendered: for the terminal it is printed on (a document
+ * format ignores all three).
+ */
 export interface ReportOptions {
   /** ANSI colors where the format has any; false for NO_COLOR or a non-TTY. */
   color: boolean;
+  /** Whether the terminal shows more than ASCII; default true. */
+  unicode?: boolean;
+  /** The terminal's width; default: no limit. */
+  columns?: number;
 }
 
 /** A report format. */
@@ -43,6 +50,7 @@ export type ReportFormat = keyof typeof REPORTERS;
 
 export { renderMarkdown } from "./markdown.ts";
 export {
+  type ProgressLine,
   renderOverall,
   renderProgress,
   renderScenario,
@@ -58,4 +66,4 @@ export {
   formatPercent,
   formatRate,
 } from "./format.ts";
-export { table } from "./_table.ts";
+export { table } from "./_layout.ts";

@@ -1,0 +1,129 @@
+/**
+ * Escaping for strings from outside the tool (scenario files, targets, error
+ * messages, an artifact read from disk): one escaper per output kind, so a
+ * name cannot clear a screen, retitle a terminal, reorder a line with bidi
+ * overrides, or start a Markdown heading. The view marks such strings as
+ * {@link UserText}; a printer reads them only through these functions.
+ * @module
+ */
+
+/**
+ * Characters that act instead of showing: C0 controls (ESC, CR, NUL, ...),
+ * DEL, C1 controls (U+0080–U+009F, which 8-bit terminals obey, CSI among
+ * them), bidi marks, embeddings, overrides and isolates, line and paragraph
+ * separators, and invisible characters that make one name look like another
+ * (zero-width space, word joiner, BOM, tag characters). Joiners (U+200C,
+ * U+200D) stay: scripts and emoji need them.
+ */
+const INVISIBLE =
+  // deno-lint-ignore no-control-regex
+  /[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb\u{e0000}-\u{e007f}]/gu;
+
+/** Every character outside printable ASCII. */
+const NON_ASCII = /[^\x20-\x7e]/gu;
+
+const NAMED: Readonly<Record<string, string>> = {
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+};
+
+/** `\n`, `\x1b`, `\u202e`, `\u{e0001}`: how an escaped character shows. */
+function escapeChar(char: string): string {
+  const named = NAMED[char];
+  if (named) return named;
+  const code = char.codePointAt(0)!;
+  const hex = code.toString(16);
+  if (code <= 0xff) return `\\x${hex.padStart(2, "0")}`;
+  if (code <= 0xffff) return `\\u${hex.padStart(4, "0")}`;
+  return `\\u{${hex}}`;
+}
+
+/**
+ * JSON text with every control, bidi or invisible character written as a
+ * `\uXXXX` escape. JSON.stringify escapes C0 controls in strings (those left
+ * are its own line breaks) but not DEL, C1 controls or bidi overrides, which
+ * would reach a terminal raw; they can only stand inside strings, where the
+ * escape means the same character.
+ */
+export function jsonText(json: string): string {
+  return json.replace(INVISIBLE, (char) => {
+    if (char < " ") return char; // a line break of the layout, or escaped
+    let escaped = "";
+    for (let i = 0; i < char.length; i++) {
+      escaped += `\\u${char.charCodeAt(i).toString(16).padStart(4, "0")}`;
+    }
+    return escaped;
+  });
+}
+
+/** How a terminal shows text from outside the tool. */
+export interface TerminalTextOptions {
+  /** Whether the terminal shows more than ASCII (a UTF-8 locale). */
+  unicode: boolean;
+}
+
+/**
+ * Text from outside the tool, for a terminal: every control, bidi or
+ * invisible character shown as an escape (`\x1b`, `\n`, `\u202e`), so only
+ * the tool's own codes reach the terminal. Without unicode, every non-ASCII
+ * character is escaped too: a terminal in another charset would read the
+ * bytes of UTF-8 as other characters, some of them controls.
+ */
+export function terminalText(
+  text: string,
+  options: TerminalTextOptions,
+): string {
+  return text.replace(options.unicode ? INVISIBLE : NON_ASCII, escapeChar);
+}
+
+/**
+ * Text from outside the tool, for Markdown inside a line (a heading, a table
+ * cell, after a list marker): controls shown as escapes as on a terminal, a
+ * newline among them, so no line can start inside it; then backslashes,
+ * backticks, brackets, `&`, and a `<` that could open a tag or an autolink
+ * escaped, so it makes no code span, link, image, entity or raw HTML. A `|`
+ * is left to the table cell (`\|` is only needed there). Emphasis is left
+ * alone: it cannot hide or forge anything.
+ */
+export function markdownText(text: string): string {
+  return text.replace(INVISIBLE, escapeChar)
+    .replace(/[\\`[\]&]|<(?=[A-Za-z/!?])/g, "\\$&");
+}
+
+/**
+ * What opens a block at the start of a line: a heading, a quote, a bullet, a
+ * thematic break, a fence, or an ordered item (its `.` or `)` is escaped).
+ * `1.5 s` or `-3%` open nothing and stay as they are.
+ */
+const BLOCK_START = /^(?:#{1,6}(?= |$)|>|[-+*](?= |$)|([-*_]) *\1|~~~)/;
+const ORDERED_START = /^(\d{1,9})([.)])(?= |$)/;
+
+/**
+ * Text from outside the tool that starts a Markdown block (a paragraph, a
+ * list item): {@link markdownText}, with leading blanks dropped (Markdown
+ * ignores them, or reads four as code) and what would open a heading, quote,
+ * list, rule or fence escaped.
+ */
+export function markdownBlock(text: string): string {
+  return markdownText(text.trimStart())
+    .replace(BLOCK_START, "\\$&")
+    .replace(ORDERED_START, "$1\\$2");
+}
+
+/**
+ * Text from outside the tool as a Markdown code span: controls shown as
+ * escapes, fenced by more backticks than it holds in a row (a backslash does
+ * not escape inside code), padded when it starts or ends with a backtick or a
+ * blank. In a table, the cell still escapes `|`, as GFM asks even in code.
+ */
+export function markdownCode(text: string): string {
+  const shown = text.replace(INVISIBLE, escapeChar);
+  const longest = Math.max(
+    0,
+    ...(shown.match(/`+/g) ?? []).map((r) => r.length),
+  );
+  const fence = "`".repeat(longest + 1);
+  const pad = shown === "" || /^[` ]|[` ]$/.test(shown) ? " " : "";
+  return `${fence}${pad}${shown}${pad}${fence}`;
+}
