@@ -126,3 +126,21 @@ Deno.test("tensile report on an artifact with no scenarios says so and exits non
     assert.doesNotMatch(out(), /PRODUCTION READY/);
   });
 });
+
+Deno.test("error messages that quote the user show control characters escaped", async () => {
+  await withTempDir(async (dir) => {
+    const file = join(dir, "evil.yaml");
+    await Deno.writeTextFile(
+      file,
+      'name: a\ntarget: calibrate\nload: { executor: per-worker-iterations, iterations: 1, "w\\x1b]0;pwned\\x07x": 1 }\nmix: [{ op: noop }]\n',
+    );
+    const { io, err } = captureIo();
+    assert.equal(await main(["validate", file], io), 2);
+    assert.match(err(), /unknown key "w\\x1b\]0;pwned\\x07x"/);
+    const missing = captureIo();
+    await main(["report", join(dir, "x\x1b[2J.json")], missing.io);
+    // deno-lint-ignore no-control-regex
+    assert.doesNotMatch(err() + missing.err(), /[\x00-\x08\x0b-\x1f\x7f]/);
+    assert.match(missing.err(), /x\\x1b\[2J\.json/);
+  });
+});

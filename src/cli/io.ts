@@ -3,6 +3,7 @@
  * tests can drive commands without global mocks.
  * @module
  */
+import { terminalText } from "../report/mod.ts";
 
 /** What a command may touch. */
 export interface Io {
@@ -168,4 +169,15 @@ function writer(
       closed = true;
     }
   };
+}
+
+/**
+ * Text that quotes the user (an error naming a file, a key, a value) made
+ * safe for `io`'s terminal: each line's control and invisible characters
+ * shown as escapes, the line breaks the tool wrote kept.
+ */
+export function quotedText(text: string, io: Pick<Io, "unicode">): string {
+  return text.split("\n").map((line) =>
+    terminalText(line, { unicode: io.unicode })
+  ).join("\n");
 }

@@ -13,7 +13,7 @@ import { ArtifactError, OutDirError, VERSION } from "../artifact/mod.ts";
 import { type Profile, PROFILES, ScenarioError } from "../scenario/mod.ts";
 import { UsageError } from "./_scenarios.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
-import { denoIo, type Io } from "./io.ts";
+import { denoIo, type Io, quotedText } from "./io.ts";
 import { listCommand } from "./list.ts";
 import { FORMAT_CHOICES, reportCommand } from "./report.ts";
 import { runCommand } from "./run.ts";
@@ -142,19 +142,20 @@ function report(error: unknown, io: Io): ExitCode {
   if (error instanceof CommanderError) {
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
+  // Messages quote what the user wrote (paths, keys, values): escaped.
   if (error instanceof ScenarioError) {
-    io.err(`${error.message}\n`);
+    io.err(`${quotedText(error.message, io)}\n`);
     return EXIT.usage;
   }
   if (
     error instanceof UsageError || error instanceof ArtifactError ||
     error instanceof OutDirError
   ) {
-    io.err(`error: ${error.message}\n`);
+    io.err(`error: ${quotedText(error.message, io)}\n`);
     return EXIT.usage;
   }
   const message = error instanceof Error ? error.message : String(error);
-  io.err(`error: ${message}\n`);
+  io.err(`error: ${quotedText(message, io)}\n`);
   if (Deno.env.get("TENSILE_DEBUG") && error instanceof Error) {
     io.err(`${error.stack}\n`);
   }

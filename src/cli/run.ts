@@ -26,7 +26,7 @@ import {
 import type { Plan, Profile } from "../scenario/mod.ts";
 import { selectPlans, UsageError } from "./_scenarios.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
-import type { Io } from "./io.ts";
+import { type Io, quotedText } from "./io.ts";
 
 /** Options of `tensile run`. */
 export interface RunCommandOptions {
@@ -150,7 +150,11 @@ export async function runCommand(
   if (options.json) io.out(renderJson(artifact));
   // The scenarios were printed as they finished; end with the overall grade.
   human(renderOverall(artifact, humanStyle()));
-  human(`Wrote ${out.file("result.json")} and ${out.file("report.md")}\n`);
+  human(
+    `Wrote ${quotedText(out.file("result.json"), io)} and ${
+      quotedText(out.file("report.md"), io)
+    }\n`,
+  );
   switch (artifact.status) {
     case "passed":
       return EXIT.ok;

@@ -1,7 +1,7 @@
 import { type Profile, ScenarioError } from "../scenario/mod.ts";
 import { loadFile } from "./_scenarios.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
-import type { Io } from "./io.ts";
+import { type Io, quotedText } from "./io.ts";
 
 /** `tensile validate`: checks files without running them. */
 export async function validateCommand(
@@ -14,13 +14,13 @@ export async function validateCommand(
     try {
       const plans = await loadFile(file, options.profile);
       io.out(
-        `ok ${file}: ${plans.length} scenario${
+        `ok ${quotedText(file, io)}: ${plans.length} scenario${
           plans.length === 1 ? "" : "s"
         } (${plans.map((plan) => plan.name).join(", ")})\n`,
       );
     } catch (error) {
       if (!(error instanceof ScenarioError)) throw error;
-      io.err(`${error.message}\n`);
+      io.err(`${quotedText(error.message, io)}\n`);
       code = EXIT.usage;
     }
   }

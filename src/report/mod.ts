@@ -67,3 +67,4 @@ export {
   formatRate,
 } from "./format.ts";
 export { table } from "./_layout.ts";
+export { terminalText } from "./_escape.ts";
