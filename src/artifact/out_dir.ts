@@ -6,6 +6,7 @@
  */
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { plainReason } from "../runtime.ts";
 
 /** The file names a run writes into its output folder. */
 export const OUT_FILES = ["result.json", "report.md"] as const;
@@ -138,7 +139,7 @@ async function ensureFolder(
   try {
     await Deno.mkdir(path, { recursive: true });
   } catch (error) {
-    throw fail(reason(error));
+    throw fail(plainReason(error));
   }
   // A folder may exist yet refuse writes (read-only, another user's).
   const probe = join(path, `.tensile-probe-${crypto.randomUUID()}`);
@@ -146,7 +147,7 @@ async function ensureFolder(
     await Deno.writeTextFile(probe, "");
     await Deno.remove(probe);
   } catch (error) {
-    throw fail(`it cannot be written (${reason(error)})`);
+    throw fail(`it cannot be written (${plainReason(error)})`);
   }
 }
 
@@ -161,7 +162,7 @@ async function takeLock(
       return;
     } catch (error) {
       if (!(error instanceof Deno.errors.AlreadyExists)) {
-        throw fail(reason(error));
+        throw fail(plainReason(error));
       }
     }
     const owner = await readLock(lock);
@@ -194,12 +195,4 @@ function isAlive(owner: LockInfo): boolean {
   } catch {
     return false;
   }
-}
-
-function reason(error: unknown): string {
-  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
-  if (error instanceof Deno.errors.NotCapable) {
-    return "the process was not granted write access there";
-  }
-  return error instanceof Error ? error.message : String(error);
 }

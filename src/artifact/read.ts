@@ -3,6 +3,7 @@
  * start from a file on disk and trust nothing in it until it parses.
  * @module
  */
+import { plainReason } from "../runtime.ts";
 import { type Artifact, ARTIFACT_SCHEMA, ArtifactSchema } from "./schema.ts";
 
 /** A file that cannot be read as an artifact: missing, not JSON, wrong shape. */
@@ -132,21 +133,9 @@ function formatLimit(bytes: number): string {
   return Number.isInteger(mib) ? `${mib} MiB` : `${bytes} bytes`;
 }
 
-/**
- * Why reading failed, in plain words: the system's reason without Deno's
- * `(os error 2): stat '...'` tail, and no permission flags to pass to Deno
- * (a user of tensile has no flags to pass).
- */
+/** Why reading failed, in plain words. */
 function reason(error: unknown): string {
-  if (error instanceof Refused) return error.message;
-  if (
-    error instanceof Deno.errors.PermissionDenied ||
-    error instanceof Deno.errors.NotCapable
-  ) {
-    return "Permission denied";
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/ \(os error \d+\)[\s\S]*$/, "");
+  return error instanceof Refused ? error.message : plainReason(error);
 }
 
 /**
