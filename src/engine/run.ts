@@ -24,7 +24,12 @@ import {
   summarize,
 } from "../stats/mod.ts";
 import type { InvariantResult, Target } from "../target.ts";
-import { CONTROL, type FromWorker, type ToWorker } from "./_protocol.ts";
+import {
+  CONTROL,
+  type FromWorker,
+  opSlots,
+  type ToWorker,
+} from "./_protocol.ts";
 
 /** How a run ended, before grading. */
 export type RunStatus = "completed" | "interrupted" | "error";
@@ -100,6 +105,8 @@ class Run {
   #workers: Worker[] = [];
   #control = new Int32Array(new SharedArrayBuffer(16));
   #claimed = new SharedArrayBuffer(4);
+  /** Op names, each once; `#ops` holds their results by the same index. */
+  #names: string[];
   #ops: { histogram: Histogram; counts: number[] }[];
   #interval: Histogram;
   #intervalOps = 0;
@@ -121,7 +128,9 @@ class Run {
   constructor(plan: Plan, options: RunOptions) {
     this.#plan = plan;
     this.#options = options;
-    this.#ops = plan.mix.map(() => ({
+    // One histogram per op name, not per mix entry (see `opSlots`).
+    this.#names = opSlots(plan.mix).names;
+    this.#ops = this.#names.map(() => ({
       histogram: createHistogram(),
       counts: OUTCOMES.map(() => 0),
     }));
@@ -430,30 +439,19 @@ class Run {
   ): Measurements {
     const all = createHistogram();
     const allCounts = OUTCOMES.map(() => 0);
-    const ops: Record<string, OpMeasurement> = {};
-    this.#plan.mix.forEach((entry, k) => {
-      const op = this.#ops[k];
-      all.add(op.histogram);
-      op.counts.forEach((n, i) => allCounts[i] += n);
-      const existing = ops[entry.op];
-      if (existing) {
-        // The same op may appear twice in a mix (e.g. with other params).
-        const merged = decodeHistogram(existing.histogram);
-        merged.add(op.histogram);
-        ops[entry.op] = measure(
-          merged,
-          addCounts(existing.outcomes, op.counts),
-          duration,
-        );
-        merged.destroy();
-      } else {
-        ops[entry.op] = measure(
-          op.histogram,
-          outcomeCounts(op.counts),
-          duration,
-        );
-      }
-    });
+    // By op name, as own keys: an op named "constructor" or "__proto__" is
+    // an entry like any other, never a prototype's member.
+    const ops: Record<string, OpMeasurement> = Object.fromEntries(
+      this.#names.map((name, slot) => {
+        const op = this.#ops[slot];
+        all.add(op.histogram);
+        op.counts.forEach((n, i) => allCounts[i] += n);
+        return [
+          name,
+          measure(op.histogram, outcomeCounts(op.counts), duration),
+        ];
+      }),
+    );
     const overall = measure(all, outcomeCounts(allCounts), duration);
     all.destroy();
     const growth = overall.total > 0
@@ -515,15 +513,6 @@ function outcomeCounts(counts: readonly number[]): OutcomeCounts {
   return Object.fromEntries(
     OUTCOMES.map((outcome, i) => [outcome, counts[i]]),
   ) as OutcomeCounts;
-}
-
-function addCounts(
-  outcomes: OutcomeCounts,
-  counts: readonly number[],
-): OutcomeCounts {
-  return outcomeCounts(
-    OUTCOMES.map((outcome, i) => outcomes[outcome] + counts[i]),
-  );
 }
 
 function sum(values: readonly number[]): number {

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { calibrateTarget } from "../components/calibrate/mod.ts";
 import type { Plan } from "../scenario/mod.ts";
+import { liveHistograms } from "../stats/mod.ts";
 import type { Target } from "../target.ts";
 import { type RunOptions, runPlan, type RunResult } from "./mod.ts";
+import type { FromWorker, ToWorker } from "./_protocol.ts";
 import { testPlan } from "./testdata/plan.ts";
 import { probeTarget } from "./testdata/probe_target.ts";
 
@@ -319,4 +321,130 @@ Deno.test("runPlan(): a task running synchronous ops lets its peers' timers fire
   }));
   const waits = result.measurements.ops.wait.total;
   assert.ok(waits >= 10, `only ${waits} waits finished in 1 s: timers starved`);
+});
+
+/** A mix of `entries` entries that name the ops `ops` in turn. */
+function longMix(entries: number, ops: string[]): Plan["mix"] {
+  return Array.from({ length: entries }, (_, k) => ({
+    op: ops[k % ops.length],
+    weight: 1 + k % 3,
+    params: {},
+  }));
+}
+
+Deno.test("runPlan() keeps one histogram per op name, however long the mix", async () => {
+  const before = liveHistograms();
+  const during: number[] = [];
+  const result = await run(
+    plan({
+      mix: longMix(1000, ["tick", "conflict"]),
+      load: {
+        executor: "constant-workers",
+        workers: 2,
+        duration_ms: 600,
+        iterations: 0,
+      },
+    }),
+    undefined,
+    undefined,
+    { sampleMs: 50, onProgress: () => during.push(liveHistograms() - before) },
+  );
+  assert.equal(result.status, "completed", result.error);
+  assert.deepEqual(Object.keys(result.measurements.ops), ["tick", "conflict"]);
+  // Two op names and the interval's histogram, not one per mix entry.
+  assert.ok(during.length > 0);
+  assert.deepEqual([...new Set(during)], [3]);
+  assert.equal(liveHistograms(), before, "every histogram was destroyed");
+});
+
+/** Drives one worker through a whole run by hand, collecting its messages. */
+async function workerMessages(p: Plan): Promise<FromWorker[]> {
+  const runDir = await Deno.makeTempDir();
+  const worker = new Worker(WORKER, { type: "module" });
+  const messages: FromWorker[] = [];
+  let next: ((message: FromWorker) => void) | undefined;
+  worker.onmessage = (event: MessageEvent<FromWorker>) => {
+    messages.push(event.data);
+    next?.(event.data);
+  };
+  const until = (type: FromWorker["type"], send: ToWorker) =>
+    new Promise<void>((resolve, reject) => {
+      next = (message) => {
+        if (message.type === "fatal") reject(new Error(message.message));
+        if (message.type === type) resolve();
+      };
+      worker.postMessage(send);
+    });
+  try {
+    await until("warm", {
+      type: "init",
+      plan: p,
+      index: 0,
+      runDir,
+      shared: undefined,
+      control: new SharedArrayBuffer(16),
+      claimed: new SharedArrayBuffer(4),
+    });
+    await until("done", { type: "go" });
+    await until("closed", { type: "close" });
+    return messages;
+  } finally {
+    worker.terminate();
+    await Deno.remove(runDir, { recursive: true });
+  }
+}
+
+Deno.test("serveWorker() keeps and sends results per op name, not per mix entry", async () => {
+  const messages = await workerMessages(plan({
+    mix: longMix(1000, ["tick", "conflict"]),
+    load: { iterations: 3000 },
+  }));
+  const batches = messages.filter((m) => m.type === "batch");
+  assert.ok(batches.length > 0);
+  for (const batch of batches) assert.equal(batch.ops.length, 2);
+  const total = batches.reduce(
+    (sum, batch) =>
+      sum +
+      batch.ops.reduce((n, op) => n + op.counts.reduce((a, b) => a + b), 0),
+    0,
+  );
+  assert.equal(total, 3000);
+});
+
+Deno.test("runPlan(): constant-workers with thousands of tasks stops near its duration", async () => {
+  // Each task used to run a whole 20 ms slice past the deadline before it
+  // looked: 2,000 tasks made a 300 ms load last 40 s.
+  const result = await run(plan({
+    load: {
+      executor: "constant-workers",
+      concurrency: 2000,
+      duration_ms: 300,
+      iterations: 0,
+    },
+  }));
+  assert.equal(result.status, "completed", result.error);
+  assert.ok(
+    result.measurements.duration_s < 5,
+    `measured for ${result.measurements.duration_s} s`,
+  );
+});
+
+Deno.test("runPlan(): ops named like Object.prototype members are measured as own keys", async () => {
+  const result = await run(plan({
+    mix: [
+      { op: "constructor", weight: 1, params: {} },
+      { op: "__proto__", weight: 1, params: {} },
+      { op: "tick", weight: 1, params: {} },
+      { op: "constructor", weight: 1, params: {} },
+    ],
+    load: { iterations: 900 },
+  }));
+  assert.equal(result.status, "completed", result.error);
+  const { ops } = result.measurements;
+  assert.deepEqual(Object.keys(ops), ["constructor", "__proto__", "tick"]);
+  assert.equal(Object.getPrototypeOf(ops), Object.prototype);
+  assert.ok(Object.hasOwn(ops, "__proto__"));
+  const totals = Object.values(ops).map((op) => op.total);
+  assert.equal(totals.reduce((a, b) => a + b), 900);
+  assert.ok(totals.every((n) => n > 0), `${totals}`);
 });

@@ -27,6 +27,9 @@ export const probeTarget: Target = {
       description: "waits ms",
       params: z.strictObject({ ms: z.number() }),
     },
+    // Own keys named like members of Object.prototype.
+    constructor: { description: "counts a call, named like a prototype key" },
+    ["__proto__"]: { description: "counts a call, named like the prototype" },
   },
   invariants: { calls_counted: "every call was counted" },
   counters: { ticks: "calls of tick since open" },
@@ -45,6 +48,12 @@ export const probeTarget: Target = {
         },
         conflict() {
           throw new ConflictError("lost the race");
+        },
+        constructor() {
+          calls++;
+        },
+        ["__proto__"]() {
+          calls++;
         },
         wait(params) {
           return new Promise<void>((resolve) =>
