@@ -41,6 +41,15 @@ export interface RunInfo {
   seed: number;
   /** A directory private to this run, for files such as databases. */
   runDir: string;
+  /**
+   * Aborted when the run stops: at `max_duration`, at the user's stop
+   * (Ctrl-C), or on a failure. Time spent preparing counts toward
+   * `max_duration`, so a long `prepare()` works in steps, gives the event
+   * loop a turn between them (timers fire only then) and throws once this
+   * is aborted (`signal.throwIfAborted()`). One that ignores it is
+   * abandoned after the stop's grace period, and the run fails.
+   */
+  signal: AbortSignal;
 }
 
 /** One correctness check's result, evaluated after the load stops. */

@@ -23,7 +23,7 @@ import {
   type OutcomeCounts,
   summarize,
 } from "../stats/mod.ts";
-import type { InvariantResult, Target } from "../target.ts";
+import type { InvariantResult, RunInfo, Target } from "../target.ts";
 import {
   CONTROL,
   type FromWorker,
@@ -99,6 +99,9 @@ export async function runPlan(
 /** How long in-flight ops may take to finish once a stop is requested. */
 const STOP_GRACE_MS = 10_000;
 
+/** Thrown inside {@link Run.execute} when a stop ended `prepare()`. */
+class PrepareStopped extends Error {}
+
 class Run {
   #plan: Plan;
   #options: RunOptions;
@@ -124,6 +127,13 @@ class Run {
   #failure?: string;
   #notes: string[] = [];
   #graceTimer?: ReturnType<typeof setTimeout>;
+  /** Aborted at max_duration, at a user's stop and on failure: RunInfo.signal. */
+  #halt = new AbortController();
+  /** Rejects on the first failure, so a wait on something else can give up. */
+  #failed: Promise<never>;
+  #rejectFailed!: (error: Error) => void;
+  /** True once workers were started: the target was prepared. */
+  #spawned = false;
 
   constructor(plan: Plan, options: RunOptions) {
     this.#plan = plan;
@@ -136,6 +146,10 @@ class Run {
     }));
     this.#interval = createHistogram();
     this.#heaps = Array.from({ length: plan.load.workers }, () => 0);
+    this.#failed = new Promise<never>((_, reject) => {
+      this.#rejectFailed = reject;
+    });
+    this.#failed.catch(() => {}); // awaited only while preparing
   }
 
   async execute(): Promise<RunResult> {
@@ -163,20 +177,24 @@ class Run {
     let sampler: ReturnType<typeof setInterval> | undefined;
     let maxTimer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const options = target.options?.parse(plan.options) ?? plan.options;
-      const shared = await target.prepare?.(options, {
-        workers: plan.load.workers,
-        seed: plan.load.seed,
-        runDir: this.#options.runDir,
-      });
       if (signal?.aborted) stop();
-      // The hard stop covers warmup too: armed before the workers start.
+      // The hard stop covers preparing and warmup too: armed first.
       maxTimer = setTimeout(() => {
-        this.#notes.push(
-          `stopped at max_duration (${plan.load.max_duration_ms} ms) before the executor finished`,
-        );
+        const max = `stopped at max_duration (${plan.load.max_duration_ms} ms)`;
+        if (this.#spawned) {
+          this.#notes.push(`${max} before the executor finished`);
+        } else {
+          this.#notes.push(
+            `${max} while preparing the target: nothing was measured`,
+          );
+          this.#failure ??=
+            `${max} while preparing the target: prepare() took longer than the whole run may`;
+        }
         this.#requestStop();
       }, plan.load.max_duration_ms);
+      const options = target.options?.parse(plan.options) ?? plan.options;
+      const shared = await this.#prepare(target, options);
+      this.#spawned = true;
       await this.#phase("warm", () => this.#spawn(shared));
       findGc()?.();
       memory.heap_start = sum(this.#heaps);
@@ -236,8 +254,17 @@ class Run {
         () => this.#broadcast({ type: "invariants", names: plan.invariants }),
       );
     } catch (error) {
-      this.#failure = (error as Error).message;
+      if (error instanceof PrepareStopped) {
+        if (interrupted) {
+          this.#notes.push(
+            "stopped while preparing the target: nothing was measured",
+          );
+        }
+      } else {
+        this.#failure ??= (error as Error).message;
+      }
       Atomics.store(this.#control, CONTROL.stop, 1);
+      this.#halt.abort();
       if (!measured) measureEnd = performance.now();
     } finally {
       clearInterval(sampler);
@@ -258,9 +285,40 @@ class Run {
       started_at: startedAt.toISOString(),
       ended_at: new Date().toISOString(),
       measurements,
-      invariants: this.#failure ? [] : this.#mergeInvariants(),
+      invariants: this.#failure || !this.#spawned
+        ? []
+        : this.#mergeInvariants(),
       notes: this.#notes,
     };
+  }
+
+  /**
+   * Runs the target's `prepare()` with a signal the run aborts when it stops
+   * (max_duration, the user's stop). A stop while preparing throws
+   * {@link PrepareStopped}, whether `prepare()` then returned or threw (the
+   * abort, most likely); one that `prepare()` does not honour within the
+   * stop grace period fails the run without waiting for it any longer.
+   */
+  async #prepare(target: Target, options: unknown): Promise<unknown> {
+    if (this.#halt.signal.aborted) throw new PrepareStopped();
+    const info: RunInfo = {
+      workers: this.#plan.load.workers,
+      seed: this.#plan.load.seed,
+      runDir: this.#options.runDir,
+      signal: this.#halt.signal,
+    };
+    const preparing = (async () => await target.prepare?.(options, info))();
+    try {
+      const shared = await Promise.race([preparing, this.#failed]);
+      if (this.#halt.signal.aborted) throw new PrepareStopped();
+      return shared;
+    } catch (error) {
+      if (this.#failure !== undefined) throw new Error(this.#failure);
+      if (this.#halt.signal.aborted) throw new PrepareStopped();
+      throw error;
+    } finally {
+      preparing.catch(() => {}); // may settle after the run gave up on it
+    }
   }
 
   #progress(interval: Interval, elapsed: number): Progress {
@@ -369,17 +427,23 @@ class Run {
    */
   #requestStop(): void {
     if (Atomics.exchange(this.#control, CONTROL.stop, 1) !== 0) return;
+    this.#halt.abort();
     const grace = this.#options.stopGraceMs ?? STOP_GRACE_MS;
     this.#graceTimer = setTimeout(() => {
-      this.#fail(
-        `ops still in flight ${grace} ms after the stop: an op does not return (workers terminated)`,
-      );
+      const message = this.#spawned
+        ? `ops still in flight ${grace} ms after the stop: an op does not return (workers terminated)`
+        : `target "${this.#plan.target}" still preparing ${grace} ms after the stop: its prepare() does not honour RunInfo.signal (abandoned)`;
+      // A failure already set (max_duration while preparing) stays the error.
+      if (this.#failure !== undefined) this.#notes.push(message);
+      this.#fail(message);
     }, grace);
   }
 
   #fail(message: string): void {
     this.#failure ??= message;
+    this.#rejectFailed(new Error(this.#failure));
     Atomics.store(this.#control, CONTROL.stop, 1);
+    this.#halt.abort();
     const waiting = this.#waiting;
     this.#waiting = undefined;
     waiting?.reject(new Error(message));

@@ -448,3 +448,65 @@ Deno.test("runPlan(): ops named like Object.prototype members are measured as ow
   assert.equal(totals.reduce((a, b) => a + b), 900);
   assert.ok(totals.every((n) => n > 0), `${totals}`);
 });
+
+Deno.test("runPlan(): max_duration stops a slow prepare() and the result says why", async () => {
+  const start = performance.now();
+  const result = await run(plan({
+    options: { prepare_ms: 20_000 },
+    invariants: ["calls_counted"],
+    load: { iterations: 10, max_duration_ms: 500 },
+  }));
+  const elapsed = performance.now() - start;
+  assert.ok(elapsed < 500 + 5000, `ran ${elapsed} ms`);
+  // A hard stop that cut prepare() short measured nothing: not "completed".
+  assert.equal(result.status, "error");
+  assert.match(
+    result.error ?? "",
+    /stopped at max_duration \(500 ms\) while preparing the target/,
+  );
+  assert.match(
+    result.notes.join("\n"),
+    /stopped at max_duration \(500 ms\) while preparing the target: nothing was measured/,
+  );
+  assert.equal(result.measurements.total, 0);
+  assert.deepEqual(result.invariants, []);
+});
+
+Deno.test("runPlan(): a user's stop during prepare() ends the run as interrupted", async () => {
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), 300);
+  const start = performance.now();
+  const result = await run(
+    plan({ options: { prepare_ms: 20_000 }, load: { iterations: 10 } }),
+    stop.signal,
+  );
+  clearTimeout(timer);
+  const elapsed = performance.now() - start;
+  assert.ok(elapsed < 300 + 5000, `ran ${elapsed} ms`);
+  assert.equal(result.status, "interrupted");
+  assert.equal(result.error, undefined);
+  assert.match(result.notes.join("\n"), /stopped while preparing the target/);
+  assert.equal(result.measurements.total, 0);
+});
+
+Deno.test("runPlan(): a prepare() that ignores RunInfo.signal is abandoned after the stop grace period", async () => {
+  const start = performance.now();
+  const result = await run(
+    plan({
+      options: { prepare_ms: 2500, prepare_ignores_signal: true },
+      load: { iterations: 10, max_duration_ms: 200 },
+    }),
+    undefined,
+    300,
+  );
+  const elapsed = performance.now() - start;
+  assert.equal(result.status, "error");
+  assert.match(result.error ?? "", /max_duration \(200 ms\) while preparing/);
+  assert.match(
+    result.notes.join("\n"),
+    /still preparing 300 ms after the stop: its prepare\(\) does not honour RunInfo.signal/,
+  );
+  assert.ok(elapsed < 2500, `waited ${elapsed} ms for prepare()`);
+  // Let the abandoned prepare() end, so its timer does not outlive the test.
+  await new Promise((resolve) => setTimeout(resolve, 2600 - elapsed));
+});

@@ -82,5 +82,8 @@ export {
   connectionOptions,
   createRunDatabase,
   INTEGRITY_INVARIANT,
+  SEED_BATCH,
+  type SeedBatches,
+  seedInBatches,
 } from "./sqlite_target.ts";
 export { type UowDefect, type UowOptions, uowTarget } from "./ops.ts";

@@ -210,7 +210,7 @@ async function prepareUow(options: unknown, run: RunInfo): Promise<UowShared> {
     file: "uow.db",
     options: o,
   });
-  await uow.run((tx) => seed(tx, o));
+  await seed(uow, { ...o, signal: run.signal });
   return { path: uow.path, totalBalance: o.accounts * o.initial_balance };
 }
 

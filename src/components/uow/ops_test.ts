@@ -27,6 +27,7 @@ async function openUow(
     workers,
     seed: 1,
     runDir,
+    signal: new AbortController().signal,
   });
   const instances: TargetInstance[] = [];
   for (let index = 0; index < workers; index++) {
@@ -360,13 +361,15 @@ Deno.test("uowTarget.prepare() starts from a fresh database file", async () => {
   const runDir = await Deno.makeTempDir({ prefix: "tensile-uow-ops-" });
   try {
     const options = uowTarget.options!.parse({ accounts: 5 });
-    await uowTarget.prepare!(options, { workers: 1, seed: 1, runDir });
-    edit(`${runDir}/uow.db`, "UPDATE accounts SET balance = 0");
-    const shared = await uowTarget.prepare!(options, {
+    const run = {
       workers: 1,
       seed: 1,
       runDir,
-    });
+      signal: new AbortController().signal,
+    };
+    await uowTarget.prepare!(options, run);
+    edit(`${runDir}/uow.db`, "UPDATE accounts SET balance = 0");
+    const shared = await uowTarget.prepare!(options, run);
     const instance = await uowTarget.open(options, {
       index: 0,
       count: 1,

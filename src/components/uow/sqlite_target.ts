@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import type { CheckResult } from "../../invariants.ts";
+import { yieldTurn } from "../../runtime.ts";
 import type { RunInfo } from "../../target.ts";
 import {
   type JournalMode,
@@ -15,6 +16,7 @@ import {
   type OpenOptions,
   removeDatabase,
   type Synchronous,
+  type Transaction,
   type UnitOfWork,
   type UnitOfWorkStats,
 } from "./unit_of_work.ts";
@@ -106,7 +108,7 @@ export function connectionOptions(o: ConnectionOptions): OpenOptions {
  * import { createRunDatabase } from "./sqlite_target.ts";
  * const runDir = await Deno.makeTempDir();
  * await using uow = await createRunDatabase(
- *   { workers: 1, seed: 1, runDir },
+ *   { runDir },
  *   { file: "mine.db", options: {
  *     journal_mode: "wal", synchronous: "normal", busy_retries: 40, busy_base_delay_ms: 1, busy_max_delay_ms: 50,
  *   } },
@@ -115,7 +117,7 @@ export function connectionOptions(o: ConnectionOptions): OpenOptions {
  * ```
  */
 export async function createRunDatabase(
-  run: RunInfo,
+  run: Pick<RunInfo, "runDir">,
   database: { file: string; options: ConnectionOptions },
 ): Promise<UnitOfWork> {
   await Deno.mkdir(run.runDir, { recursive: true });
@@ -209,4 +211,56 @@ export async function checkIntegrity(uow: UnitOfWork): Promise<CheckResult> {
       ? "integrity_check ok, no foreign key violations"
       : report.problems.slice(0, 5).join("; "),
   };
+}
+
+/** Rows a seeding transaction writes at most (see {@link seedInBatches}). */
+export const SEED_BATCH = 2000;
+
+/** What {@link seedInBatches} seeds, and how. */
+export interface SeedBatches {
+  /** Items to seed, indexes `0..count-1`. */
+  count: number;
+  /** {@link RunInfo.signal}: checked between batches. */
+  signal: AbortSignal;
+  /** Items per transaction; default {@link SEED_BATCH}. */
+  batch?: number;
+  /** Writes items `from..to-1` (at most `batch` of them) in `tx`. */
+  write: (tx: Transaction, from: number, to: number) => void;
+}
+
+/**
+ * Seeds `count` items for a target's `prepare()` in transactions of at most
+ * `batch` ({@link SEED_BATCH}), so memory stays bounded and the WAL is checkpointed
+ * as it goes. Between transactions it gives the event loop a turn (the
+ * engine's `max_duration` timer can fire only then) and throws the
+ * signal's reason once it is aborted: a seed of millions of rows stops
+ * within one batch of the run's stop.
+ *
+ * @example
+ * ```ts
+ * import { openDatabase } from "./unit_of_work.ts";
+ * import { seedInBatches } from "./sqlite_target.ts";
+ * await using uow = await openDatabase(":memory:");
+ * await seedInBatches(uow, {
+ *   count: 5000,
+ *   signal: new AbortController().signal,
+ *   write: (tx, from, to) => {
+ *     for (let i = from; i < to; i++) tx.accounts.insert({ id: i + 1, balance: 10 });
+ *   },
+ * });
+ * ```
+ */
+export async function seedInBatches(
+  uow: UnitOfWork,
+  seed: SeedBatches,
+): Promise<void> {
+  const { count, signal, write } = seed;
+  const batch = Math.max(1, Math.floor(seed.batch ?? SEED_BATCH));
+  for (let from = 0; from < count; from += batch) {
+    signal.throwIfAborted();
+    const to = Math.min(count, from + batch);
+    await uow.run((tx) => write(tx, from, to));
+    await yieldTurn();
+  }
+  signal.throwIfAborted();
 }

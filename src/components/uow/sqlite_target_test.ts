@@ -78,7 +78,7 @@ Deno.test("checkIntegrity() holds on a healthy database and names what a broken 
 Deno.test("createRunDatabase() makes the run directory and a fresh database in it, whatever an earlier run left", async () => {
   const root = await Deno.makeTempDir({ prefix: "tensile-sqlite-" });
   try {
-    const run = { workers: 1, seed: 1, runDir: `${root}/run` };
+    const run = { runDir: `${root}/run` };
     const options = z.strictObject(CONNECTION_OPTIONS).parse({});
     {
       await using first = await createRunDatabase(run, {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { runPlan } from "../../engine/mod.ts";
 import { runAndGrade } from "../../engine/testdata/grade_run.ts";
-import { loadScenarioFile } from "../../scenario/mod.ts";
+import { loadScenarioFile, parseScenarios } from "../../scenario/mod.ts";
 import { uowTarget } from "./ops.ts";
 
 /** Runs a bank scenario on 4 Workers through the engine, and grades it. */
@@ -86,4 +87,40 @@ Deno.test("uow-memory-under-load grades heap growth: a cache that never evicts f
   assert.notEqual(healthy.grade, "F", JSON.stringify(healthy));
   const leaking = await memoryUnderLoad({ defect: "unbounded-cache" });
   assert.equal(leaking.level, "failed", JSON.stringify(leaking));
+});
+
+Deno.test("uowTarget.prepare() seeding 13 million rows stops at max_duration, and the result says why", async () => {
+  const [plan] = parseScenarios(
+    "seed.yaml",
+    `
+name: huge-seed
+target: uow
+options: { accounts: 1000000, entities: 1000000, history: 10, counters: 100000 }
+load: { executor: shared-iterations, iterations: 10, max_duration: 1s }
+mix:
+  - { op: transfer }
+`,
+    { targets: { uow: uowTarget } },
+  );
+  const runDir = await Deno.makeTempDir({ prefix: "tensile-uow-seed-" });
+  try {
+    const start = performance.now();
+    const result = await runPlan(plan, {
+      target: uowTarget,
+      workerUrl: new URL("./testdata/engine_worker.ts", import.meta.url),
+      runDir,
+    });
+    const elapsed = performance.now() - start;
+    // The largest seed allowed: 13 s on an idle 2-core machine, not 1 s;
+    // a loaded one gets 5 s of slack.
+    assert.ok(elapsed < 1000 + 5000, `ran ${elapsed} ms`);
+    assert.equal(result.status, "error");
+    assert.match(
+      result.error ?? "",
+      /stopped at max_duration \(1000 ms\) while preparing the target/,
+    );
+    assert.equal(result.measurements.total, 0);
+  } finally {
+    await Deno.remove(runDir, { recursive: true });
+  }
 });

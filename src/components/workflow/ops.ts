@@ -34,6 +34,7 @@ import {
   createRunDatabase,
   INTEGRITY_INVARIANT,
   openDatabase,
+  seedInBatches,
 } from "../uow/mod.ts";
 import { type Ack, AckLog, readAckLog } from "./ack_log.ts";
 import { checkAcks, checkPublished, checkTransitionLog } from "./checks.ts";
@@ -170,13 +171,18 @@ async function prepareWorkflow(
   }
   const { registry, machine } = compile(o.machine);
   using workflow = new Workflow({ uow, registry, actor: "prepare" });
-  await uow.run((tx) => {
-    for (let i = 0; i < o.orders; i++) {
-      workflow.stageCreate(tx, orderId(i), {
-        kind: machine.entity,
-        state: machine.initial,
-      });
-    }
+  // Each order writes an entity, a log row and an outbox row.
+  await seedInBatches(uow, {
+    count: o.orders,
+    signal: run.signal,
+    write: (tx, from, to) => {
+      for (let i = from; i < to; i++) {
+        workflow.stageCreate(tx, orderId(i), {
+          kind: machine.entity,
+          state: machine.initial,
+        });
+      }
+    },
   });
   return { path: uow.path };
 }

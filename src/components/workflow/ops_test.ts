@@ -22,6 +22,7 @@ async function openWorkflow(
     workers,
     seed: 1,
     runDir,
+    signal: new AbortController().signal,
   });
   const opened: TargetInstance[] = [];
   for (let index = 0; index < workers; index++) {
