@@ -44,8 +44,16 @@ import { applyWithDefect, WORKFLOW_DEFECTS } from "./_defects.ts";
 
 export type { WorkflowDefect } from "./_defects.ts";
 
+/** Most orders `prepare()` seeds: every one is written before the load. */
+const MAX_ORDERS = 1_000_000;
+
 const optionsSchema = z.strictObject({
-  orders: z.int().min(1).default(200),
+  orders: z.int().min(1).max(MAX_ORDERS, {
+    error: (issue) =>
+      `${issue.input} orders is more than ${
+        MAX_ORDERS.toLocaleString("en-US")
+      }: prepare() seeds every one before the load starts`,
+  }).default(200),
   hot_orders: z.int().min(1).default(5),
   machine: machineSchema.prefault(ORDER_LIFECYCLE),
   ...CONNECTION_OPTIONS,
