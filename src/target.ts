@@ -92,6 +92,14 @@ export interface Target {
    */
   counters?: Record<string, string>;
   /**
+   * Names in {@link counters} that are peaks (high-water marks since the
+   * instance opened, such as the largest file size seen) rather than running
+   * totals: the artifact gets the largest value any worker reported after
+   * the load, where a total gets the sum of each worker's increase over the
+   * measured load.
+   */
+  peakCounters?: readonly string[];
+  /**
    * Runs once in the main thread before workers start (create a database,
    * seed rows). Its structured-cloneable result reaches every worker.
    */

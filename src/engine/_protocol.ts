@@ -81,8 +81,12 @@ export type FromWorker =
   | {
     type: "done";
     heap: number;
-    /** The target's counters over the measured load (warmup excluded). */
-    counters: Record<string, number>;
+    /**
+     * The target's counters as read after warmup (`start`) and after the
+     * load (`end`); the main thread sums each worker's increase, or takes
+     * the largest `end` of a peak counter (`Target.peakCounters`).
+     */
+    counters: { start: Record<string, number>; end: Record<string, number> };
   }
   | { type: "invariants"; results: InvariantResult[] }
   | { type: "closed" }

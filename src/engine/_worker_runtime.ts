@@ -201,12 +201,10 @@ class Session {
     this.#flushAt = performance.now() + FLUSH_MS;
     await this.#runTasks(budget, 2, deadline);
     this.#flush();
-    const counters: Record<string, number> = {};
-    for (
-      const [name, value] of Object.entries(this.#instance.counters?.() ?? {})
-    ) {
-      counters[name] = value - (this.#countersAtStart[name] ?? 0);
-    }
+    const counters = {
+      start: this.#countersAtStart,
+      end: this.#instance.counters?.() ?? {},
+    };
     this.#post({ type: "done", heap: heapUsed(), counters });
   }
 

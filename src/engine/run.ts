@@ -123,7 +123,8 @@ class Run {
     reject: (error: Error) => void;
   };
   #invariantResults: InvariantResult[] = [];
-  #counters: Record<string, number> = {};
+  /** Target counters by name, merged over workers as they finish. */
+  #counters = new Map<string, number>();
   #failure?: string;
   #notes: string[] = [];
   #graceTimer?: ReturnType<typeof setTimeout>;
@@ -397,9 +398,7 @@ class Run {
         break;
       case "done":
         this.#heaps[index] = message.heap;
-        for (const [name, value] of Object.entries(message.counters)) {
-          this.#counters[name] = (this.#counters[name] ?? 0) + value;
-        }
+        this.#mergeCounters(message.counters);
         break;
       case "invariants":
         this.#invariantResults.push(...message.results);
@@ -474,6 +473,27 @@ class Run {
     }
   }
 
+  /**
+   * Adds one worker's counters: its increase over the measured load, or for
+   * a peak counter the largest value any worker reported.
+   */
+  #mergeCounters(
+    counters: Extract<FromWorker, { type: "done" }>["counters"],
+  ): void {
+    const peaks = this.#options.target.peakCounters ?? [];
+    for (const [name, end] of Object.entries(counters.end)) {
+      const seen = this.#counters.get(name);
+      if (peaks.includes(name)) {
+        this.#counters.set(name, Math.max(seen ?? end, end));
+      } else {
+        const start = Object.hasOwn(counters.start, name)
+          ? counters.start[name]
+          : 0;
+        this.#counters.set(name, (seen ?? 0) + end - start);
+      }
+    }
+  }
+
   /** One result per invariant: it holds only if it held in every worker. */
   #mergeInvariants(): InvariantResult[] {
     const byName = new Map<string, InvariantResult[]>();
@@ -534,7 +554,7 @@ class Run {
       error_samples: [...this.#samples.values()].sort((a, b) =>
         b.count - a.count
       ),
-      counters: this.#counters,
+      counters: Object.fromEntries(this.#counters),
     };
   }
 

@@ -37,7 +37,11 @@ export const probeTarget: Target = {
     ["__proto__"]: { description: "counts a call, named like the prototype" },
   },
   invariants: { calls_counted: "every call was counted" },
-  counters: { ticks: "calls of tick since open" },
+  counters: {
+    ticks: "calls of tick since open",
+    most_ticks: "calls of tick since open, as a peak",
+  },
+  peakCounters: ["most_ticks"],
   async prepare(raw, run) {
     const { prepare_ms, prepare_ignores_signal } = raw as z.infer<
       typeof options
@@ -94,7 +98,7 @@ export const probeTarget: Target = {
           detail: `worker ${worker.index} counted ${calls} calls`,
         }));
       },
-      counters: () => ({ ticks: calls }),
+      counters: () => ({ ticks: calls, most_ticks: calls }),
       close: () => Promise.resolve(),
     });
   },
