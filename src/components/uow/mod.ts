@@ -20,11 +20,14 @@
 export {
   backoffDelay,
   DEFAULT_BUSY_POLICY,
+  DEFAULT_WAL_POLICY,
   isBusyError,
   openConnections,
   openDatabase,
   removeDatabase,
   UnitOfWork,
+  WAL_CHECK_COMMITS,
+  WAL_CHECK_MS,
 } from "./unit_of_work.ts";
 export type {
   BusyPolicy,
@@ -36,6 +39,7 @@ export type {
   Transaction,
   UnitOfWorkOptions,
   UnitOfWorkStats,
+  WalPolicy,
 } from "./unit_of_work.ts";
 export {
   AccountRepository,
@@ -77,6 +81,7 @@ export {
   checkIntegrity,
   CONNECTION_COUNTERS,
   CONNECTION_OPTIONS,
+  CONNECTION_PEAK_COUNTERS,
   connectionCounters,
   type ConnectionOptions,
   connectionOptions,

@@ -22,6 +22,7 @@ import {
   checkIntegrity,
   CONNECTION_COUNTERS,
   CONNECTION_OPTIONS,
+  CONNECTION_PEAK_COUNTERS,
   connectionCounters,
   connectionOptions,
   createRunDatabase,
@@ -243,6 +244,7 @@ export const uowTarget: Target = {
       "after the load every extra connection is closed (only each instance's own is open) and no transaction is left open",
   },
   counters: CONNECTION_COUNTERS,
+  peakCounters: CONNECTION_PEAK_COUNTERS,
   prepare: prepareUow,
   open: openUow,
 };

@@ -54,6 +54,7 @@ export const CONNECTION_OPTIONS = {
   busy_retries: z.int().min(0).default(40),
   busy_base_delay_ms: z.number().positive().default(1),
   busy_max_delay_ms: z.number().positive().default(16),
+  wal_limit_mb: z.number().positive().max(1024).default(16),
 };
 
 /** The parsed {@link CONNECTION_OPTIONS}. */
@@ -68,6 +69,12 @@ export interface ConnectionOptions {
   busy_base_delay_ms: number;
   /** Largest backoff delay (raised to the base delay if below it). */
   busy_max_delay_ms: number;
+  /**
+   * The WAL file's bound in MiB: SQLite truncates the WAL to it when it
+   * restarts, and a connection that finds it this big after a commit runs a
+   * TRUNCATE checkpoint (see `WalPolicy` in `unit_of_work.ts`). Default 16.
+   */
+  wal_limit_mb?: number;
 }
 
 /**
@@ -87,9 +94,11 @@ export interface ConnectionOptions {
  * ```
  */
 export function connectionOptions(o: ConnectionOptions): OpenOptions {
+  const walBytes = Math.round((o.wal_limit_mb ?? 16) * 1024 * 1024);
   return {
     journalMode: o.journal_mode,
     synchronous: o.synchronous,
+    wal: { sizeLimit: walBytes, checkpointAt: walBytes },
     busy: {
       retries: o.busy_retries,
       baseDelayMs: o.busy_base_delay_ms,
@@ -149,7 +158,21 @@ export const CONNECTION_COUNTERS: Readonly<Record<string, string>> = Object
     busy_wait_ms: "total time spent sleeping in busy backoff, in ms",
     busy_errors:
       "BusyErrors: the lock outlasted every retry (the busy outcome counts the ops)",
+    checkpoints:
+      "WAL checkpoints (TRUNCATE) that restarted the WAL once it reached the WAL limit",
+    checkpoints_busy:
+      "WAL checkpoints tried that a reader or writer kept from finishing (tried again a few commits later)",
+    wal_bytes_peak:
+      "the largest WAL file seen since the workers opened, in bytes (a peak over workers, not a sum)",
   });
+
+/**
+ * Which {@link CONNECTION_COUNTERS} are peaks rather than totals: put into a
+ * target's `peakCounters`.
+ */
+export const CONNECTION_PEAK_COUNTERS: readonly string[] = Object.freeze([
+  "wal_bytes_peak",
+]);
 
 /**
  * The {@link CONNECTION_COUNTERS} of some connections' stats, summed.
@@ -171,6 +194,9 @@ export function connectionCounters(
     busy_retried: 0,
     busy_wait_ms: 0,
     busy_errors: 0,
+    checkpoints: 0,
+    checkpoints_busy: 0,
+    wal_bytes_peak: 0,
   };
   for (const s of stats) {
     counters.transactions += s.commits + s.reads + s.rollbacks;
@@ -178,6 +204,9 @@ export function connectionCounters(
     counters.busy_retried += s.busyRetried;
     counters.busy_wait_ms += s.busyWaitMs;
     counters.busy_errors += s.busyErrors;
+    counters.checkpoints += s.checkpoints;
+    counters.checkpoints_busy += s.checkpointsBusy;
+    counters.wal_bytes_peak = Math.max(counters.wal_bytes_peak, s.walBytesPeak);
   }
   return counters;
 }

@@ -29,6 +29,7 @@ import {
   checkIntegrity,
   CONNECTION_COUNTERS,
   CONNECTION_OPTIONS,
+  CONNECTION_PEAK_COUNTERS,
   connectionCounters,
   connectionOptions,
   createRunDatabase,
@@ -142,6 +143,7 @@ export const workflowTarget: Target = {
     ...INTEGRITY_INVARIANT,
   },
   counters: CONNECTION_COUNTERS,
+  peakCounters: CONNECTION_PEAK_COUNTERS,
   prepare: prepareWorkflow,
   open: openWorkflow,
 };
