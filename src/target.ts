@@ -41,6 +41,15 @@ export interface RunInfo {
   seed: number;
   /** A directory private to this run, for files such as databases. */
   runDir: string;
+  /**
+   * Aborted when the run stops: at `max_duration`, at the user's stop
+   * (Ctrl-C), or on a failure. Time spent preparing counts toward
+   * `max_duration`, so a long `prepare()` works in steps, gives the event
+   * loop a turn between them (timers fire only then) and throws once this
+   * is aborted (`signal.throwIfAborted()`). One that ignores it is
+   * abandoned after the stop's grace period, and the run fails.
+   */
+  signal: AbortSignal;
 }
 
 /** One correctness check's result, evaluated after the load stops. */
@@ -82,6 +91,14 @@ export interface Target {
    * total) and `counters.<name>.rate` (per measured op, in %).
    */
   counters?: Record<string, string>;
+  /**
+   * Names in {@link counters} that are peaks (high-water marks since the
+   * instance opened, such as the largest file size seen) rather than running
+   * totals: the artifact gets the largest value any worker reported after
+   * the load, where a total gets the sum of each worker's increase over the
+   * measured load.
+   */
+  peakCounters?: readonly string[];
   /**
    * Runs once in the main thread before workers start (create a database,
    * seed rows). Its structured-cloneable result reaches every worker.

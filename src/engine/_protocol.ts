@@ -31,7 +31,36 @@ export type ToWorker =
   | { type: "invariants"; names: string[] }
   | { type: "close" };
 
-/** Counts of one batch, per op. */
+/**
+ * The op names of a mix, each once in order of first appearance, and the
+ * index into `names` (the op's slot) of every mix entry. Workers keep and
+ * send results per slot, and the main thread keeps them so: an op named by
+ * many mix entries (other params, other weights) has one histogram and one
+ * set of counts, so memory follows the target's ops, not the mix's length.
+ */
+export interface OpSlots {
+  /** Distinct op names, in order of first appearance in the mix. */
+  names: string[];
+  /** Slot of each mix entry, by the entry's index. */
+  slotOf: Int32Array;
+}
+
+/** The {@link OpSlots} of a mix; a `Map`, so any op name is an own key. */
+export function opSlots(mix: readonly { op: string }[]): OpSlots {
+  const slots = new Map<string, number>();
+  const slotOf = new Int32Array(mix.length);
+  mix.forEach((entry, k) => {
+    let slot = slots.get(entry.op);
+    if (slot === undefined) {
+      slot = slots.size;
+      slots.set(entry.op, slot);
+    }
+    slotOf[k] = slot;
+  });
+  return { names: [...slots.keys()], slotOf };
+}
+
+/** Counts of one batch, for one op name (see {@link OpSlots}). */
 export interface OpBatch {
   /** Counts by outcome, in OUTCOMES order. */
   counts: number[];
@@ -42,12 +71,22 @@ export interface OpBatch {
 /** Worker → main. */
 export type FromWorker =
   | { type: "warm"; heap: number }
-  | { type: "batch"; ops: OpBatch[]; errors: ErrorSample[]; heap: number }
+  | {
+    type: "batch";
+    /** One per op name, by slot (see {@link OpSlots}). */
+    ops: OpBatch[];
+    errors: ErrorSample[];
+    heap: number;
+  }
   | {
     type: "done";
     heap: number;
-    /** The target's counters over the measured load (warmup excluded). */
-    counters: Record<string, number>;
+    /**
+     * The target's counters as read after warmup (`start`) and after the
+     * load (`end`); the main thread sums each worker's increase, or takes
+     * the largest `end` of a peak counter (`Target.peakCounters`).
+     */
+    counters: { start: Record<string, number>; end: Record<string, number> };
   }
   | { type: "invariants"; results: InvariantResult[] }
   | { type: "closed" }

@@ -20,7 +20,12 @@ import {
 } from "../stats/mod.ts";
 import type { Plan } from "../scenario/mod.ts";
 import type { Op, Rng, Target, TargetInstance } from "../target.ts";
-import { CONTROL, type FromWorker, type ToWorker } from "./_protocol.ts";
+import {
+  CONTROL,
+  type FromWorker,
+  opSlots,
+  type ToWorker,
+} from "./_protocol.ts";
 import { SeededRng } from "./rng.ts";
 
 const OUTCOME_COUNT = OUTCOMES.length;
@@ -105,7 +110,13 @@ class Session {
   #claimed: Int32Array;
   #index: number;
   #mix: Mix;
+  /** Op names, each once: results are kept per name (see `opSlots`). */
+  #names: string[];
+  /** The slot (index into `#names`) of each mix entry. */
+  #slotOf: Int32Array;
+  /** One histogram per op name. */
   #histograms: Histogram[];
+  /** Outcome counts per op name: `slot * OUTCOME_COUNT + outcome`. */
   #counts: Float64Array;
   #samples = new Map<string, ErrorSample>();
   // No batch leaves before measurement starts: warmup results are discarded.
@@ -126,8 +137,11 @@ class Session {
     this.#control = new Int32Array(init.control);
     this.#claimed = new Int32Array(init.claimed);
     this.#mix = mix;
-    this.#histograms = plan.mix.map(() => createHistogram());
-    this.#counts = new Float64Array(plan.mix.length * OUTCOME_COUNT);
+    const { names, slotOf } = opSlots(plan.mix);
+    this.#names = names;
+    this.#slotOf = slotOf;
+    this.#histograms = names.map(() => createHistogram());
+    this.#counts = new Float64Array(names.length * OUTCOME_COUNT);
   }
 
   static async open(
@@ -187,12 +201,10 @@ class Session {
     this.#flushAt = performance.now() + FLUSH_MS;
     await this.#runTasks(budget, 2, deadline);
     this.#flush();
-    const counters: Record<string, number> = {};
-    for (
-      const [name, value] of Object.entries(this.#instance.counters?.() ?? {})
-    ) {
-      counters[name] = value - (this.#countersAtStart[name] ?? 0);
-    }
+    const counters = {
+      start: this.#countersAtStart,
+      end: this.#instance.counters?.() ?? {},
+    };
     this.#post({ type: "done", heap: heapUsed(), counters });
   }
 
@@ -218,6 +230,7 @@ class Session {
 
   async #runTask(rng: Rng, budget: Budget, deadline: number): Promise<void> {
     const { fns, params, cumulative } = this.#mix;
+    const slotOf = this.#slotOf;
     const histograms = this.#histograms;
     const counts = this.#counts;
     const control = this.#control;
@@ -225,15 +238,26 @@ class Session {
     const { error_rate: errorRate, latency } = this.#plan.faults;
     const latencyRate = latency?.rate ?? 0;
     let t0 = performance.now();
-    let yieldAt = t0 + YIELD_MS;
+    // A task yields every YIELD_MS, and at the deadline at the latest: with
+    // thousands of tasks, a full slice each past the deadline would add up
+    // to minutes.
+    let yieldAt = Math.min(t0 + YIELD_MS, deadline);
     for (let n = budget(); n > 0; n = budget()) {
       for (; n > 0; n--) {
         if (Atomics.load(control, CONTROL.stop) !== 0) return;
+        // The first entry whose cumulative weight exceeds r: a binary
+        // search, so a long mix costs log2(entries) steps per op.
         let k = 0;
         if (last > 0) {
           const r = rng.next();
-          while (k < last && cumulative[k] <= r) k++;
+          let hi = last;
+          while (k < hi) {
+            const mid = (k + hi) >>> 1;
+            if (cumulative[mid] <= r) k = mid + 1;
+            else hi = mid;
+          }
         }
+        const slot = slotOf[k];
         let outcome = 0;
         if (errorRate > 0 && rng.next() < errorRate) {
           // The op never ran: no latency to record, and its sample is made
@@ -247,38 +271,42 @@ class Session {
             const result = fns[k](params[k], rng);
             if (result instanceof Promise) await result;
           } catch (error) {
-            outcome = this.#failure(k, error);
+            outcome = this.#failure(slot, error);
           }
         }
         const t1 = performance.now();
-        if (outcome !== INJECTED) recordMs(histograms[k], t1 - t0);
-        counts[k * OUTCOME_COUNT + outcome]++;
+        if (outcome !== INJECTED) recordMs(histograms[slot], t1 - t0);
+        counts[slot * OUTCOME_COUNT + outcome]++;
         t0 = t1;
         if (t1 >= yieldAt) {
           if (t1 >= deadline) return;
           if (t1 >= this.#flushAt) this.#flush();
           await yieldTurn();
           t0 = performance.now();
-          yieldAt = t0 + YIELD_MS;
+          yieldAt = Math.min(t0 + YIELD_MS, deadline);
         }
       }
     }
   }
 
-  #failure(k: number, error: unknown): number {
+  #failure(slot: number, error: unknown): number {
     const outcome = outcomeOf(error);
     const message = error instanceof Error ? error.message : String(error);
-    this.#sample(k, outcome, message);
+    this.#sample(slot, outcome, message);
     return OUTCOME_INDEX[outcome];
   }
 
-  #sample(k: number, outcome: ErrorSample["outcome"], message: string): void {
-    const key = `${k}\u0000${outcome}\u0000${message}`;
+  #sample(
+    slot: number,
+    outcome: ErrorSample["outcome"],
+    message: string,
+  ): void {
+    const key = `${slot}\u0000${outcome}\u0000${message}`;
     const seen = this.#samples.get(key);
     if (seen) seen.count++;
     else if (this.#samples.size < MAX_SAMPLES) {
       this.#samples.set(key, {
-        op: this.#plan.mix[k].op,
+        op: this.#names[slot],
         outcome,
         message: message.slice(0, 300),
         count: 1,
@@ -287,20 +315,23 @@ class Session {
   }
 
   #flush(): void {
-    this.#plan.mix.forEach((entry, k) => {
-      const injected = this.#counts[k * OUTCOME_COUNT + INJECTED];
+    this.#names.forEach((op, slot) => {
+      const injected = this.#counts[slot * OUTCOME_COUNT + INJECTED];
       if (injected > 0) {
-        this.#samples.set(`${k}\u0000injected`, {
-          op: entry.op,
+        this.#samples.set(`${slot}\u0000injected`, {
+          op,
           outcome: "injected",
           message: "injected fault (faults.error_rate)",
           count: injected,
         });
       }
     });
-    const ops = this.#histograms.map((histogram, k) => {
+    const ops = this.#histograms.map((histogram, slot) => {
       const counts = Array.from(
-        this.#counts.subarray(k * OUTCOME_COUNT, (k + 1) * OUTCOME_COUNT),
+        this.#counts.subarray(
+          slot * OUTCOME_COUNT,
+          (slot + 1) * OUTCOME_COUNT,
+        ),
       );
       const encoded = histogram.totalCount > 0
         ? encodeHistogram(histogram)

@@ -23,8 +23,13 @@ import {
   type OutcomeCounts,
   summarize,
 } from "../stats/mod.ts";
-import type { InvariantResult, Target } from "../target.ts";
-import { CONTROL, type FromWorker, type ToWorker } from "./_protocol.ts";
+import type { InvariantResult, RunInfo, Target } from "../target.ts";
+import {
+  CONTROL,
+  type FromWorker,
+  opSlots,
+  type ToWorker,
+} from "./_protocol.ts";
 
 /** How a run ended, before grading. */
 export type RunStatus = "completed" | "interrupted" | "error";
@@ -94,12 +99,17 @@ export async function runPlan(
 /** How long in-flight ops may take to finish once a stop is requested. */
 const STOP_GRACE_MS = 10_000;
 
+/** Thrown inside {@link Run.execute} when a stop ended `prepare()`. */
+class PrepareStopped extends Error {}
+
 class Run {
   #plan: Plan;
   #options: RunOptions;
   #workers: Worker[] = [];
   #control = new Int32Array(new SharedArrayBuffer(16));
   #claimed = new SharedArrayBuffer(4);
+  /** Op names, each once; `#ops` holds their results by the same index. */
+  #names: string[];
   #ops: { histogram: Histogram; counts: number[] }[];
   #interval: Histogram;
   #intervalOps = 0;
@@ -113,20 +123,34 @@ class Run {
     reject: (error: Error) => void;
   };
   #invariantResults: InvariantResult[] = [];
-  #counters: Record<string, number> = {};
+  /** Target counters by name, merged over workers as they finish. */
+  #counters = new Map<string, number>();
   #failure?: string;
   #notes: string[] = [];
   #graceTimer?: ReturnType<typeof setTimeout>;
+  /** Aborted at max_duration, at a user's stop and on failure: RunInfo.signal. */
+  #halt = new AbortController();
+  /** Rejects on the first failure, so a wait on something else can give up. */
+  #failed: Promise<never>;
+  #rejectFailed!: (error: Error) => void;
+  /** True once workers were started: the target was prepared. */
+  #spawned = false;
 
   constructor(plan: Plan, options: RunOptions) {
     this.#plan = plan;
     this.#options = options;
-    this.#ops = plan.mix.map(() => ({
+    // One histogram per op name, not per mix entry (see `opSlots`).
+    this.#names = opSlots(plan.mix).names;
+    this.#ops = this.#names.map(() => ({
       histogram: createHistogram(),
       counts: OUTCOMES.map(() => 0),
     }));
     this.#interval = createHistogram();
     this.#heaps = Array.from({ length: plan.load.workers }, () => 0);
+    this.#failed = new Promise<never>((_, reject) => {
+      this.#rejectFailed = reject;
+    });
+    this.#failed.catch(() => {}); // awaited only while preparing
   }
 
   async execute(): Promise<RunResult> {
@@ -154,20 +178,24 @@ class Run {
     let sampler: ReturnType<typeof setInterval> | undefined;
     let maxTimer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const options = target.options?.parse(plan.options) ?? plan.options;
-      const shared = await target.prepare?.(options, {
-        workers: plan.load.workers,
-        seed: plan.load.seed,
-        runDir: this.#options.runDir,
-      });
       if (signal?.aborted) stop();
-      // The hard stop covers warmup too: armed before the workers start.
+      // The hard stop covers preparing and warmup too: armed first.
       maxTimer = setTimeout(() => {
-        this.#notes.push(
-          `stopped at max_duration (${plan.load.max_duration_ms} ms) before the executor finished`,
-        );
+        const max = `stopped at max_duration (${plan.load.max_duration_ms} ms)`;
+        if (this.#spawned) {
+          this.#notes.push(`${max} before the executor finished`);
+        } else {
+          this.#notes.push(
+            `${max} while preparing the target: nothing was measured`,
+          );
+          this.#failure ??=
+            `${max} while preparing the target: prepare() took longer than the whole run may`;
+        }
         this.#requestStop();
       }, plan.load.max_duration_ms);
+      const options = target.options?.parse(plan.options) ?? plan.options;
+      const shared = await this.#prepare(target, options);
+      this.#spawned = true;
       await this.#phase("warm", () => this.#spawn(shared));
       findGc()?.();
       memory.heap_start = sum(this.#heaps);
@@ -227,8 +255,17 @@ class Run {
         () => this.#broadcast({ type: "invariants", names: plan.invariants }),
       );
     } catch (error) {
-      this.#failure = (error as Error).message;
+      if (error instanceof PrepareStopped) {
+        if (interrupted) {
+          this.#notes.push(
+            "stopped while preparing the target: nothing was measured",
+          );
+        }
+      } else {
+        this.#failure ??= (error as Error).message;
+      }
       Atomics.store(this.#control, CONTROL.stop, 1);
+      this.#halt.abort();
       if (!measured) measureEnd = performance.now();
     } finally {
       clearInterval(sampler);
@@ -249,9 +286,40 @@ class Run {
       started_at: startedAt.toISOString(),
       ended_at: new Date().toISOString(),
       measurements,
-      invariants: this.#failure ? [] : this.#mergeInvariants(),
+      invariants: this.#failure || !this.#spawned
+        ? []
+        : this.#mergeInvariants(),
       notes: this.#notes,
     };
+  }
+
+  /**
+   * Runs the target's `prepare()` with a signal the run aborts when it stops
+   * (max_duration, the user's stop). A stop while preparing throws
+   * {@link PrepareStopped}, whether `prepare()` then returned or threw (the
+   * abort, most likely); one that `prepare()` does not honour within the
+   * stop grace period fails the run without waiting for it any longer.
+   */
+  async #prepare(target: Target, options: unknown): Promise<unknown> {
+    if (this.#halt.signal.aborted) throw new PrepareStopped();
+    const info: RunInfo = {
+      workers: this.#plan.load.workers,
+      seed: this.#plan.load.seed,
+      runDir: this.#options.runDir,
+      signal: this.#halt.signal,
+    };
+    const preparing = (async () => await target.prepare?.(options, info))();
+    try {
+      const shared = await Promise.race([preparing, this.#failed]);
+      if (this.#halt.signal.aborted) throw new PrepareStopped();
+      return shared;
+    } catch (error) {
+      if (this.#failure !== undefined) throw new Error(this.#failure);
+      if (this.#halt.signal.aborted) throw new PrepareStopped();
+      throw error;
+    } finally {
+      preparing.catch(() => {}); // may settle after the run gave up on it
+    }
   }
 
   #progress(interval: Interval, elapsed: number): Progress {
@@ -330,9 +398,7 @@ class Run {
         break;
       case "done":
         this.#heaps[index] = message.heap;
-        for (const [name, value] of Object.entries(message.counters)) {
-          this.#counters[name] = (this.#counters[name] ?? 0) + value;
-        }
+        this.#mergeCounters(message.counters);
         break;
       case "invariants":
         this.#invariantResults.push(...message.results);
@@ -360,17 +426,23 @@ class Run {
    */
   #requestStop(): void {
     if (Atomics.exchange(this.#control, CONTROL.stop, 1) !== 0) return;
+    this.#halt.abort();
     const grace = this.#options.stopGraceMs ?? STOP_GRACE_MS;
     this.#graceTimer = setTimeout(() => {
-      this.#fail(
-        `ops still in flight ${grace} ms after the stop: an op does not return (workers terminated)`,
-      );
+      const message = this.#spawned
+        ? `ops still in flight ${grace} ms after the stop: an op does not return (workers terminated)`
+        : `target "${this.#plan.target}" still preparing ${grace} ms after the stop: its prepare() does not honour RunInfo.signal (abandoned)`;
+      // A failure already set (max_duration while preparing) stays the error.
+      if (this.#failure !== undefined) this.#notes.push(message);
+      this.#fail(message);
     }, grace);
   }
 
   #fail(message: string): void {
     this.#failure ??= message;
+    this.#rejectFailed(new Error(this.#failure));
     Atomics.store(this.#control, CONTROL.stop, 1);
+    this.#halt.abort();
     const waiting = this.#waiting;
     this.#waiting = undefined;
     waiting?.reject(new Error(message));
@@ -398,6 +470,27 @@ class Run {
       const seen = this.#samples.get(key);
       if (seen) seen.count += sample.count;
       else if (this.#samples.size < 20) this.#samples.set(key, { ...sample });
+    }
+  }
+
+  /**
+   * Adds one worker's counters: its increase over the measured load, or for
+   * a peak counter the largest value any worker reported.
+   */
+  #mergeCounters(
+    counters: Extract<FromWorker, { type: "done" }>["counters"],
+  ): void {
+    const peaks = this.#options.target.peakCounters ?? [];
+    for (const [name, end] of Object.entries(counters.end)) {
+      const seen = this.#counters.get(name);
+      if (peaks.includes(name)) {
+        this.#counters.set(name, Math.max(seen ?? end, end));
+      } else {
+        const start = Object.hasOwn(counters.start, name)
+          ? counters.start[name]
+          : 0;
+        this.#counters.set(name, (seen ?? 0) + end - start);
+      }
     }
   }
 
@@ -430,30 +523,19 @@ class Run {
   ): Measurements {
     const all = createHistogram();
     const allCounts = OUTCOMES.map(() => 0);
-    const ops: Record<string, OpMeasurement> = {};
-    this.#plan.mix.forEach((entry, k) => {
-      const op = this.#ops[k];
-      all.add(op.histogram);
-      op.counts.forEach((n, i) => allCounts[i] += n);
-      const existing = ops[entry.op];
-      if (existing) {
-        // The same op may appear twice in a mix (e.g. with other params).
-        const merged = decodeHistogram(existing.histogram);
-        merged.add(op.histogram);
-        ops[entry.op] = measure(
-          merged,
-          addCounts(existing.outcomes, op.counts),
-          duration,
-        );
-        merged.destroy();
-      } else {
-        ops[entry.op] = measure(
-          op.histogram,
-          outcomeCounts(op.counts),
-          duration,
-        );
-      }
-    });
+    // By op name, as own keys: an op named "constructor" or "__proto__" is
+    // an entry like any other, never a prototype's member.
+    const ops: Record<string, OpMeasurement> = Object.fromEntries(
+      this.#names.map((name, slot) => {
+        const op = this.#ops[slot];
+        all.add(op.histogram);
+        op.counts.forEach((n, i) => allCounts[i] += n);
+        return [
+          name,
+          measure(op.histogram, outcomeCounts(op.counts), duration),
+        ];
+      }),
+    );
     const overall = measure(all, outcomeCounts(allCounts), duration);
     all.destroy();
     const growth = overall.total > 0
@@ -472,7 +554,7 @@ class Run {
       error_samples: [...this.#samples.values()].sort((a, b) =>
         b.count - a.count
       ),
-      counters: this.#counters,
+      counters: Object.fromEntries(this.#counters),
     };
   }
 
@@ -515,15 +597,6 @@ function outcomeCounts(counts: readonly number[]): OutcomeCounts {
   return Object.fromEntries(
     OUTCOMES.map((outcome, i) => [outcome, counts[i]]),
   ) as OutcomeCounts;
-}
-
-function addCounts(
-  outcomes: OutcomeCounts,
-  counts: readonly number[],
-): OutcomeCounts {
-  return outcomeCounts(
-    OUTCOMES.map((outcome, i) => outcomes[outcome] + counts[i]),
-  );
 }
 
 function sum(values: readonly number[]): number {

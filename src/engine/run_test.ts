@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { calibrateTarget } from "../components/calibrate/mod.ts";
 import type { Plan } from "../scenario/mod.ts";
+import { liveHistograms } from "../stats/mod.ts";
 import type { Target } from "../target.ts";
 import { type RunOptions, runPlan, type RunResult } from "./mod.ts";
+import type { FromWorker, ToWorker } from "./_protocol.ts";
 import { testPlan } from "./testdata/plan.ts";
 import { probeTarget } from "./testdata/probe_target.ts";
 
@@ -249,11 +251,15 @@ Deno.test("runPlan(): a long warmup never leaks into the measured counts", async
   assert.equal(result.measurements.total, 30);
 });
 
-Deno.test("runPlan(): target counters cover the measured load only, summed over workers", async () => {
+Deno.test("runPlan(): target counters cover the measured load only, summed over workers; peak counters are the largest", async () => {
   const result = await run(plan({
     load: { workers: 2, concurrency: 2, iterations: 100, warmup: 30 },
   }));
-  assert.deepEqual(result.measurements.counters, { ticks: 200 });
+  // Peaks count since open (warmup too), and are not summed.
+  assert.deepEqual(result.measurements.counters, {
+    ticks: 200,
+    most_ticks: 130,
+  });
 });
 
 Deno.test("runPlan(): slow invariants after a stop are not mistaken for a hung op", async () => {
@@ -319,4 +325,192 @@ Deno.test("runPlan(): a task running synchronous ops lets its peers' timers fire
   }));
   const waits = result.measurements.ops.wait.total;
   assert.ok(waits >= 10, `only ${waits} waits finished in 1 s: timers starved`);
+});
+
+/** A mix of `entries` entries that name the ops `ops` in turn. */
+function longMix(entries: number, ops: string[]): Plan["mix"] {
+  return Array.from({ length: entries }, (_, k) => ({
+    op: ops[k % ops.length],
+    weight: 1 + k % 3,
+    params: {},
+  }));
+}
+
+Deno.test("runPlan() keeps one histogram per op name, however long the mix", async () => {
+  const before = liveHistograms();
+  const during: number[] = [];
+  const result = await run(
+    plan({
+      mix: longMix(1000, ["tick", "conflict"]),
+      load: {
+        executor: "constant-workers",
+        workers: 2,
+        duration_ms: 600,
+        iterations: 0,
+      },
+    }),
+    undefined,
+    undefined,
+    { sampleMs: 50, onProgress: () => during.push(liveHistograms() - before) },
+  );
+  assert.equal(result.status, "completed", result.error);
+  assert.deepEqual(Object.keys(result.measurements.ops), ["tick", "conflict"]);
+  // Two op names and the interval's histogram, not one per mix entry.
+  assert.ok(during.length > 0);
+  assert.deepEqual([...new Set(during)], [3]);
+  assert.equal(liveHistograms(), before, "every histogram was destroyed");
+});
+
+/** Drives one worker through a whole run by hand, collecting its messages. */
+async function workerMessages(p: Plan): Promise<FromWorker[]> {
+  const runDir = await Deno.makeTempDir();
+  const worker = new Worker(WORKER, { type: "module" });
+  const messages: FromWorker[] = [];
+  let next: ((message: FromWorker) => void) | undefined;
+  worker.onmessage = (event: MessageEvent<FromWorker>) => {
+    messages.push(event.data);
+    next?.(event.data);
+  };
+  const until = (type: FromWorker["type"], send: ToWorker) =>
+    new Promise<void>((resolve, reject) => {
+      next = (message) => {
+        if (message.type === "fatal") reject(new Error(message.message));
+        if (message.type === type) resolve();
+      };
+      worker.postMessage(send);
+    });
+  try {
+    await until("warm", {
+      type: "init",
+      plan: p,
+      index: 0,
+      runDir,
+      shared: undefined,
+      control: new SharedArrayBuffer(16),
+      claimed: new SharedArrayBuffer(4),
+    });
+    await until("done", { type: "go" });
+    await until("closed", { type: "close" });
+    return messages;
+  } finally {
+    worker.terminate();
+    await Deno.remove(runDir, { recursive: true });
+  }
+}
+
+Deno.test("serveWorker() keeps and sends results per op name, not per mix entry", async () => {
+  const messages = await workerMessages(plan({
+    mix: longMix(1000, ["tick", "conflict"]),
+    load: { iterations: 3000 },
+  }));
+  const batches = messages.filter((m) => m.type === "batch");
+  assert.ok(batches.length > 0);
+  for (const batch of batches) assert.equal(batch.ops.length, 2);
+  const total = batches.reduce(
+    (sum, batch) =>
+      sum +
+      batch.ops.reduce((n, op) => n + op.counts.reduce((a, b) => a + b), 0),
+    0,
+  );
+  assert.equal(total, 3000);
+});
+
+Deno.test("runPlan(): constant-workers with thousands of tasks stops near its duration", async () => {
+  // Each task used to run a whole 20 ms slice past the deadline before it
+  // looked: 2,000 tasks made a 300 ms load last 40 s.
+  const result = await run(plan({
+    load: {
+      executor: "constant-workers",
+      concurrency: 2000,
+      duration_ms: 300,
+      iterations: 0,
+    },
+  }));
+  assert.equal(result.status, "completed", result.error);
+  assert.ok(
+    result.measurements.duration_s < 5,
+    `measured for ${result.measurements.duration_s} s`,
+  );
+});
+
+Deno.test("runPlan(): ops named like Object.prototype members are measured as own keys", async () => {
+  const result = await run(plan({
+    mix: [
+      { op: "constructor", weight: 1, params: {} },
+      { op: "__proto__", weight: 1, params: {} },
+      { op: "tick", weight: 1, params: {} },
+      { op: "constructor", weight: 1, params: {} },
+    ],
+    load: { iterations: 900 },
+  }));
+  assert.equal(result.status, "completed", result.error);
+  const { ops } = result.measurements;
+  assert.deepEqual(Object.keys(ops), ["constructor", "__proto__", "tick"]);
+  assert.equal(Object.getPrototypeOf(ops), Object.prototype);
+  assert.ok(Object.hasOwn(ops, "__proto__"));
+  const totals = Object.values(ops).map((op) => op.total);
+  assert.equal(totals.reduce((a, b) => a + b), 900);
+  assert.ok(totals.every((n) => n > 0), `${totals}`);
+});
+
+Deno.test("runPlan(): max_duration stops a slow prepare() and the result says why", async () => {
+  const start = performance.now();
+  const result = await run(plan({
+    options: { prepare_ms: 20_000 },
+    invariants: ["calls_counted"],
+    load: { iterations: 10, max_duration_ms: 500 },
+  }));
+  const elapsed = performance.now() - start;
+  assert.ok(elapsed < 500 + 5000, `ran ${elapsed} ms`);
+  // A hard stop that cut prepare() short measured nothing: not "completed".
+  assert.equal(result.status, "error");
+  assert.match(
+    result.error ?? "",
+    /stopped at max_duration \(500 ms\) while preparing the target/,
+  );
+  assert.match(
+    result.notes.join("\n"),
+    /stopped at max_duration \(500 ms\) while preparing the target: nothing was measured/,
+  );
+  assert.equal(result.measurements.total, 0);
+  assert.deepEqual(result.invariants, []);
+});
+
+Deno.test("runPlan(): a user's stop during prepare() ends the run as interrupted", async () => {
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), 300);
+  const start = performance.now();
+  const result = await run(
+    plan({ options: { prepare_ms: 20_000 }, load: { iterations: 10 } }),
+    stop.signal,
+  );
+  clearTimeout(timer);
+  const elapsed = performance.now() - start;
+  assert.ok(elapsed < 300 + 5000, `ran ${elapsed} ms`);
+  assert.equal(result.status, "interrupted");
+  assert.equal(result.error, undefined);
+  assert.match(result.notes.join("\n"), /stopped while preparing the target/);
+  assert.equal(result.measurements.total, 0);
+});
+
+Deno.test("runPlan(): a prepare() that ignores RunInfo.signal is abandoned after the stop grace period", async () => {
+  const start = performance.now();
+  const result = await run(
+    plan({
+      options: { prepare_ms: 2500, prepare_ignores_signal: true },
+      load: { iterations: 10, max_duration_ms: 200 },
+    }),
+    undefined,
+    300,
+  );
+  const elapsed = performance.now() - start;
+  assert.equal(result.status, "error");
+  assert.match(result.error ?? "", /max_duration \(200 ms\) while preparing/);
+  assert.match(
+    result.notes.join("\n"),
+    /still preparing 300 ms after the stop: its prepare\(\) does not honour RunInfo.signal/,
+  );
+  assert.ok(elapsed < 2500, `waited ${elapsed} ms for prepare()`);
+  // Let the abandoned prepare() end, so its timer does not outlive the test.
+  await new Promise((resolve) => setTimeout(resolve, 2600 - elapsed));
 });

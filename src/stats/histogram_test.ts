@@ -4,7 +4,9 @@ import {
   createHistogram,
   decodeHistogram,
   encodeHistogram,
+  type Histogram,
   initHistograms,
+  liveHistograms,
   recordMs,
   summarize,
 } from "./mod.ts";
@@ -37,9 +39,23 @@ Deno.test("histograms merged from 2 workers equal one histogram fed the same val
       `p${p}`,
     );
   }
-  assert.equal(encodeHistogram(merged), encodeHistogram(single));
+  // Every bucket equal. A histogram's range grows by recording or by adding,
+  // to different bounds that its encoding's header records, so both are
+  // compared after the same trip: encoded, decoded, added to a new one.
+  assert.equal(canonical(merged), canonical(single));
   for (const h of [single, merged, ...workers]) h.destroy();
 });
+
+/** The encoding of `histogram`'s buckets, whatever the path its range grew by. */
+function canonical(histogram: Histogram): string {
+  const decoded = decodeHistogram(encodeHistogram(histogram));
+  const fresh = createHistogram();
+  fresh.add(decoded);
+  decoded.destroy();
+  const encoded = encodeHistogram(fresh);
+  fresh.destroy();
+  return encoded;
+}
 
 Deno.test("recordMs() keeps sub-microsecond resolution and clamps out-of-range values", () => {
   const h = createHistogram();
@@ -58,4 +74,33 @@ Deno.test("summarize() of an empty histogram is all zeros", () => {
   const h = createHistogram();
   assert.deepEqual(Object.values(summarize(h)), Array(10).fill(0));
   h.destroy();
+});
+
+Deno.test("createHistogram() sizes its range to what was recorded, up to one hour", () => {
+  const h = createHistogram();
+  const empty = h.estimatedFootprintInBytes;
+  recordMs(h, 1);
+  const upToMs = h.estimatedFootprintInBytes;
+  recordMs(h, 3_600_000);
+  const upToHour = h.estimatedFootprintInBytes;
+  h.reset();
+  assert.equal(h.estimatedFootprintInBytes, upToHour, "reset keeps the range");
+  h.destroy();
+  assert.ok(
+    empty < upToMs && upToMs < upToHour,
+    `${[empty, upToMs, upToHour]}`,
+  );
+  assert.ok(empty * 10 < upToHour, `${empty} bytes empty, ${upToHour} full`);
+});
+
+Deno.test("liveHistograms() counts created and decoded histograms until destroyed once", () => {
+  const before = liveHistograms();
+  const h = createHistogram();
+  recordMs(h, 2);
+  const decoded = decodeHistogram(encodeHistogram(h));
+  assert.equal(liveHistograms() - before, 2);
+  h.destroy();
+  h.destroy(); // idempotent
+  decoded.destroy();
+  assert.equal(liveHistograms(), before);
 });

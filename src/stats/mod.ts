@@ -9,6 +9,7 @@ export {
   HIGHEST_NS,
   type Histogram,
   initHistograms,
+  liveHistograms,
   recordMs,
   summarize,
 } from "./histogram.ts";

@@ -6,7 +6,8 @@
  * @module
  */
 import type { NewEntity } from "./repositories.ts";
-import type { Transaction } from "./unit_of_work.ts";
+import { SEED_BATCH, seedInBatches } from "./sqlite_target.ts";
+import type { Transaction, UnitOfWork } from "./unit_of_work.ts";
 
 /** Seeded items are created one STEP apart from EPOCH, for range queries. */
 export const EPOCH = Date.UTC(2024, 0, 1);
@@ -55,22 +56,57 @@ export function counterId(index: number): string {
   return `counter-${index}`;
 }
 
-/** Seeds accounts, items with their history, and counters. */
-export function seed(tx: Transaction, o: SeedOptions): void {
-  tx.accounts.insertMany(
-    range1(o.accounts, (i) => ({ id: i + 1, balance: o.initial_balance })),
-  );
-  tx.entities.insertMany(range1(o.entities, seededItem));
-  seedHistory(tx, o);
-  tx.entities.insertMany(
-    range1(o.counters, (i) => ({
-      id: counterId(i),
-      kind: "counter",
-      state: "active",
-      data: { value: 0 },
-      createdAt: EPOCH,
-    })),
-  );
+/** How `prepare()` seeds: what, and the run's signal (a stop ends it). */
+export interface SeedRun extends SeedOptions {
+  /** The run's signal: checked between batches. */
+  signal: AbortSignal;
+}
+
+/**
+ * Seeds accounts, items with their history, and counters, in transactions
+ * of bounded size (see {@link seedInBatches}): a stop ends it between two.
+ */
+export async function seed(uow: UnitOfWork, o: SeedRun): Promise<void> {
+  const { signal } = o;
+  await seedInBatches(uow, {
+    count: o.accounts,
+    signal,
+    write: (tx, from, to) =>
+      tx.accounts.insertMany(
+        indexes(from, to, (i) => ({ id: i + 1, balance: o.initial_balance })),
+      ),
+  });
+  await seedInBatches(uow, {
+    count: o.entities,
+    signal,
+    // Each item writes its history rows too.
+    batch: SEED_BATCH / (1 + o.history),
+    write: (tx, from, to) => {
+      tx.entities.insertMany(indexes(from, to, seededItem));
+      seedHistory(tx, { history: o.history, from, to });
+    },
+  });
+  await seedInBatches(uow, {
+    count: o.counters,
+    signal,
+    write: (tx, from, to) =>
+      tx.entities.insertMany(indexes(from, to, (i) => ({
+        id: counterId(i),
+        kind: "counter",
+        state: "active",
+        data: { value: 0 },
+        createdAt: EPOCH,
+      }))),
+  });
+}
+
+/** `make(i)` for i in `from..to-1`, made as they are consumed. */
+function* indexes<T>(
+  from: number,
+  to: number,
+  make: (index: number) => T,
+): Generator<T> {
+  for (let i = from; i < to; i++) yield make(i);
 }
 
 /** Logs one increment of counter `id`, which made it `version`. */
@@ -89,12 +125,16 @@ export function logIncrement(
 }
 
 /**
- * Gives every seeded item `history` log rows (a creation, then revisions)
- * and the version they lead to, so serialized aggregates carry a history.
+ * Gives seeded items `from..to-1` `history` log rows (a creation, then
+ * revisions) and the version they lead to, so serialized aggregates carry a
+ * history.
  */
-function seedHistory(tx: Transaction, o: SeedOptions): void {
+function seedHistory(
+  tx: Transaction,
+  o: { history: number; from: number; to: number },
+): void {
   if (o.history === 0) return;
-  for (let index = 0; index < o.entities; index++) {
+  for (let index = o.from; index < o.to; index++) {
     const entityId = itemId(index);
     const at = EPOCH + index * STEP;
     tx.transitions.append({
@@ -120,9 +160,10 @@ function seedHistory(tx: Transaction, o: SeedOptions): void {
       });
     }
   }
-  tx.statement("UPDATE entities SET version = ? WHERE kind = 'item'").run(
-    o.history,
-  );
+  // The batch's items, by the (kind, created_at) index.
+  tx.statement(
+    "UPDATE entities SET version = ? WHERE kind = 'item' AND created_at BETWEEN ? AND ?",
+  ).run(o.history, EPOCH + o.from * STEP, EPOCH + (o.to - 1) * STEP);
 }
 
 function seededItem(index: number): NewEntity<ItemData> {

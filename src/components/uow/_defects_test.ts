@@ -9,11 +9,12 @@ const OPTIONS = {
   entities: 1,
   history: 0,
   counters: 1,
+  signal: new AbortController().signal,
 };
 
 Deno.test("splitIncrement() loses an update when two increments interleave", async () => {
   await using uow = await openDatabase(":memory:");
-  await uow.run((tx) => seed(tx, OPTIONS));
+  await seed(uow, OPTIONS);
   const id = counterId(0);
   await Promise.all([
     splitIncrement(uow, { id, actor: "a" }),
@@ -27,7 +28,7 @@ Deno.test("splitIncrement() loses an update when two increments interleave", asy
 
 Deno.test("splitTransfer() loses money when two transfers through one account interleave", async () => {
   await using uow = await openDatabase(":memory:");
-  await uow.run((tx) => seed(tx, OPTIONS));
+  await seed(uow, OPTIONS);
   await Promise.all([
     splitTransfer(uow, { from: 1, to: 2, amount: 10 }),
     splitTransfer(uow, { from: 2, to: 3, amount: 10 }),

@@ -20,11 +20,14 @@
 export {
   backoffDelay,
   DEFAULT_BUSY_POLICY,
+  DEFAULT_WAL_POLICY,
   isBusyError,
   openConnections,
   openDatabase,
   removeDatabase,
   UnitOfWork,
+  WAL_CHECK_COMMITS,
+  WAL_CHECK_MS,
 } from "./unit_of_work.ts";
 export type {
   BusyPolicy,
@@ -36,6 +39,7 @@ export type {
   Transaction,
   UnitOfWorkOptions,
   UnitOfWorkStats,
+  WalPolicy,
 } from "./unit_of_work.ts";
 export {
   AccountRepository,
@@ -77,10 +81,14 @@ export {
   checkIntegrity,
   CONNECTION_COUNTERS,
   CONNECTION_OPTIONS,
+  CONNECTION_PEAK_COUNTERS,
   connectionCounters,
   type ConnectionOptions,
   connectionOptions,
   createRunDatabase,
   INTEGRITY_INVARIANT,
+  SEED_BATCH,
+  type SeedBatches,
+  seedInBatches,
 } from "./sqlite_target.ts";
 export { type UowDefect, type UowOptions, uowTarget } from "./ops.ts";

@@ -22,6 +22,7 @@ import {
   checkIntegrity,
   CONNECTION_COUNTERS,
   CONNECTION_OPTIONS,
+  CONNECTION_PEAK_COUNTERS,
   connectionCounters,
   connectionOptions,
   createRunDatabase,
@@ -49,14 +50,37 @@ import { splitIncrement, splitTransfer, UOW_DEFECTS } from "./_defects.ts";
 
 export type { UowDefect } from "./_defects.ts";
 
+/**
+ * Bounds on what `prepare()` seeds: every row is written before the load
+ * starts, so a size the machine cannot hold is refused by `tensile
+ * validate` rather than met by a run that exhausts memory or disk.
+ */
+const UOW_LIMITS = Object.freeze({
+  accounts: 1_000_000,
+  entities: 1_000_000,
+  counters: 100_000,
+  /** `entities × history`: log rows seeded. */
+  historyRows: 10_000_000,
+});
+
+/** A count option: a whole number from `min` to `max`, saying why. */
+function seeded(min: number, max: number, what: string) {
+  return z.int().min(min).max(max, {
+    error: (issue) =>
+      `${issue.input} ${what} is more than ${
+        max.toLocaleString("en-US")
+      }: prepare() seeds every one before the load starts`,
+  });
+}
+
 const optionsSchema = z.strictObject({
-  accounts: z.int().min(2).default(100),
+  accounts: seeded(2, UOW_LIMITS.accounts, "accounts").default(100),
   hot_accounts: z.int().min(2).default(5),
   initial_balance: z.int().min(0).default(1000),
-  entities: z.int().min(1).default(1000),
+  entities: seeded(1, UOW_LIMITS.entities, "entities").default(1000),
   hot_entities: z.int().min(1).default(5),
   history: z.int().min(0).max(100).default(4),
-  counters: z.int().min(1).default(8),
+  counters: seeded(1, UOW_LIMITS.counters, "counters").default(8),
   ...CONNECTION_OPTIONS,
   defect: z.enum(UOW_DEFECTS).default("none"),
 }).prefault({}).superRefine((o, ctx) => {
@@ -74,6 +98,30 @@ const optionsSchema = z.strictObject({
       path: ["hot_entities"],
       message:
         `hot_entities (${o.hot_entities}) exceeds entities (${o.entities})`,
+    });
+  }
+  // The bank's total is checked exactly, and numbers are exact only below 2^53.
+  const total = o.accounts * o.initial_balance;
+  if (!Number.isSafeInteger(total)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["initial_balance"],
+      message:
+        `initial_balance × accounts (${o.initial_balance} × ${o.accounts}) is above 2^53 − 1 (${Number.MAX_SAFE_INTEGER}), where the total balance stops being exact: at most ${
+          Math.floor(Number.MAX_SAFE_INTEGER / o.accounts)
+        } with ${o.accounts} accounts`,
+    });
+  }
+  const rows = o.entities * o.history;
+  if (rows > UOW_LIMITS.historyRows) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["history"],
+      message: `entities × history (${o.entities} × ${o.history}) is ${
+        rows.toLocaleString("en-US")
+      } log rows, more than ${
+        UOW_LIMITS.historyRows.toLocaleString("en-US")
+      }: prepare() seeds every one before the load starts`,
     });
   }
 });
@@ -196,6 +244,7 @@ export const uowTarget: Target = {
       "after the load every extra connection is closed (only each instance's own is open) and no transaction is left open",
   },
   counters: CONNECTION_COUNTERS,
+  peakCounters: CONNECTION_PEAK_COUNTERS,
   prepare: prepareUow,
   open: openUow,
 };
@@ -210,7 +259,7 @@ async function prepareUow(options: unknown, run: RunInfo): Promise<UowShared> {
     file: "uow.db",
     options: o,
   });
-  await uow.run((tx) => seed(tx, o));
+  await seed(uow, { ...o, signal: run.signal });
   return { path: uow.path, totalBalance: o.accounts * o.initial_balance };
 }
 

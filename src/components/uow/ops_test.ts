@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { SeededRng } from "../../engine/rng.ts";
 import { outcomeOf } from "../../errors.ts";
+import { parseScenarios, ScenarioError } from "../../scenario/mod.ts";
 import type { InvariantResult, TargetInstance } from "../../target.ts";
 import { uowTarget } from "./ops.ts";
 import { openConnections } from "./unit_of_work.ts";
@@ -27,6 +28,7 @@ async function openUow(
     workers,
     seed: 1,
     runDir,
+    signal: new AbortController().signal,
   });
   const instances: TargetInstance[] = [];
   for (let index = 0; index < workers; index++) {
@@ -360,13 +362,15 @@ Deno.test("uowTarget.prepare() starts from a fresh database file", async () => {
   const runDir = await Deno.makeTempDir({ prefix: "tensile-uow-ops-" });
   try {
     const options = uowTarget.options!.parse({ accounts: 5 });
-    await uowTarget.prepare!(options, { workers: 1, seed: 1, runDir });
-    edit(`${runDir}/uow.db`, "UPDATE accounts SET balance = 0");
-    const shared = await uowTarget.prepare!(options, {
+    const run = {
       workers: 1,
       seed: 1,
       runDir,
-    });
+      signal: new AbortController().signal,
+    };
+    await uowTarget.prepare!(options, run);
+    edit(`${runDir}/uow.db`, "UPDATE accounts SET balance = 0");
+    const shared = await uowTarget.prepare!(options, run);
     const instance = await uowTarget.open(options, {
       index: 0,
       count: 1,
@@ -384,4 +388,58 @@ Deno.test("uowTarget.prepare() starts from a fresh database file", async () => {
   } finally {
     await Deno.remove(runDir, { recursive: true });
   }
+});
+
+/** Validates a one-scenario file whose options are `options` (line 3). */
+function validateUow(options: string) {
+  return parseScenarios(
+    "s.yaml",
+    `name: x
+target: uow
+options: ${options}
+load: { executor: shared-iterations, iterations: 10 }
+mix:
+  - { op: transfer }
+`,
+    { targets: { uow: uowTarget } },
+  );
+}
+
+Deno.test("uowTarget options refuse what prepare() cannot seed or total exactly, saying why and where", async (t) => {
+  const refuses = (options: string, says: RegExp) =>
+    assert.throws(
+      () => validateUow(options),
+      (error: unknown) => {
+        assert.ok(error instanceof ScenarioError, String(error));
+        assert.match(error.message, says);
+        return true;
+      },
+    );
+  await t.step(
+    "accounts beyond 1,000,000 (1e9 would allocate gigabytes)",
+    () =>
+      refuses(
+        "{ accounts: 1000000000 }",
+        /^s\.yaml:3:22: "options\.accounts": 1000000000 accounts is more than 1,000,000: prepare\(\) seeds every one/,
+      ),
+  );
+  await t.step("a total balance beyond 2^53 - 1", () =>
+    refuses(
+      "{ initial_balance: 9007199254740000 }",
+      /^s\.yaml:3:29: "options\.initial_balance": initial_balance × accounts \(9007199254740000 × 100\) is above 2\^53 − 1 \(9007199254740991\), where the total balance stops being exact: at most 90071992547409 with 100 accounts/,
+    ));
+  await t.step("entities, counters and log rows beyond their bounds", () => {
+    refuses("{ entities: 1000001 }", /"options\.entities": 1000001 entities/);
+    refuses("{ counters: 100001 }", /"options\.counters": 100001 counters/);
+    refuses(
+      "{ entities: 1000000, history: 11 }",
+      /"options\.history": entities × history \(1000000 × 11\) is 11,000,000 log rows, more than 10,000,000/,
+    );
+  });
+  await t.step("the largest sizes allowed pass", () => {
+    const [plan] = validateUow(
+      "{ accounts: 1000000, initial_balance: 9007199254, entities: 1000000, history: 10, counters: 100000 }",
+    );
+    assert.equal(plan.options.accounts, 1_000_000);
+  });
 });

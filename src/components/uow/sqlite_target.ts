@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import type { CheckResult } from "../../invariants.ts";
+import { yieldTurn } from "../../runtime.ts";
 import type { RunInfo } from "../../target.ts";
 import {
   type JournalMode,
@@ -15,6 +16,7 @@ import {
   type OpenOptions,
   removeDatabase,
   type Synchronous,
+  type Transaction,
   type UnitOfWork,
   type UnitOfWorkStats,
 } from "./unit_of_work.ts";
@@ -52,6 +54,7 @@ export const CONNECTION_OPTIONS = {
   busy_retries: z.int().min(0).default(40),
   busy_base_delay_ms: z.number().positive().default(1),
   busy_max_delay_ms: z.number().positive().default(16),
+  wal_limit_mb: z.number().positive().max(1024).default(16),
 };
 
 /** The parsed {@link CONNECTION_OPTIONS}. */
@@ -66,6 +69,12 @@ export interface ConnectionOptions {
   busy_base_delay_ms: number;
   /** Largest backoff delay (raised to the base delay if below it). */
   busy_max_delay_ms: number;
+  /**
+   * The WAL file's bound in MiB: SQLite truncates the WAL to it when it
+   * restarts, and a connection that finds it this big after a commit runs a
+   * TRUNCATE checkpoint (see `WalPolicy` in `unit_of_work.ts`). Default 16.
+   */
+  wal_limit_mb?: number;
 }
 
 /**
@@ -85,9 +94,11 @@ export interface ConnectionOptions {
  * ```
  */
 export function connectionOptions(o: ConnectionOptions): OpenOptions {
+  const walBytes = Math.round((o.wal_limit_mb ?? 16) * 1024 * 1024);
   return {
     journalMode: o.journal_mode,
     synchronous: o.synchronous,
+    wal: { sizeLimit: walBytes, checkpointAt: walBytes },
     busy: {
       retries: o.busy_retries,
       baseDelayMs: o.busy_base_delay_ms,
@@ -106,7 +117,7 @@ export function connectionOptions(o: ConnectionOptions): OpenOptions {
  * import { createRunDatabase } from "./sqlite_target.ts";
  * const runDir = await Deno.makeTempDir();
  * await using uow = await createRunDatabase(
- *   { workers: 1, seed: 1, runDir },
+ *   { runDir },
  *   { file: "mine.db", options: {
  *     journal_mode: "wal", synchronous: "normal", busy_retries: 40, busy_base_delay_ms: 1, busy_max_delay_ms: 50,
  *   } },
@@ -115,7 +126,7 @@ export function connectionOptions(o: ConnectionOptions): OpenOptions {
  * ```
  */
 export async function createRunDatabase(
-  run: RunInfo,
+  run: Pick<RunInfo, "runDir">,
   database: { file: string; options: ConnectionOptions },
 ): Promise<UnitOfWork> {
   await Deno.mkdir(run.runDir, { recursive: true });
@@ -147,7 +158,21 @@ export const CONNECTION_COUNTERS: Readonly<Record<string, string>> = Object
     busy_wait_ms: "total time spent sleeping in busy backoff, in ms",
     busy_errors:
       "BusyErrors: the lock outlasted every retry (the busy outcome counts the ops)",
+    checkpoints:
+      "WAL checkpoints (TRUNCATE) that restarted the WAL once it reached the WAL limit",
+    checkpoints_busy:
+      "WAL checkpoints tried that a reader or writer kept from finishing (tried again a few commits later)",
+    wal_bytes_peak:
+      "the largest WAL file seen since the workers opened, in bytes (a peak over workers, not a sum)",
   });
+
+/**
+ * Which {@link CONNECTION_COUNTERS} are peaks rather than totals: put into a
+ * target's `peakCounters`.
+ */
+export const CONNECTION_PEAK_COUNTERS: readonly string[] = Object.freeze([
+  "wal_bytes_peak",
+]);
 
 /**
  * The {@link CONNECTION_COUNTERS} of some connections' stats, summed.
@@ -169,6 +194,9 @@ export function connectionCounters(
     busy_retried: 0,
     busy_wait_ms: 0,
     busy_errors: 0,
+    checkpoints: 0,
+    checkpoints_busy: 0,
+    wal_bytes_peak: 0,
   };
   for (const s of stats) {
     counters.transactions += s.commits + s.reads + s.rollbacks;
@@ -176,6 +204,9 @@ export function connectionCounters(
     counters.busy_retried += s.busyRetried;
     counters.busy_wait_ms += s.busyWaitMs;
     counters.busy_errors += s.busyErrors;
+    counters.checkpoints += s.checkpoints;
+    counters.checkpoints_busy += s.checkpointsBusy;
+    counters.wal_bytes_peak = Math.max(counters.wal_bytes_peak, s.walBytesPeak);
   }
   return counters;
 }
@@ -209,4 +240,56 @@ export async function checkIntegrity(uow: UnitOfWork): Promise<CheckResult> {
       ? "integrity_check ok, no foreign key violations"
       : report.problems.slice(0, 5).join("; "),
   };
+}
+
+/** Rows a seeding transaction writes at most (see {@link seedInBatches}). */
+export const SEED_BATCH = 2000;
+
+/** What {@link seedInBatches} seeds, and how. */
+export interface SeedBatches {
+  /** Items to seed, indexes `0..count-1`. */
+  count: number;
+  /** {@link RunInfo.signal}: checked between batches. */
+  signal: AbortSignal;
+  /** Items per transaction; default {@link SEED_BATCH}. */
+  batch?: number;
+  /** Writes items `from..to-1` (at most `batch` of them) in `tx`. */
+  write: (tx: Transaction, from: number, to: number) => void;
+}
+
+/**
+ * Seeds `count` items for a target's `prepare()` in transactions of at most
+ * `batch` ({@link SEED_BATCH}), so memory stays bounded and the WAL is checkpointed
+ * as it goes. Between transactions it gives the event loop a turn (the
+ * engine's `max_duration` timer can fire only then) and throws the
+ * signal's reason once it is aborted: a seed of millions of rows stops
+ * within one batch of the run's stop.
+ *
+ * @example
+ * ```ts
+ * import { openDatabase } from "./unit_of_work.ts";
+ * import { seedInBatches } from "./sqlite_target.ts";
+ * await using uow = await openDatabase(":memory:");
+ * await seedInBatches(uow, {
+ *   count: 5000,
+ *   signal: new AbortController().signal,
+ *   write: (tx, from, to) => {
+ *     for (let i = from; i < to; i++) tx.accounts.insert({ id: i + 1, balance: 10 });
+ *   },
+ * });
+ * ```
+ */
+export async function seedInBatches(
+  uow: UnitOfWork,
+  seed: SeedBatches,
+): Promise<void> {
+  const { count, signal, write } = seed;
+  const batch = Math.max(1, Math.floor(seed.batch ?? SEED_BATCH));
+  for (let from = 0; from < count; from += batch) {
+    signal.throwIfAborted();
+    const to = Math.min(count, from + batch);
+    await uow.run((tx) => write(tx, from, to));
+    await yieldTurn();
+  }
+  signal.throwIfAborted();
 }

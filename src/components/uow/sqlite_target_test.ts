@@ -4,6 +4,7 @@ import {
   checkIntegrity,
   CONNECTION_COUNTERS,
   CONNECTION_OPTIONS,
+  CONNECTION_PEAK_COUNTERS,
   connectionCounters,
   connectionOptions,
   createRunDatabase,
@@ -12,9 +13,11 @@ import { openDatabase, type UnitOfWorkStats } from "./unit_of_work.ts";
 
 Deno.test("CONNECTION_OPTIONS parse to the OpenOptions connectionOptions() makes", () => {
   const schema = z.strictObject(CONNECTION_OPTIONS);
+  const MiB = 1024 * 1024;
   assert.deepEqual(connectionOptions(schema.parse({})), {
     journalMode: "wal",
     synchronous: "normal",
+    wal: { sizeLimit: 16 * MiB, checkpointAt: 16 * MiB },
     busy: { retries: 40, baseDelayMs: 1, maxDelayMs: 16 },
   });
   assert.deepEqual(
@@ -24,10 +27,12 @@ Deno.test("CONNECTION_OPTIONS parse to the OpenOptions connectionOptions() makes
       busy_retries: 3,
       busy_base_delay_ms: 20,
       busy_max_delay_ms: 5,
+      wal_limit_mb: 0.5,
     })),
     {
       journalMode: "delete",
       synchronous: "full",
+      wal: { sizeLimit: MiB / 2, checkpointAt: MiB / 2 },
       busy: { retries: 3, baseDelayMs: 20, maxDelayMs: 20 },
     },
     "the largest delay is raised to the base delay",
@@ -35,7 +40,7 @@ Deno.test("CONNECTION_OPTIONS parse to the OpenOptions connectionOptions() makes
   assert.equal(schema.safeParse({ journal_mode: "wall" }).success, false);
 });
 
-Deno.test("connectionCounters() sums every connection's stats, one counter per CONNECTION_COUNTERS entry", () => {
+Deno.test("connectionCounters() sums every connection's stats (the WAL peak is a peak), one counter per CONNECTION_COUNTERS entry", () => {
   const stats = (n: number): UnitOfWorkStats => ({
     commits: n,
     reads: 2 * n,
@@ -46,6 +51,9 @@ Deno.test("connectionCounters() sums every connection's stats, one counter per C
     busyWaitMs: 6 * n,
     busyErrors: 7 * n,
     statements: 0,
+    checkpoints: 8 * n,
+    checkpointsBusy: 9 * n,
+    walBytesPeak: 1000 * n,
   });
   const counters = connectionCounters([stats(1), stats(10)]);
   assert.deepEqual(counters, {
@@ -54,8 +62,12 @@ Deno.test("connectionCounters() sums every connection's stats, one counter per C
     busy_retried: 55,
     busy_wait_ms: 66,
     busy_errors: 77,
+    checkpoints: 88,
+    checkpoints_busy: 99,
+    wal_bytes_peak: 10_000,
   });
   assert.deepEqual(Object.keys(counters), Object.keys(CONNECTION_COUNTERS));
+  assert.deepEqual(CONNECTION_PEAK_COUNTERS, ["wal_bytes_peak"]);
 });
 
 Deno.test("checkIntegrity() holds on a healthy database and names what a broken one lacks", async () => {
@@ -78,7 +90,7 @@ Deno.test("checkIntegrity() holds on a healthy database and names what a broken 
 Deno.test("createRunDatabase() makes the run directory and a fresh database in it, whatever an earlier run left", async () => {
   const root = await Deno.makeTempDir({ prefix: "tensile-sqlite-" });
   try {
-    const run = { workers: 1, seed: 1, runDir: `${root}/run` };
+    const run = { runDir: `${root}/run` };
     const options = z.strictObject(CONNECTION_OPTIONS).parse({});
     {
       await using first = await createRunDatabase(run, {

@@ -719,3 +719,72 @@ Deno.test("Transaction.afterCommit()", async (t) => {
     assert.equal((await uow.read((tx) => tx.accounts.get(1)))?.balance, 42);
   });
 });
+
+Deno.test("openDatabase() bounds the WAL: a TRUNCATE checkpoint once it reaches checkpointAt, tried again while a reader blocks it", async (t) => {
+  await using tmp = await tempDb();
+  const LIMIT = 256 * 1024;
+  const walSize = () => {
+    try {
+      return Deno.statSync(`${tmp.path}-wal`).size;
+    } catch {
+      return 0;
+    }
+  };
+  await using uow = await openDatabase(tmp.path, {
+    wal: { sizeLimit: LIMIT, checkpointAt: LIMIT },
+  });
+  let id = 0;
+  const write = async (commits: number) => {
+    for (let i = 0; i < commits; i++) {
+      await uow.run((tx) =>
+        tx.entities.insert({
+          id: `blob-${++id}`,
+          kind: "blob",
+          state: "new",
+          data: "x".repeat(4000),
+        })
+      );
+    }
+  };
+  const reader = new DatabaseSync(tmp.path, { timeout: 0 });
+  try {
+    await t.step(
+      "a reader's snapshot keeps it from finishing: busy, and the WAL grows",
+      async () => {
+        await write(1);
+        reader.exec("BEGIN");
+        reader.prepare("SELECT count(*) FROM entities").get(); // a WAL snapshot
+        await write(200);
+        assert.equal(uow.stats.checkpoints, 0);
+        assert.ok(uow.stats.checkpointsBusy > 0, JSON.stringify(uow.stats));
+        assert.ok(walSize() > 2 * LIMIT, `WAL ${walSize()} bytes`);
+      },
+    );
+    await t.step(
+      "once the reader is done, the next commit truncates the WAL",
+      async () => {
+        reader.exec("COMMIT");
+        await write(1);
+        assert.equal(uow.stats.checkpoints, 1);
+        assert.equal(walSize(), 0);
+        assert.ok(uow.stats.walBytesPeak > 2 * LIMIT);
+      },
+    );
+  } finally {
+    reader.close();
+  }
+});
+
+Deno.test("openDatabase() leaves the WAL alone when checkpointAt is 0, and in-memory databases have none", async () => {
+  await using tmp = await tempDb();
+  await using uow = await openDatabase(tmp.path, {
+    wal: { sizeLimit: -1, checkpointAt: 0 },
+  });
+  for (let i = 0; i < 40; i++) {
+    await uow.run((tx) => tx.accounts.insert({ id: i + 1, balance: 1 }));
+  }
+  assert.equal(uow.stats.walBytesPeak, 0);
+  await using memory = await openDatabase(":memory:");
+  await memory.run((tx) => tx.accounts.insert({ id: 1, balance: 1 }));
+  assert.equal(memory.stats.checkpoints + memory.stats.checkpointsBusy, 0);
+});

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { runPlan } from "../../engine/mod.ts";
 import { runAndGrade } from "../../engine/testdata/grade_run.ts";
-import { loadScenarioFile } from "../../scenario/mod.ts";
+import { loadScenarioFile, parseScenarios } from "../../scenario/mod.ts";
 import { uowTarget } from "./ops.ts";
 
 /** Runs a bank scenario on 4 Workers through the engine, and grades it. */
@@ -86,4 +87,88 @@ Deno.test("uow-memory-under-load grades heap growth: a cache that never evicts f
   assert.notEqual(healthy.grade, "F", JSON.stringify(healthy));
   const leaking = await memoryUnderLoad({ defect: "unbounded-cache" });
   assert.equal(leaking.level, "failed", JSON.stringify(leaking));
+});
+
+Deno.test("uowTarget.prepare() seeding 13 million rows stops at max_duration, and the result says why", async () => {
+  const [plan] = parseScenarios(
+    "seed.yaml",
+    `
+name: huge-seed
+target: uow
+options: { accounts: 1000000, entities: 1000000, history: 10, counters: 100000 }
+load: { executor: shared-iterations, iterations: 10, max_duration: 1s }
+mix:
+  - { op: transfer }
+`,
+    { targets: { uow: uowTarget } },
+  );
+  const runDir = await Deno.makeTempDir({ prefix: "tensile-uow-seed-" });
+  try {
+    const start = performance.now();
+    const result = await runPlan(plan, {
+      target: uowTarget,
+      workerUrl: new URL("./testdata/engine_worker.ts", import.meta.url),
+      runDir,
+    });
+    const elapsed = performance.now() - start;
+    // The largest seed allowed: 13 s on an idle 2-core machine, not 1 s;
+    // a loaded one gets 5 s of slack.
+    assert.ok(elapsed < 1000 + 5000, `ran ${elapsed} ms`);
+    assert.equal(result.status, "error");
+    assert.match(
+      result.error ?? "",
+      /stopped at max_duration \(1000 ms\) while preparing the target/,
+    );
+    assert.equal(result.measurements.total, 0);
+  } finally {
+    await Deno.remove(runDir, { recursive: true });
+  }
+});
+
+Deno.test("uowTarget keeps the WAL file bounded under sustained reads and writes on 2 Workers", async () => {
+  const MiB = 1024 * 1024;
+  const [plan] = parseScenarios(
+    "wal.yaml",
+    `
+name: wal-growth
+target: uow
+options: { entities: 2000, wal_limit_mb: 2 }
+load: { executor: constant-workers, workers: 2, concurrency: 4, duration: 3s, warmup: 0, max_duration: 30s }
+mix:
+  - { op: batch_insert, weight: 1, params: { rows: 200 } }
+  - { op: query, weight: 2 }
+  - { op: read, weight: 2 }
+  - { op: transfer, weight: 2 }
+`,
+    { targets: { uow: uowTarget } },
+  );
+  const runDir = await Deno.makeTempDir({ prefix: "tensile-uow-wal-" });
+  // Watched from outside the target, so the bound does not rest on its
+  // own report.
+  let peak = 0;
+  const watch = setInterval(() => {
+    try {
+      peak = Math.max(peak, Deno.statSync(`${runDir}/uow.db-wal`).size);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }, 10);
+  try {
+    const result = await runPlan(plan, {
+      target: uowTarget,
+      workerUrl: new URL("./testdata/engine_worker.ts", import.meta.url),
+      runDir,
+    });
+    assert.equal(result.status, "completed", result.error);
+    const { counters, total } = result.measurements;
+    // Readers always hold a snapshot in the WAL, so SQLite's automatic
+    // checkpoints alone let it grow by 20-30 MB a second on 2 cores.
+    assert.ok(peak < 4 * 2 * MiB, `WAL reached ${peak} bytes in ${total} ops`);
+    assert.ok(counters.checkpoints > 0, JSON.stringify(counters));
+    assert.ok(counters.wal_bytes_peak >= 2 * MiB, JSON.stringify(counters));
+    assert.ok(counters.wal_bytes_peak <= peak + MiB, JSON.stringify(counters));
+  } finally {
+    clearInterval(watch);
+    await Deno.remove(runDir, { recursive: true });
+  }
 });

@@ -29,11 +29,13 @@ import {
   checkIntegrity,
   CONNECTION_COUNTERS,
   CONNECTION_OPTIONS,
+  CONNECTION_PEAK_COUNTERS,
   connectionCounters,
   connectionOptions,
   createRunDatabase,
   INTEGRITY_INVARIANT,
   openDatabase,
+  seedInBatches,
 } from "../uow/mod.ts";
 import { type Ack, AckLog, readAckLog } from "./ack_log.ts";
 import { checkAcks, checkPublished, checkTransitionLog } from "./checks.ts";
@@ -43,8 +45,16 @@ import { applyWithDefect, WORKFLOW_DEFECTS } from "./_defects.ts";
 
 export type { WorkflowDefect } from "./_defects.ts";
 
+/** Most orders `prepare()` seeds: every one is written before the load. */
+const MAX_ORDERS = 1_000_000;
+
 const optionsSchema = z.strictObject({
-  orders: z.int().min(1).default(200),
+  orders: z.int().min(1).max(MAX_ORDERS, {
+    error: (issue) =>
+      `${issue.input} orders is more than ${
+        MAX_ORDERS.toLocaleString("en-US")
+      }: prepare() seeds every one before the load starts`,
+  }).default(200),
   hot_orders: z.int().min(1).default(5),
   machine: machineSchema.prefault(ORDER_LIFECYCLE),
   ...CONNECTION_OPTIONS,
@@ -133,6 +143,7 @@ export const workflowTarget: Target = {
     ...INTEGRITY_INVARIANT,
   },
   counters: CONNECTION_COUNTERS,
+  peakCounters: CONNECTION_PEAK_COUNTERS,
   prepare: prepareWorkflow,
   open: openWorkflow,
 };
@@ -170,13 +181,18 @@ async function prepareWorkflow(
   }
   const { registry, machine } = compile(o.machine);
   using workflow = new Workflow({ uow, registry, actor: "prepare" });
-  await uow.run((tx) => {
-    for (let i = 0; i < o.orders; i++) {
-      workflow.stageCreate(tx, orderId(i), {
-        kind: machine.entity,
-        state: machine.initial,
-      });
-    }
+  // Each order writes an entity, a log row and an outbox row.
+  await seedInBatches(uow, {
+    count: o.orders,
+    signal: run.signal,
+    write: (tx, from, to) => {
+      for (let i = from; i < to; i++) {
+        workflow.stageCreate(tx, orderId(i), {
+          kind: machine.entity,
+          state: machine.initial,
+        });
+      }
+    },
   });
   return { path: uow.path };
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { SeededRng } from "../../engine/rng.ts";
 import { outcomeOf } from "../../errors.ts";
+import { parseScenarios, ScenarioError } from "../../scenario/mod.ts";
 import type { InvariantResult, TargetInstance } from "../../target.ts";
 import { workflowTarget } from "./ops.ts";
 
@@ -22,6 +23,7 @@ async function openWorkflow(
     workers,
     seed: 1,
     runDir,
+    signal: new AbortController().signal,
   });
   const opened: TargetInstance[] = [];
   for (let index = 0; index < workers; index++) {
@@ -209,4 +211,31 @@ Deno.test("workflowTarget.options refuses a bad machine and bad keys", () => {
       },
     })
   );
+});
+
+Deno.test("workflowTarget options refuse more orders than prepare() may seed, saying why and where", () => {
+  const validate = (orders: number) =>
+    parseScenarios(
+      "s.yaml",
+      `name: x
+target: workflow
+options: { orders: ${orders} }
+load: { executor: shared-iterations, iterations: 10 }
+mix:
+  - { op: read_entity }
+`,
+      { targets: { workflow: workflowTarget } },
+    );
+  assert.throws(
+    () => validate(1_000_000_000),
+    (error: unknown) => {
+      assert.ok(error instanceof ScenarioError, String(error));
+      assert.match(
+        error.message,
+        /^s\.yaml:3:20: "options\.orders": 1000000000 orders is more than 1,000,000: prepare\(\) seeds every one before the load starts$/,
+      );
+      return true;
+    },
+  );
+  assert.equal(validate(1_000_000)[0].options.orders, 1_000_000);
 });

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { ConflictError } from "../../errors.ts";
+import { yieldTurn } from "../../runtime.ts";
 import type { Target } from "../../target.ts";
 
 const options = z.strictObject({
@@ -13,6 +14,10 @@ const options = z.strictObject({
   /** How long checking the invariants takes. */
   invariant_ms: z.number().default(0),
   fail_open: z.boolean().default(false),
+  /** How long `prepare()` works, in synchronous steps of 5 ms. */
+  prepare_ms: z.number().default(0),
+  /** `prepare()` waits `prepare_ms` on a timer and never looks at the signal. */
+  prepare_ignores_signal: z.boolean().default(false),
 });
 
 /** The probe target. */
@@ -27,9 +32,36 @@ export const probeTarget: Target = {
       description: "waits ms",
       params: z.strictObject({ ms: z.number() }),
     },
+    // Own keys named like members of Object.prototype.
+    constructor: { description: "counts a call, named like a prototype key" },
+    ["__proto__"]: { description: "counts a call, named like the prototype" },
   },
   invariants: { calls_counted: "every call was counted" },
-  counters: { ticks: "calls of tick since open" },
+  counters: {
+    ticks: "calls of tick since open",
+    most_ticks: "calls of tick since open, as a peak",
+  },
+  peakCounters: ["most_ticks"],
+  async prepare(raw, run) {
+    const { prepare_ms, prepare_ignores_signal } = raw as z.infer<
+      typeof options
+    >;
+    if (prepare_ignores_signal) {
+      await new Promise((resolve) => setTimeout(resolve, prepare_ms));
+      return;
+    }
+    // Like seeding rows in batches: synchronous work, then a turn for the
+    // event loop (the engine's timers) and a look at the signal.
+    const end = performance.now() + prepare_ms;
+    for (let now = performance.now(); now < end; now = performance.now()) {
+      const step = Math.min(end, now + 5);
+      while (performance.now() < step) {
+        // busy, as an INSERT batch would be
+      }
+      await yieldTurn();
+      run.signal.throwIfAborted();
+    }
+  },
   open(raw, worker) {
     const { broken_workers, fail_open, invariant_ms } = raw as z.infer<
       typeof options
@@ -46,6 +78,12 @@ export const probeTarget: Target = {
         conflict() {
           throw new ConflictError("lost the race");
         },
+        constructor() {
+          calls++;
+        },
+        ["__proto__"]() {
+          calls++;
+        },
         wait(params) {
           return new Promise<void>((resolve) =>
             setTimeout(resolve, (params as { ms: number }).ms)
@@ -60,7 +98,7 @@ export const probeTarget: Target = {
           detail: `worker ${worker.index} counted ${calls} calls`,
         }));
       },
-      counters: () => ({ ticks: calls }),
+      counters: () => ({ ticks: calls, most_ticks: calls }),
       close: () => Promise.resolve(),
     });
   },
