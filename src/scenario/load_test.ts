@@ -154,7 +154,7 @@ Deno.test("parseScenarios() reports every problem with file:line:col and a hint"
         BASE + 'thresholds:\n  ops.nop.latency.p95: { critical: "<5ms" }\n',
       ),
       [
-        's.yaml:6:3: threshold "ops.nop.latency.p95" names op "nop", which is not in the mix (did you mean "noop"?)',
+        's.yaml:6:3: unknown op "nop" in threshold "ops.nop.latency.p95": it is not in the mix (did you mean "noop"?)',
       ],
     );
   });
@@ -164,7 +164,7 @@ Deno.test("parseScenarios() reports every problem with file:line:col and a hint"
         BASE + 'thresholds:\n  counters.retries.rate: { critical: "<5%" }\n',
       ),
       [
-        's.yaml:6:3: threshold "counters.retries.rate" names counter "retries", which target "calibrate" does not report: expected one of (none)',
+        's.yaml:6:3: unknown counter "retries" in threshold "counters.retries.rate": target "calibrate" reports none',
       ],
     );
   });
