@@ -207,12 +207,15 @@ export async function selectPlans(
     );
     if (missing.length > 0) {
       const names = plans.map((p) => p.name);
+      const shown = names.length > 20
+        ? `${names.slice(0, 20).join(", ")}, … (${names.length} in all)`
+        : names.join(", ");
       throw new UsageError(
         `Cannot select ${
           missing.slice(0, 3).map((name) => quote(name)).join(", ")
         } with --only: not among the loaded scenarios${
           didYouMean(missing[0], names)
-        } (${names.join(", ")})`,
+        } (${shown})`,
       );
     }
     return kept;

@@ -102,7 +102,7 @@ async function readCapped(path: string): Promise<Uint8Array> {
     if (n === null) break;
     chunks.push(chunk.subarray(0, n));
     total += n;
-    if (total > MAX_FILE_BYTES) throw new Refused(tooLarge(total, true));
+    if (total > MAX_FILE_BYTES) throw new Refused(tooLarge());
   }
   const bytes = new Uint8Array(total);
   let offset = 0;
@@ -135,10 +135,13 @@ function checkRegular(info: Deno.FileInfo): void {
   if (info.size > MAX_FILE_BYTES) throw new Refused(tooLarge(info.size));
 }
 
-function tooLarge(bytes: number, more = false): string {
-  return `file is ${more ? "over " : ""}${
-    (bytes / 1024 / 1024).toFixed(1)
-  } MiB, over the 1 MiB limit for scenario files`;
+/** The size message; without a size when the file said less than it held. */
+function tooLarge(bytes?: number): string {
+  return bytes === undefined
+    ? "file is over the 1 MiB limit for scenario files"
+    : `file is ${
+      (bytes / 1024 / 1024).toFixed(1)
+    } MiB, over the 1 MiB limit for scenario files`;
 }
 
 /**
