@@ -717,8 +717,7 @@ function knownKeys(
   let node: z.ZodType | undefined = schema;
   for (const segment of path) {
     node = unwrap(node);
-    const def = (node as unknown as { _zod: { def: Record<string, unknown> } })
-      ._zod.def;
+    const def = defOf(node);
     if (def.type === "object") {
       node = own(def.shape as Record<string, z.ZodType>, String(segment));
     } else if (def.type === "array") node = def.element as z.ZodType;
@@ -726,12 +725,20 @@ function knownKeys(
     else return [];
     if (!node) return [];
   }
-  const def =
-    (unwrap(node) as unknown as { _zod: { def: Record<string, unknown> } })
-      ._zod.def;
-  return def.type === "object"
-    ? Object.keys(def.shape as Record<string, unknown>)
-    : [];
+  // A union (a bound string or tiers) offers the keys of its mappings.
+  const def = defOf(unwrap(node));
+  const options = def.type === "union" ? def.options as z.ZodType[] : [node];
+  return options.flatMap((option) => {
+    const inner = defOf(unwrap(option));
+    return inner.type === "object"
+      ? Object.keys(inner.shape as Record<string, unknown>)
+      : [];
+  });
+}
+
+function defOf(schema: z.ZodType): Record<string, unknown> {
+  return (schema as unknown as { _zod: { def: Record<string, unknown> } })
+    ._zod.def;
 }
 
 function unwrap(schema: z.ZodType): z.ZodType {

@@ -193,6 +193,18 @@ Deno.test("parseScenarios() reports every problem with file:line:col and a hint"
       ]);
     },
   );
+  await t.step("a bound of the wrong type, and a typo in a tier", () => {
+    assert.deepEqual(
+      issues(
+        BASE +
+          'thresholds:\n  error_rate: 5\n  latency.p99: { optimall: "<1ms" }\n',
+      ),
+      [
+        's.yaml:6:15: "thresholds.error_rate": expected a bound like "<5ms", or a mapping of optimal, warning and critical bounds',
+        's.yaml:7:18: unknown key "optimall" in thresholds.latency.p99 (did you mean "optimal"?)',
+      ],
+    );
+  });
   await t.step("threshold tiers that point different ways", () => {
     assert.deepEqual(
       issues(

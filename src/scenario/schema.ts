@@ -55,7 +55,7 @@ const RangeSchema = z.union([
     ([min, max]) => min <= max,
     { error: "expected [min, max] with min <= max" },
   ),
-]);
+], { error: "expected milliseconds: a number, or [min, max]" });
 
 const FaultsSchema = z.strictObject({
   error_rate: z.number().min(0).max(1).optional(),
@@ -73,7 +73,10 @@ export const BoundsSchema = z.union([
     warning: z.string().optional(),
     critical: z.string().optional(),
   }),
-]);
+], {
+  error:
+    'expected a bound like "<5ms", or a mapping of optimal, warning and critical bounds',
+});
 
 const OverridesSchema = z.strictObject({
   load: LoadSchema.partial().optional(),
