@@ -1,9 +1,69 @@
 /**
- * "Did you mean" hints for every unknown name a user can type: scenario keys,
- * targets, ops, metrics, transitions. Part of the shared kernel: imports
- * nothing, so components and the harness both use it.
+ * How messages name what a user typed: {@link quote} shows it safely (short,
+ * one line, invisible characters escaped), and "did you mean" hints answer
+ * every unknown name a user can type: scenario keys, targets, ops, metrics,
+ * transitions. Part of the shared kernel: imports nothing, so components and
+ * the harness both use it.
  * @module
  */
+
+/** The most characters of user input a message echoes, quotes excluded. */
+export const QUOTE_MAX = 80;
+
+/**
+ * Characters a terminal would not show as themselves: controls, format
+ * characters (zero-width, bidi overrides, the BOM, soft hyphen), line and
+ * paragraph separators, spaces other than U+0020, private-use, unassigned
+ * and lone surrogate code points.
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Cs}\p{Zl}\p{Zp}]|(?! )\p{Zs}/u;
+/** The same, and `"` and `\`, which would end or bend a quote. */
+const UNQUOTABLE =
+  /["\\\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Cs}\p{Zl}\p{Zp}]|(?! )\p{Zs}/u;
+
+const SHORT: Readonly<Record<string, string>> = {
+  '"': '\\"',
+  "\\": "\\\\",
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+};
+
+/**
+ * `text` in double quotes for a one-line message: `"`, `\`, controls and
+ * invisible characters escaped (`"wor\u0000kers"`), and cut to `max`
+ * characters with `…` when longer, so a 100 KB name makes a short line.
+ */
+export function quote(text: string, max: number = QUOTE_MAX): string {
+  return `"${escaped(text, max, UNQUOTABLE)}"`;
+}
+
+/**
+ * `text` for a one-line message without quotes (a parser's own message):
+ * controls and invisible characters escaped, cut to `max` with `…`.
+ */
+export function clip(text: string, max: number = QUOTE_MAX): string {
+  return escaped(text, max, INVISIBLE);
+}
+
+function escaped(text: string, max: number, unsafe: RegExp): string {
+  let out = "";
+  for (const char of text) {
+    const piece = unsafe.test(char) ? escapeChar(char) : char;
+    if (out.length + piece.length > max) return `${out}…`;
+    out += piece;
+  }
+  return out;
+}
+
+function escapeChar(char: string): string {
+  if (Object.hasOwn(SHORT, char)) return SHORT[char];
+  let out = "";
+  for (let i = 0; i < char.length; i++) {
+    out += `\\u${char.charCodeAt(i).toString(16).padStart(4, "0")}`;
+  }
+  return out;
+}
 
 /**
  * Up to `most` names from `candidates` close enough to `word` to be a typo
@@ -17,6 +77,9 @@ export function nearestNames(
   const limit = Math.max(2, Math.floor(word.length / 3));
   const scored: { name: string; distance: number }[] = [];
   for (const candidate of candidates) {
+    // The distance is at least the difference in length: skip the work
+    // (a 100 KB word against every candidate would take seconds).
+    if (Math.abs(word.length - candidate.length) > limit) continue;
     const distance = editDistance(word, candidate);
     if (distance <= limit) scored.push({ name: candidate, distance });
   }

@@ -40,6 +40,32 @@ const CASES: [file: string, position: string, says: RegExp][] = [
     ":3:12:",
     /unknown option "fault" for target "fsm" \(renamed: "defect"\)$/,
   ],
+  [
+    "proto_op.yaml",
+    ":4:13:",
+    /unknown op "constructor" for target "calibrate": expected one of noop/,
+  ],
+  [
+    "bad_duration.yaml",
+    ":5:13:",
+    /"load\.duration": "5sec" is not a duration from 1ms to 24h: write a number and a unit \(ms, s, m or h\), like "500ms"/,
+  ],
+  [
+    "impossible_bound.yaml",
+    ":6:17:",
+    /cannot use bound ">150%": a percentage is between 0% and 100%$/,
+  ],
+  [
+    "yaml_tag.yaml",
+    ":2:9:",
+    /YAML tags like !!binary are not supported/,
+  ],
+  ["utf16.yaml", ":1:1:", /the file is UTF-16: save it as UTF-8$/],
+  [
+    "duration_iterations.yaml",
+    ":3:64:",
+    /"duration" has no effect with executor "shared-iterations": use "iterations" \(or max_duration for a hard stop\)$/,
+  ],
 ];
 
 for (const [file, position, says] of CASES) {
@@ -105,7 +131,7 @@ Deno.test("tensile run refuses out-of-range overrides and duplicate scenarios wi
     ],
     [
       ["run", "calibrate-noop", "calibrate-noop"],
-      /Cannot run scenario "calibrate-noop" twice/,
+      /cannot run scenario "calibrate-noop" twice: it is also in ".*calibrate\.yaml"/,
     ],
     [
       ["run", "calibrate", "--only", "calibrate-nop"],
@@ -116,6 +142,10 @@ Deno.test("tensile run refuses out-of-range overrides and duplicate scenarios wi
       /Cannot write results to ".*unknown_key\.yaml"/,
     ],
     [["validate", BAD], /not a regular file/],
+    [
+      ["run", join(ROOT, "tests/fixtures/many_tasks.yaml"), "--workers", "64"],
+      /Cannot run "many-tasks" with --workers 64: .* 640,000 tasks, over the 100,000/,
+    ],
   ];
   for (const [args, says] of cases) {
     await t.step(args.join(" "), async () => {

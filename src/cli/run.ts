@@ -15,6 +15,7 @@ import {
 } from "../artifact/mod.ts";
 import { TARGETS } from "../components/mod.ts";
 import { runPlan } from "../engine/mod.ts";
+import { totalsProblem } from "../executors/mod.ts";
 import { findGc } from "../runtime.ts";
 import {
   renderJson,
@@ -174,12 +175,17 @@ export async function runCommand(
 }
 
 function override(plan: Plan, options: RunCommandOptions): Plan {
-  return {
-    ...plan,
-    load: {
-      ...plan.load,
-      ...(options.seed !== undefined ? { seed: options.seed } : {}),
-      ...(options.workers !== undefined ? { workers: options.workers } : {}),
-    },
+  const load = {
+    ...plan.load,
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.workers !== undefined ? { workers: options.workers } : {}),
   };
+  // The scenario was checked as written; --workers can push it over a cap.
+  const problem = totalsProblem(load);
+  if (problem) {
+    throw new UsageError(
+      `Cannot run "${plan.name}" with --workers ${options.workers}: ${problem.message}`,
+    );
+  }
+  return { ...plan, load };
 }

@@ -151,7 +151,9 @@ class Session {
   ): Promise<Session> {
     await initHistograms();
     const { plan } = init;
-    const target = targets[plan.target];
+    const target = Object.hasOwn(targets, plan.target)
+      ? targets[plan.target]
+      : undefined;
     if (!target) throw new TypeError(`Unknown target "${plan.target}"`);
     const options = target.options?.parse(plan.options) ?? plan.options;
     const instance = await target.open(options, {
@@ -166,12 +168,16 @@ class Session {
     let running = 0;
     const mix: Mix = {
       fns: plan.mix.map((entry) => {
-        const fn = instance.ops[entry.op];
+        const fn = Object.hasOwn(instance.ops, entry.op)
+          ? instance.ops[entry.op]
+          : undefined;
         if (!fn) throw new TypeError(`Target has no op "${entry.op}"`);
         return fn;
       }),
       params: plan.mix.map((entry) =>
-        target.ops[entry.op]?.params?.parse(entry.params) ?? entry.params
+        (Object.hasOwn(target.ops, entry.op)
+          ? target.ops[entry.op].params?.parse(entry.params)
+          : undefined) ?? entry.params
       ),
       cumulative: Float64Array.from(plan.mix, (entry) => {
         running += entry.weight;

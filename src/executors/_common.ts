@@ -1,8 +1,8 @@
 /**
  * What executors share: the plan fields every executor has, the profile
- * scaling of counts and durations, the check of a duration against the hard
- * stop, and the even split of a count over tasks (per-worker-iterations and
- * warmup).
+ * scaling of counts and durations, the checks of a duration (against the hard
+ * stop, or refused where a count ends the run), and the even split of a count
+ * over tasks (per-worker-iterations and warmup).
  * @module
  */
 import { z } from "zod";
@@ -13,10 +13,24 @@ import type { Budget, LoadInput, Report, Scale } from "./mod.ts";
 export const DEFAULT_MAX_DURATION = "5m";
 
 /**
+ * Most ops a run may plan, warmup included, and most iterations or warmup
+ * one key may ask for: latency histograms and the shared claim counter count
+ * in 32 bits (2,147,483,647), and the claim counter may overshoot by a chunk
+ * per task (MAX_TASKS × 256).
+ */
+export const MAX_OPS = 2_000_000_000;
+
+/**
+ * Most tasks a run may start (workers × concurrency): each is an async loop
+ * with its own random stream and an op in flight, in some worker's heap.
+ */
+export const MAX_TASKS = 100_000;
+
+/**
  * `load.iterations`, one schema for both iteration executors, so their keys
  * merge into one. Optional: `resolve` says when it is missing.
  */
-export const IterationsOption = z.number().int().min(1).max(2_000_000_000)
+export const IterationsOption = z.number().int().min(1).max(MAX_OPS)
   .optional();
 
 /** The plan fields every executor has, beside its own. */
@@ -34,18 +48,16 @@ export const COMMON_PLAN = {
 };
 
 /**
- * The `duration_ms` of an iteration executor: a `duration` written for one
- * has never bounded its run (the count does), but it has always been
- * accepted, scaled by the profile, checked against `max_duration` and
- * recorded, so it still is. Absent when the scenario gives no duration.
+ * Refuses a `duration` written for an iteration executor: the count ends the
+ * run, so a duration would never bound it. True when there is none.
  */
-export const UnusedDurationSchema = z.number().optional();
-
-/** The `duration_ms` an iteration executor records: see above. */
-export function unusedDuration(load: LoadInput): { duration_ms?: number } {
-  return load.duration === undefined
-    ? {}
-    : { duration_ms: parseDuration(load.duration) };
+export function noDuration(load: LoadInput, report: Report): boolean {
+  if (load.duration === undefined) return true;
+  report(
+    ["load", "duration"],
+    `"duration" has no effect with executor "${load.executor}": use "iterations" (or max_duration for a hard stop)`,
+  );
+  return false;
 }
 
 /** The common plan fields, resolved from the load as scaled. */

@@ -7,13 +7,13 @@
  * @module
  */
 import { z } from "zod";
-import { scaleCommon } from "./_common.ts";
+import { MAX_OPS, MAX_TASKS, scaleCommon } from "./_common.ts";
 import { DurationSchema } from "./_duration.ts";
 import { constantWorkers } from "./constant_workers.ts";
 import { perWorkerIterations } from "./per_worker_iterations.ts";
 import { sharedIterations } from "./shared_iterations.ts";
 
-export { fixedBudget } from "./_common.ts";
+export { fixedBudget, MAX_OPS, MAX_TASKS } from "./_common.ts";
 
 /** Executors by name; the names are k6's, which users know. */
 export const EXECUTORS = {
@@ -115,7 +115,7 @@ export const LoadSchema = z.strictObject({
   workers: z.number().int().min(1).max(64).optional(),
   concurrency: z.number().int().min(1).max(10_000).optional(),
   ...OPTIONS,
-  warmup: z.number().int().min(0).optional(),
+  warmup: z.number().int().min(0).max(MAX_OPS).optional(),
   seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
   max_duration: DurationSchema.optional(),
 });
@@ -148,12 +148,57 @@ export function scaleLoad(load: LoadInput, scale: Scale): Partial<LoadInput> {
   );
 }
 
-/** Checks a load (as scaled) and resolves it, or reports why it cannot run. */
+/**
+ * Checks a load (as scaled) and resolves it, or reports why it cannot run:
+ * its executor's checks, then the totals every executor shares (tasks
+ * started, ops planned with warmup), which no single key shows.
+ */
 export function resolveLoad(
   load: LoadInput,
   report: Report,
 ): LoadPlan | undefined {
-  return EXECUTORS[load.executor].resolve(load, report);
+  const plan = EXECUTORS[load.executor].resolve(load, report);
+  if (!plan) return undefined;
+  const problem = totalsProblem(plan);
+  if (problem) {
+    report(problem.path, problem.message);
+    return undefined;
+  }
+  return plan;
+}
+
+/**
+ * What no single key shows and every executor shares: the tasks a load
+ * starts and the ops it plans with warmup, each under its cap. Checked when
+ * a scenario is loaded and again after command-line overrides.
+ */
+export function totalsProblem(
+  plan: LoadPlan,
+): { path: string[]; message: string } | undefined {
+  const tasks = plan.workers * plan.concurrency;
+  if (tasks > MAX_TASKS) {
+    return {
+      path: ["load", "concurrency"],
+      message: `"workers" × "concurrency" is ${count(tasks)} tasks, over the ${
+        count(MAX_TASKS)
+      } a run may start: each task is an async loop with its own random stream and op in flight`,
+    };
+  }
+  const ops = (plannedOps(plan) ?? 0) + plan.warmup * plan.workers;
+  if (ops > MAX_OPS) {
+    return {
+      path: ["load", "iterations" in plan ? "iterations" : "warmup"],
+      message: `the load plans ${count(ops)} ops with warmup, over the ${
+        count(MAX_OPS)
+      } a run may: latency histograms count in 32 bits`,
+    };
+  }
+  return undefined;
+}
+
+/** `1,000,000` */
+function count(n: number): string {
+  return n.toLocaleString("en-US");
 }
 
 /** Ops the plan runs in total; undefined when it runs for a time. */
@@ -181,7 +226,7 @@ export interface LoadRecord {
   concurrency: number;
   /** Iteration executors: total (shared) or per worker; else 0. */
   iterations: number;
-  /** constant-workers: how long every task looped; else 0 unless written. */
+  /** constant-workers: how long every task looped; else 0. */
   duration_ms: number;
   /** Iterations per worker, run and discarded. */
   warmup: number;
@@ -198,7 +243,7 @@ export function loadRecord(load: LoadPlan): LoadRecord {
     workers: load.workers,
     concurrency: load.concurrency,
     iterations: "iterations" in load ? load.iterations : 0,
-    duration_ms: load.duration_ms ?? 0,
+    duration_ms: "duration_ms" in load ? load.duration_ms : 0,
     warmup: load.warmup,
     seed: load.seed,
     max_duration_ms: load.max_duration_ms,

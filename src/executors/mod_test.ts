@@ -56,7 +56,7 @@ Deno.test("LoadSchema is one strict object of the common keys and every executor
 
 const LOADS: LoadInput[] = [
   { executor: "shared-iterations", iterations: 10, workers: 2 },
-  { executor: "per-worker-iterations", iterations: 10, duration: "1s" },
+  { executor: "per-worker-iterations", iterations: 10, warmup: 3 },
   { executor: "constant-workers", duration: "3s", concurrency: 4, seed: 5 },
 ];
 
@@ -67,13 +67,13 @@ Deno.test("LoadPlanSchema accepts every plan resolveLoad() gives, as it is", () 
   }
 });
 
-Deno.test("loadRecord() gives the artifact's eight fields in order, 0 for what the executor lacks", () => {
+Deno.test("loadRecord() gives the artifact's eight fields in order, 0 for what the executor lacks (duration_ms of iteration executors included)", () => {
   const records = LOADS.map((load) =>
     JSON.stringify(loadRecord(resolveLoad(load, fail)!))
   );
   assert.deepEqual(records, [
     '{"executor":"shared-iterations","workers":2,"concurrency":1,"iterations":10,"duration_ms":0,"warmup":0,"seed":1,"max_duration_ms":300000}',
-    '{"executor":"per-worker-iterations","workers":1,"concurrency":1,"iterations":10,"duration_ms":1000,"warmup":0,"seed":1,"max_duration_ms":300000}',
+    '{"executor":"per-worker-iterations","workers":1,"concurrency":1,"iterations":10,"duration_ms":0,"warmup":3,"seed":1,"max_duration_ms":300000}',
     '{"executor":"constant-workers","workers":1,"concurrency":4,"iterations":0,"duration_ms":3000,"warmup":0,"seed":5,"max_duration_ms":300000}',
   ]);
 });

@@ -7,12 +7,10 @@ import { z } from "zod";
 import {
   COMMON_PLAN,
   commonPlan,
-  durationFits,
   fixedBudget,
   IterationsOption,
+  noDuration,
   scaleIterations,
-  unusedDuration,
-  UnusedDurationSchema,
 } from "./_common.ts";
 import type { ExecutorSpec } from "./mod.ts";
 
@@ -25,7 +23,6 @@ const PLAN = z.object({
   ...COMMON_PLAN,
   /** Iterations per worker, split evenly over its tasks. */
   iterations: z.number().int(),
-  duration_ms: UnusedDurationSchema,
 });
 
 /** The `per-worker-iterations` executor. */
@@ -42,12 +39,11 @@ export const perWorkerIterations: ExecutorSpec<typeof PLAN, typeof OPTIONS> = {
       );
       return undefined;
     }
-    if (!durationFits(load, report)) return undefined;
+    if (!noDuration(load, report)) return undefined;
     return {
       executor: "per-worker-iterations",
       ...commonPlan(load),
       iterations: load.iterations,
-      ...unusedDuration(load),
     };
   },
   plannedOps: (load) => load.iterations * load.workers,

@@ -55,7 +55,7 @@ Deno.test("perWorkerIterations.scale() scales the count, never below one", () =>
   );
 });
 
-Deno.test("perWorkerIterations.resolve() needs a count; a written duration is checked and recorded, not used", () => {
+Deno.test("perWorkerIterations.resolve() needs a count, and refuses a duration, which would never bound the run", () => {
   const messages: string[] = [];
   const report: Report = (path, message) =>
     messages.push(`${path.join(".")}: ${message}`);
@@ -67,24 +67,18 @@ Deno.test("perWorkerIterations.resolve() needs a count; a written duration is ch
     perWorkerIterations.resolve({
       executor: "per-worker-iterations",
       iterations: 5,
-      duration: "10m",
+      duration: "2s",
     }, report),
     undefined,
   );
   assert.deepEqual(messages, [
     'load: executor "per-worker-iterations" needs "iterations": how many ops to run',
-    'load.duration: "duration" 10m is not shorter than "max_duration" 5m: raise max_duration',
+    'load.duration: "duration" has no effect with executor "per-worker-iterations": use "iterations" (or max_duration for a hard stop)',
   ]);
   const resolved = perWorkerIterations.resolve({
     executor: "per-worker-iterations",
     iterations: 5,
-    duration: "2s",
   }, fail);
-  assert.equal(resolved?.duration_ms, 2000);
-  const { budget, deadline } = perWorkerIterations.schedule(resolved!, {
-    claimed: new Int32Array(new SharedArrayBuffer(4)),
-    now: 0,
-  });
-  assert.equal(deadline, Infinity, "the duration does not bound the run");
-  assert.equal(budget(0)(), 5);
+  assert.ok(resolved);
+  assert.equal("duration_ms" in resolved, false, "no duration is planned");
 });

@@ -8,11 +8,9 @@ import { z } from "zod";
 import {
   COMMON_PLAN,
   commonPlan,
-  durationFits,
   IterationsOption,
+  noDuration,
   scaleIterations,
-  unusedDuration,
-  UnusedDurationSchema,
 } from "./_common.ts";
 import type { Budget, ExecutorSpec } from "./mod.ts";
 
@@ -25,7 +23,6 @@ const PLAN = z.object({
   ...COMMON_PLAN,
   /** Iterations in total, over every task of every worker. */
   iterations: z.number().int(),
-  duration_ms: UnusedDurationSchema,
 });
 
 /** Most iterations a task claims at once. */
@@ -45,12 +42,11 @@ export const sharedIterations: ExecutorSpec<typeof PLAN, typeof OPTIONS> = {
       );
       return undefined;
     }
-    if (!durationFits(load, report)) return undefined;
+    if (!noDuration(load, report)) return undefined;
     return {
       executor: "shared-iterations",
       ...commonPlan(load),
       iterations: load.iterations,
-      ...unusedDuration(load),
     };
   },
   plannedOps: (load) => load.iterations,

@@ -90,15 +90,22 @@ export function metricValue(
   measured: Measurements,
   metric: string,
 ): number | undefined {
+  // Op and counter names are the user's: own keys only, never a name of
+  // Object.prototype such as `constructor`.
   if (metric.startsWith("ops.")) {
     const dot = metric.indexOf(".", 4);
-    const op = measured.ops[metric.slice(4, dot)];
+    const name = metric.slice(4, dot);
+    const op = Object.hasOwn(measured.ops, name)
+      ? measured.ops[name]
+      : undefined;
     return op ? opMetric(op, metric.slice(dot + 1)) : undefined;
   }
   const counter = metricCounter(metric);
   if (counter !== undefined) {
     // A declared counter that never moved was simply not reported.
-    const value = measured.counters[counter] ?? 0;
+    const value = Object.hasOwn(measured.counters, counter)
+      ? measured.counters[counter]
+      : 0;
     if (!metric.endsWith(".rate")) return value;
     return measured.total > 0 ? value / measured.total : undefined;
   }
@@ -122,7 +129,10 @@ function opMetric(op: OpMeasurement, metric: string): number | undefined {
   if (metric.startsWith("latency.")) {
     // Injected faults count as ops but record no latency.
     if (op.latency.count === 0) return undefined;
-    return op.latency[metric.slice(8) as keyof OpMeasurement["latency"]];
+    const stat = metric.slice(8);
+    return Object.hasOwn(op.latency, stat)
+      ? op.latency[stat as keyof OpMeasurement["latency"]]
+      : undefined;
   }
   if (metric === "throughput") return op.throughput;
   if (op.total === 0) return undefined;

@@ -16,7 +16,10 @@ export {
   metricOp,
   parseBound,
   parseThreshold,
+  readThreshold,
   type Threshold,
+  type ThresholdProblem,
+  type ThresholdReading,
   type ThresholdSpec,
 } from "./thresholds.ts";
 export {

@@ -1,8 +1,10 @@
 /**
  * Threshold syntax: metric names and bound strings such as `"<5ms"`,
- * `">95%"`, `">1000/s"`, `"<1KB"`. Parsed once when a scenario loads.
+ * `">95%"`, `">1000/s"`, `"<1KB"`. Parsed once when a scenario loads. A
+ * bound that can never pass (`">150%"`, `"<0ns"`) is refused with why.
  * @module
  */
+import { quote } from "../suggest.ts";
 
 /** What a metric can measure, which decides the units its bounds may use. */
 export const METRIC_KINDS = [
@@ -93,6 +95,17 @@ export const METRIC_NAMES: readonly string[] = [
   "counters.<name>.rate",
 ];
 
+/**
+ * `table[key]` when `key` is the table's own: a name a user wrote is never
+ * looked up on `Object.prototype` (`constructor`, `toString`, `__proto__`).
+ */
+function own<T>(
+  table: Readonly<Record<string, T>>,
+  key: string,
+): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** The kind of a metric, or undefined when the name is unknown. */
 export function metricKind(metric: string): MetricKind | undefined {
   if (metric.startsWith("counters.")) {
@@ -102,9 +115,64 @@ export function metricKind(metric: string): MetricKind | undefined {
   }
   if (metric.startsWith("ops.")) {
     const dot = metric.indexOf(".", 4);
-    return dot > 4 ? PER_OP[metric.slice(dot + 1)] : undefined;
+    return dot > 4 ? own(PER_OP, metric.slice(dot + 1)) : undefined;
   }
-  return PER_OP[metric] ?? SCENARIO_ONLY[metric];
+  return own(PER_OP, metric) ?? own(SCENARIO_ONLY, metric);
+}
+
+/** The values a metric can take, and why, to refuse bounds it never meets. */
+interface MetricRange {
+  /** Smallest value the metric can take. */
+  min: number;
+  /** True when the metric is always above `min`, never equal to it. */
+  above: boolean;
+  /** Largest value, if there is one. */
+  max?: number;
+  /** Why, for a message: `latency is always above 0`. */
+  why: string;
+}
+
+/** The range of a metric known to {@link metricKind}. */
+function rangeOf(metric: string, kind: MetricKind): MetricRange {
+  const name = metric.startsWith("ops.")
+    ? metric.slice(metric.indexOf(".", 4) + 1)
+    : metric;
+  switch (kind) {
+    case "time":
+      // A latency is recorded as at least 1 ns; a spread can be 0.
+      return name === "latency.stdev"
+        ? { min: 0, above: false, why: "a latency spread cannot be below 0" }
+        : { min: 0, above: true, why: "latency is always above 0" };
+    case "percent":
+      // A counter per op can pass 100% (3 retries per op is 300%).
+      return name.startsWith("counters.")
+        ? { min: 0, above: false, why: "a counter rate cannot be below 0%" }
+        : {
+          min: 0,
+          above: false,
+          max: 1,
+          why: "a percentage is between 0% and 100%",
+        };
+    case "rate":
+      return { min: 0, above: false, why: "throughput cannot be below 0" };
+    case "bytes":
+      // Heap growth can be negative, but bounds are written as sizes.
+      return name === "memory.growth_per_1k_ops"
+        ? { min: -Infinity, above: false, why: "a size is 0 or more" }
+        : { min: 0, above: true, why: "memory in use is always above 0" };
+    case "number":
+      return name === "latency.p99_p50_ratio"
+        ? {
+          min: 1,
+          above: false,
+          why: "the ratio is at least 1 (p99 is never below p50)",
+        }
+        : { min: 0, above: false, why: "a counter cannot be below 0" };
+    default: {
+      const never: never = kind;
+      throw new TypeError(`Unknown metric kind "${never}"`);
+    }
+  }
 }
 
 /**
@@ -127,7 +195,8 @@ export function metricOp(metric: string): string | undefined {
 const UNIT_FACTORS: Record<string, [MetricKind, number]> = {
   ns: ["time", 1 / 1e6],
   us: ["time", 1 / 1e3],
-  "µs": ["time", 1 / 1e3],
+  "µs": ["time", 1 / 1e3], // U+00B5 MICRO SIGN
+  "μs": ["time", 1 / 1e3], // U+03BC GREEK SMALL LETTER MU
   ms: ["time", 1],
   s: ["time", 1000],
   "%": ["percent", 1 / 100],
@@ -143,7 +212,17 @@ const UNIT_FACTORS: Record<string, [MetricKind, number]> = {
   "": ["number", 1],
 };
 
-const BOUND = /^\s*(<=|>=|<|>)\s*(\d+(?:\.\d+)?|\.\d+)\s*(\S*)\s*$/;
+/** The units each kind of metric accepts, for messages. */
+const UNITS: Record<MetricKind, string> = {
+  time: "ns, us, ms or s",
+  percent: "%",
+  rate: "/s",
+  bytes: "B, KB, MB or GB",
+  number: "no unit",
+};
+
+/** A comparison, an optional sign (to say why a negative is refused), a number, a unit. */
+const BOUND = /^\s*(<=|>=|<|>)\s*([-+]?)(\d+(?:\.\d+)?|\.\d+)\s*(\S*)\s*$/;
 
 const EXAMPLES: Record<MetricKind, string> = {
   time: '"<5ms"',
@@ -159,35 +238,89 @@ const EXAMPLES: Record<MetricKind, string> = {
  */
 export function parseBound(text: string, kind: MetricKind): Bound {
   const match = BOUND.exec(text);
+  const shown = quote(text.trim());
   if (!match) {
     throw new SyntaxError(
-      `Cannot parse bound "${text}": expected a comparison, a number and a unit, like ${
+      `Cannot parse bound ${shown}: expected a comparison (<, <=, > or >=), a number and a unit (${
+        UNITS[kind]
+      }), like ${EXAMPLES[kind]}`,
+    );
+  }
+  const [, comparator, sign, number, unit] = match;
+  if (/^[eE][-+]?\d/.test(unit)) {
+    throw new SyntaxError(
+      `Cannot parse bound ${shown}: write the number out, without an exponent, like ${
         EXAMPLES[kind]
       }`,
     );
   }
-  const [, comparator, number, unit] = match;
-  const factor = UNIT_FACTORS[unit];
+  const factor = own(UNIT_FACTORS, unit);
   if (!factor) {
     throw new SyntaxError(
-      `Cannot parse bound "${text}": unknown unit "${unit}" (use ns, us, ms, s, %, /s, B, KB, MB or GB)`,
+      `Cannot parse bound ${shown}: unknown unit ${quote(unit)} (use ${
+        UNITS[kind]
+      }, like ${EXAMPLES[kind]})`,
     );
   }
   if (factor[0] !== kind && !(kind === "bytes" && unit === "")) {
     throw new SyntaxError(
-      `Cannot use bound "${text}" here: this metric is a ${kind}, write it like ${
+      `Cannot use bound ${shown} here: this metric is a ${kind}, write it like ${
         EXAMPLES[kind]
       }`,
     );
   }
+  // Divide for sub-unit factors so "800ns" is exactly 0.0008 ms.
+  const value = factor[1] < 1
+    ? Number(number) / Math.round(1 / factor[1])
+    : Number(number) * factor[1];
+  if (!Number.isFinite(value)) {
+    throw new SyntaxError(`Cannot use bound ${shown}: the number is too large`);
+  }
   return {
     comparator: comparator as Comparator,
-    // Divide for sub-unit factors so "800ns" is exactly 0.0008 ms.
-    value: factor[1] < 1
-      ? Number(number) / Math.round(1 / factor[1])
-      : Number(number) * factor[1],
+    value: sign === "-" && value !== 0 ? -value : value,
     text: text.trim(),
   };
+}
+
+/**
+ * Why a bound on `metric` is impossible (negative, a percentage over 100%,
+ * or one no value of the metric can meet), or undefined when it can pass.
+ * A bound that can never fail (`"<=100%"`) is allowed.
+ */
+function impossible(
+  metric: string,
+  kind: MetricKind,
+  bound: Bound,
+): string | undefined {
+  const range = rangeOf(metric, kind);
+  const { value } = bound;
+  const shown = quote(bound.text);
+  if (value < 0 || /^[<>=\s]*-/.test(bound.text)) {
+    return `Cannot use bound ${shown}: ${range.why}`;
+  }
+  if (range.max !== undefined && value > range.max) {
+    return `Cannot use bound ${shown}: ${range.why}`;
+  }
+  const never = (() => {
+    switch (bound.comparator) {
+      case "<":
+        return value <= range.min;
+      case "<=":
+        return value < range.min || (value === range.min && range.above);
+      case ">":
+        return range.max !== undefined && value >= range.max;
+      case ">=":
+        return false;
+      default: {
+        const never: never = bound.comparator;
+        throw new TypeError(`Unknown comparator "${never}"`);
+      }
+    }
+  })();
+  return never
+    ? `Cannot use bound ${shown}: ${range.why}, so it can never pass`
+    : undefined;
 }
 
 /** Raw bounds as written in a scenario. */
@@ -197,33 +330,72 @@ export interface ThresholdSpec {
   critical?: string;
 }
 
+/** One problem of a threshold, and the tier it is in (if one tier). */
+export interface ThresholdProblem {
+  /** The tier whose bound is wrong; absent when the problem is the whole threshold's. */
+  level?: BoundLevel;
+  /** What is wrong, as a sentence starting with a capital. */
+  message: string;
+}
+
+/** A threshold read: the threshold, or every problem it has. */
+export type ThresholdReading =
+  | { ok: true; threshold: Threshold }
+  | { ok: false; problems: ThresholdProblem[] };
+
 /**
- * Parses a threshold; a missing tier takes the next looser one (so a single
- * bound means plain pass/fail).
- * @throws {SyntaxError} for an unknown metric or a malformed bound
+ * Reads a threshold and reports every problem at once: an unknown metric,
+ * each tier whose bound does not parse or can never pass, then tiers that
+ * point different ways or are not nested. A missing tier takes the next
+ * looser one (so a single bound means plain pass/fail).
  */
-export function parseThreshold(
+export function readThreshold(
   metric: string,
   spec: ThresholdSpec,
-): Threshold {
+): ThresholdReading {
   const kind = metricKind(metric);
-  if (!kind) throw new SyntaxError(`Unknown metric "${metric}"`);
-  const parse = (text: string | undefined) =>
-    text === undefined ? undefined : parseBound(text, kind);
-  const optimal = parse(spec.optimal);
-  const warning = parse(spec.warning);
-  const critical = parse(spec.critical);
+  if (!kind) {
+    return {
+      ok: false,
+      problems: [{ message: `Unknown metric ${quote(metric)}` }],
+    };
+  }
+  const problems: ThresholdProblem[] = [];
+  const bounds: Partial<Record<BoundLevel, Bound>> = {};
+  for (const level of BOUND_LEVELS) {
+    const text = spec[level];
+    if (text === undefined) continue;
+    try {
+      const bound = parseBound(text, kind);
+      const why = impossible(metric, kind, bound);
+      if (why) problems.push({ level, message: why });
+      else bounds[level] = bound;
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+      problems.push({ level, message: error.message });
+    }
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  const { optimal, warning, critical } = bounds;
   const loosest = critical ?? warning ?? optimal;
+  const fail = (message: string): ThresholdReading => ({
+    ok: false,
+    problems: [{ message }],
+  });
   if (!loosest) {
-    throw new SyntaxError(
-      `Threshold "${metric}" has no bound: give optimal, warning or critical`,
+    return fail(
+      `Threshold ${
+        quote(metric)
+      } has no bound: give optimal, warning or critical`,
     );
   }
   const given = [optimal, warning, critical].filter((b) => b !== undefined);
   const upward = (b: Bound) => b.comparator === ">" || b.comparator === ">=";
   if (given.some((b) => upward(b) !== upward(given[0]))) {
-    throw new SyntaxError(
-      `Cannot mix directions in threshold "${metric}": every bound must be "<" or every bound ">"`,
+    return fail(
+      `Cannot mix directions in threshold ${
+        quote(metric)
+      }: every bound must be "<" or every bound ">"`,
     );
   }
   // Each tier must be at least as loose as the one before it.
@@ -233,18 +405,40 @@ export function parseThreshold(
       ? looser.value <= tighter.value
       : looser.value >= tighter.value;
     if (!nested) {
-      throw new SyntaxError(
-        `Cannot use bound "${looser.text}" after "${tighter.text}" in threshold "${metric}": optimal, warning and critical must go from tightest to loosest`,
+      return fail(
+        `Cannot use bound ${quote(looser.text)} after ${
+          quote(tighter.text)
+        } in threshold ${
+          quote(metric)
+        }: optimal, warning and critical must go from tightest to loosest`,
       );
     }
   }
   return {
-    metric,
-    kind,
-    optimal: optimal ?? warning ?? loosest,
-    warning: warning ?? loosest,
-    critical: loosest,
+    ok: true,
+    threshold: {
+      metric,
+      kind,
+      optimal: optimal ?? warning ?? loosest,
+      warning: warning ?? loosest,
+      critical: loosest,
+    },
   };
+}
+
+/**
+ * Parses a threshold; a missing tier takes the next looser one (so a single
+ * bound means plain pass/fail).
+ * @throws {SyntaxError} for an unknown metric, a malformed bound or one that
+ * can never pass (the first problem {@link readThreshold} finds)
+ */
+export function parseThreshold(
+  metric: string,
+  spec: ThresholdSpec,
+): Threshold {
+  const reading = readThreshold(metric, spec);
+  if (!reading.ok) throw new SyntaxError(reading.problems[0].message);
+  return reading.threshold;
 }
 
 /** Whether an actual value meets a bound. */

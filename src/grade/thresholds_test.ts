@@ -27,7 +27,7 @@ Deno.test("parseBound() rejects a unit that does not fit the metric, saying what
   assert.throws(() => parseBound(">1000", "rate"), /write it like ">1000\/s"/);
   assert.throws(
     () => parseBound("fast", "time"),
-    /expected a comparison, a number and a unit/,
+    /expected a comparison \(<, <=, > or >=\), a number and a unit \(ns, us, ms or s\)/,
   );
   assert.throws(
     () => parseBound("<5 parsecs", "time"),

@@ -1,17 +1,43 @@
 /**
  * Scenario files in, validated {@link Plan}s out. Every problem is reported
- * with `file:line:col`, what was expected, and a hint.
+ * with `file:line:col`, what was expected, and a hint; every independent
+ * problem of a file at once (a missing key does not hide an unknown op).
+ * Names the user wrote are looked up as own keys only, so `constructor` or
+ * `__proto__` is an unknown name like any other; and the keys of a mapping
+ * the user names (options, params, thresholds, suite parts) are read from
+ * the file as written, since zod drops a `__proto__` key from a record
+ * without a word.
  * @module
  */
 import type { z } from "zod";
-import { resolveLoad, type Scale, scaleLoad } from "../executors/mod.ts";
-import { METRIC_NAMES, metricCounter, parseThreshold } from "../grade/mod.ts";
+import {
+  type LoadInput,
+  type LoadPlan,
+  LoadSchema,
+  resolveLoad,
+  type Scale,
+  scaleLoad,
+} from "../executors/mod.ts";
+import {
+  METRIC_NAMES,
+  metricCounter,
+  metricKind,
+  metricOp,
+  readThreshold,
+  type Threshold,
+} from "../grade/mod.ts";
 import type { Target } from "../target.ts";
-import { didYouMean } from "../suggest.ts";
-import { MAX_FILE_BYTES, parseSource, type Source } from "./_source.ts";
+import { didYouMean, quote } from "../suggest.ts";
+import { parseSource, readSource, type Source } from "./_source.ts";
 import { ScenarioError, type ScenarioIssue } from "./errors.ts";
 import type { FaultPlan, Plan, Profile } from "./plan.ts";
-import { type ScenarioInput, ScenarioSchema, SuiteSchema } from "./schema.ts";
+import {
+  BoundsSchema,
+  MixEntrySchema,
+  type ScenarioInput,
+  ScenarioSchema,
+  SuiteSchema,
+} from "./schema.ts";
 
 /** What the loader checks scenarios against. */
 export interface LoadOptions {
@@ -31,40 +57,35 @@ export interface LoadOptions {
   };
 }
 
+/** Most problems listed for one file; the rest are counted on a last line. */
+const MAX_ISSUES = 50;
+
+/** `table[name]` when `name` is the table's own key, else undefined. */
+function own<T>(
+  table: Readonly<Record<string, T>>,
+  name: string,
+): T | undefined {
+  return Object.hasOwn(table, name) ? table[name] : undefined;
+}
+
 /** ` (renamed: "new")` when `table` knows `name` as an old name, else `""`. */
 function renamedHint(
   name: string,
   table: Readonly<Record<string, string>> | undefined,
 ): string {
-  return table && Object.hasOwn(table, name)
-    ? ` (renamed: "${table[name]}")`
-    : "";
+  const renamed = table && own(table, name);
+  return renamed ? ` (renamed: ${quote(renamed)})` : "";
 }
 
-/** Reads and validates a scenario file. */
+/**
+ * Reads and validates a scenario file. Only a regular UTF-8 file of at most
+ * 1 MiB is read (see `readSource`).
+ */
 export async function loadScenarioFile(
   path: string,
   options: LoadOptions,
 ): Promise<Plan[]> {
-  const fail = (message: string) =>
-    new ScenarioError([{ file: path, line: 1, col: 1, message }]);
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.stat(path);
-  } catch (error) {
-    throw fail(`cannot read file: ${(error as Error).message}`);
-  }
-  if (!info.isFile) {
-    throw fail("not a regular file: give a scenario file (.yaml)");
-  }
-  if (info.size > MAX_FILE_BYTES) {
-    throw fail(
-      `file is ${
-        (info.size / 1024 / 1024).toFixed(1)
-      } MiB, over the 1 MiB limit for scenario files`,
-    );
-  }
-  return parseScenarios(path, await Deno.readTextFile(path), options);
+  return parseScenarios(path, await readSource(path), options);
 }
 
 /** Validates scenario text (one scenario or a suite) into plans. */
@@ -76,59 +97,140 @@ export function parseScenarios(
   const source = parseSource(file, text);
   const top = source.value as Record<string, unknown>;
   const issues: ScenarioIssue[] = [];
-  const plans: Plan[] = [];
-  const profile = options.profile ?? "ci";
-  if ("suite" in top) {
-    const suite = SuiteSchema.safeParse(top, { reportInput: true });
-    if (!suite.success) {
-      const found: ScenarioIssue[] = [];
-      reportSchemaIssues(SuiteSchema, suite.error, {
+  const report: Report = (path, message, part) => {
+    const [line, col] = source.at(path, part);
+    issues.push({ file, line, col, message });
+  };
+  const context: CheckContext = {
+    ...options,
+    profile: options.profile ?? "ci",
+    issues,
+  };
+  const found: { plan: Plan; name: PropertyKey[] }[] = [];
+  if (Object.hasOwn(top, "suite")) {
+    const parsed = SuiteSchema.safeParse(top, { reportInput: true });
+    if (!parsed.success) {
+      reportSchemaIssues(SuiteSchema, parsed.error, {
         prefix: [],
-        unknown: (key, path) => `unknown key "${key}"${at(path)}`,
-        report: (path, message, part) => {
-          const [line, col] = source.at(path, part);
-          found.push({ file, line, col, message });
-        },
+        unknown: (key, path) => `unknown key ${quote(key)}${at(path)}`,
+        report,
       });
-      throw new ScenarioError(found);
     }
-    const defaults = suite.data.defaults ?? {};
-    suite.data.scenarios.forEach((raw, index) => {
-      const where: Where = {
-        source,
-        primary: ["scenarios", index],
-        fallback: ["defaults"],
-      };
-      const plan = checkScenario(deepMerge(defaults, raw), where, {
-        ...options,
-        profile,
-        issues,
+    const suite = partsOf(SuiteSchema, top, parsed);
+    // Without valid defaults, what a scenario inherits is unknown: checking
+    // it would only report what follows from that.
+    if (usable(suite, top, "defaults")) {
+      const defaults = mapping(top.defaults) ?? {};
+      const scenarios = Array.isArray(top.scenarios) ? top.scenarios : [];
+      scenarios.forEach((written, index) => {
+        const raw = mapping(written);
+        if (!raw) return;
+        const plan = checkScenario(deepMerge(defaults, raw), {
+          source,
+          primary: ["scenarios", index],
+          fallback: ["defaults"],
+        }, context);
+        if (plan) {
+          found.push({
+            plan: { ...plan, suite: suite.suite },
+            name: ["scenarios", index, "name"],
+          });
+        }
       });
-      if (plan) plans.push({ ...plan, suite: suite.data.suite });
-    });
+    }
   } else {
-    const plan = checkScenario(top, { source, primary: [] }, {
-      ...options,
-      profile,
-      issues,
-    });
-    if (plan) plans.push(plan);
+    const plan = checkScenario(top, { source, primary: [] }, context);
+    if (plan) found.push({ plan, name: ["name"] });
   }
   const names = new Set<string>();
-  plans.forEach((plan, index) => {
+  const position = (path: PropertyKey[]) => {
+    const [line, col] = source.at(path);
+    return { line, col };
+  };
+  const plans = found.map(({ plan, name }): Plan => {
     if (names.has(plan.name)) {
-      const [line, col] = source.at(["scenarios", index, "name"]);
-      issues.push({
-        file,
-        line,
-        col,
-        message: `duplicate scenario name "${plan.name}"`,
-      });
+      report(name, `duplicate scenario name ${quote(plan.name)}`);
     }
     names.add(plan.name);
+    return {
+      ...plan,
+      where: {
+        name: position(name),
+        ...(plan.suite === undefined ? {} : { suite: position(["suite"]) }),
+      },
+    };
   });
-  if (issues.length > 0) throw new ScenarioError(dedupe(issues));
+  const all = settle(source, issues);
+  if (all.length > 0) throw new ScenarioError(all);
   return plans;
+}
+
+/**
+ * The file's problems in file order: the source's own first (a YAML tag, a
+ * number out of range), then the checks', without repeats and without what
+ * follows from a source problem at the same place, capped at MAX_ISSUES.
+ */
+function settle(
+  source: Source,
+  issues: readonly ScenarioIssue[],
+): ScenarioIssue[] {
+  const seen = new Set<string>();
+  const kept = [...source.issues, ...issues].filter((issue, index) => {
+    const place = `${issue.line}:${issue.col}`;
+    if (index >= source.issues.length && source.claimed.has(place)) {
+      return false;
+    }
+    const key = `${place}:${issue.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  }).sort((a, b) => a.line - b.line || a.col - b.col);
+  if (kept.length <= MAX_ISSUES) return kept;
+  const shown = kept.slice(0, MAX_ISSUES);
+  const more = kept.length - MAX_ISSUES;
+  shown.push({
+    ...shown[shown.length - 1],
+    message: `and ${more} more problem${more === 1 ? "" : "s"} in this file`,
+  });
+  return shown;
+}
+
+/**
+ * The parts of an object that hold: all of it when the parse succeeded,
+ * else each key that parses on its own. Checks that need only those parts
+ * still run, so one bad key does not hide the problems of the others.
+ */
+function partsOf<S extends z.ZodObject>(
+  schema: S,
+  raw: Record<string, unknown>,
+  parsed: z.ZodSafeParseResult<z.output<S>>,
+): Partial<z.output<S>> {
+  if (parsed.success) return parsed.data;
+  const parts: Record<string, unknown> = {};
+  for (const [key, part] of Object.entries(schema.shape)) {
+    const result = (part as z.ZodType).safeParse(
+      Object.hasOwn(raw, key) ? raw[key] : undefined,
+    );
+    if (result.success && result.data !== undefined) parts[key] = result.data;
+  }
+  return parts as Partial<z.output<S>>;
+}
+
+/**
+ * A mapping as the file wrote it (own keys, `__proto__` included), or
+ * undefined when the value is not a mapping.
+ */
+function mapping(value: unknown): Record<string, unknown> | undefined {
+  return isPlainObject(value) ? value : undefined;
+}
+
+/** Whether a part can be used: it holds, or it was not written at all. */
+function usable(
+  parts: Record<string, unknown>,
+  raw: Record<string, unknown>,
+  key: string,
+): boolean {
+  return parts[key] !== undefined || !Object.hasOwn(raw, key);
 }
 
 /** Where a scenario's values live: its own node, then the suite defaults. */
@@ -159,7 +261,9 @@ function locate(
 function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
   let node = value;
   for (const key of path) {
-    if (node === null || typeof node !== "object") return undefined;
+    if (
+      node === null || typeof node !== "object" || !Object.hasOwn(node, key)
+    ) return undefined;
     node = (node as Record<PropertyKey, unknown>)[key];
   }
   return node;
@@ -170,18 +274,21 @@ interface CheckContext extends LoadOptions {
   issues: ScenarioIssue[];
 }
 
+/**
+ * Checks one scenario (suite defaults merged in) and resolves its plan, or
+ * reports every problem and returns undefined. Parts that hold are checked
+ * even when others do not: a missing `load` still leaves the target, the
+ * mix and the thresholds to check.
+ */
 function checkScenario(
   raw: Record<string, unknown>,
   where: Where,
   context: CheckContext,
 ): Plan | undefined {
   const { issues } = context;
+  const before = issues.length;
   const file = where.source.file;
-  const report = (
-    path: readonly PropertyKey[],
-    message: string,
-    part: "key" | "value" = "value",
-  ) => {
+  const report: Report = (path, message, part = "value") => {
     const [line, col] = locate(where, path, part);
     issues.push({ file, line, col, message });
   };
@@ -189,149 +296,53 @@ function checkScenario(
   if (!parsed.success) {
     reportSchemaIssues(ScenarioSchema, parsed.error, {
       prefix: [],
-      unknown: (key, path) => `unknown key "${key}"${at(path)}`,
+      unknown: (key, path) => `unknown key ${quote(key)}${at(path)}`,
       report,
     });
+  }
+  const data = partsOf(ScenarioSchema, raw, parsed);
+  const profiles = usable(data, raw, "profiles");
+  const overrides = data.profiles?.[context.profile];
+  const target = data.target === undefined
+    ? undefined
+    : findTarget(data.target, context, report);
+  if (target && profiles && usable(data, raw, "options")) {
+    const written = mapping(mapping(raw.profiles)?.[context.profile]);
+    checkOptions(
+      target,
+      { ...mapping(raw.options), ...mapping(written?.options) },
+      context,
+      report,
+    );
+  }
+  const load = data.load && profiles
+    ? resolveScaled(data.load, overrides?.load, context.profile, report)
+    : undefined;
+  const mix = data.mix?.map((entry, index) => ({ entry, index })) ??
+    partial(raw.mix, MixEntrySchema);
+  if (target) {
+    const written = Array.isArray(raw.mix) ? raw.mix : [];
+    for (const { entry, index } of mix) {
+      const params = mapping(mapping(written[index])?.params);
+      checkOp(target, { ...entry, params }, index, report);
+    }
+  }
+  if (target && data.invariants) {
+    checkInvariants(target, data.invariants, report);
+  }
+  const thresholds = checkThresholds(raw, {
+    target,
+    // With the mix in doubt, an op is only checked against the target.
+    mixOps: data.mix ? new Set(data.mix.map((entry) => entry.op)) : undefined,
+    report,
+  });
+  if (issues.length > before || !parsed.success || !target || !load) {
     return undefined;
   }
-  const overrides = parsed.data.profiles?.[context.profile];
   const scenario: ScenarioInput = {
     ...parsed.data,
     options: { ...parsed.data.options, ...overrides?.options },
   };
-  const before = issues.length;
-  const target = Object.hasOwn(context.targets, scenario.target)
-    ? context.targets[scenario.target]
-    : undefined;
-  if (!target) {
-    const renamed = renamedHint(scenario.target, context.renamed?.targets);
-    report(
-      ["target"],
-      `unknown target "${scenario.target}": expected one of ${
-        Object.keys(context.targets).join(", ")
-      }${renamed || didYouMean(scenario.target, Object.keys(context.targets))}`,
-    );
-    return undefined;
-  }
-  if (target.options) {
-    const options = target.options.safeParse(scenario.options ?? {}, {
-      reportInput: true,
-    });
-    if (!options.success) {
-      reportSchemaIssues(target.options, options.error, {
-        prefix: ["options"],
-        unknown: (key) => `unknown option "${key}" for target "${target.name}"`,
-        renamed: (key) => renamedHint(key, context.renamed?.options),
-        report,
-      });
-    }
-  }
-  const load = resolveLoad(
-    {
-      ...scenario.load,
-      ...scaleLoad(scenario.load, SCALE[context.profile]),
-      ...overrides?.load,
-    },
-    report,
-  );
-  scenario.mix.forEach((entry, index) => {
-    const spec = target.ops[entry.op];
-    if (!spec) {
-      report(
-        ["mix", index, "op"],
-        `unknown op "${entry.op}" for target "${target.name}": expected one of ${
-          Object.keys(target.ops).join(", ")
-        }${didYouMean(entry.op, Object.keys(target.ops))}`,
-      );
-      return;
-    }
-    if (!spec.params) {
-      if (entry.params && Object.keys(entry.params).length > 0) {
-        report(["mix", index, "params"], `op "${entry.op}" takes no params`);
-      }
-      return;
-    }
-    const params = spec.params.safeParse(entry.params ?? {}, {
-      reportInput: true,
-    });
-    if (!params.success) {
-      reportSchemaIssues(spec.params, params.error, {
-        prefix: ["mix", index, "params"],
-        unknown: (key) => `unknown param "${key}" for op "${entry.op}"`,
-        report,
-      });
-    }
-  });
-  const offered = Object.keys(target.invariants ?? {});
-  (scenario.invariants ?? []).forEach((name, index) => {
-    if (!offered.includes(name)) {
-      report(
-        ["invariants", index],
-        `unknown invariant "${name}" for target "${target.name}": expected one of ${
-          offered.join(", ") || "(none)"
-        }${didYouMean(name, offered)}`,
-      );
-    }
-  });
-  const mixOps = new Set(scenario.mix.map((entry) => entry.op));
-  const thresholds = Object.entries(scenario.thresholds ?? {}).flatMap(
-    ([metric, written]) => {
-      // `latency.p95: "<5ms"` is shorthand for a single pass/fail bound.
-      const bounds = typeof written === "string"
-        ? { critical: written }
-        : written;
-      try {
-        const threshold = parseThreshold(metric, bounds);
-        const counter = metricCounter(metric);
-        const counters = Object.keys(target.counters ?? {});
-        if (counter !== undefined && !counters.includes(counter)) {
-          report(
-            ["thresholds", metric],
-            `threshold "${metric}" names counter "${counter}", which target "${target.name}" does not report: expected one of ${
-              counters.join(", ") || "(none)"
-            }${didYouMean(counter, counters)}`,
-            "key",
-          );
-          return [];
-        }
-        const op = metric.startsWith("ops.")
-          ? metric.slice(4, metric.indexOf(".", 4))
-          : undefined;
-        if (op !== undefined && !mixOps.has(op)) {
-          report(
-            ["thresholds", metric],
-            `threshold "${metric}" names op "${op}", which is not in the mix${
-              didYouMean(op, mixOps)
-            }`,
-            "key",
-          );
-          return [];
-        }
-        return [threshold];
-      } catch (error) {
-        const message = (error as Error).message;
-        if (message.startsWith("Unknown metric")) {
-          report(
-            ["thresholds", metric],
-            `unknown metric "${metric}" in thresholds${
-              didYouMean(metric, METRIC_SUGGESTIONS)
-            }: see docs/scenarios.md#thresholds`,
-            "key",
-          );
-        } else {
-          const tier = ["optimal", "warning", "critical"].find((t) =>
-            message.includes(`"${bounds[t as keyof typeof bounds]}"`)
-          );
-          report(
-            tier ? ["thresholds", metric, tier] : ["thresholds", metric],
-            message.replace(/^Cannot/, "cannot"),
-          );
-        }
-        return [];
-      }
-    },
-  );
-  if (issues.length > before || !load) return undefined;
   return {
     file,
     name: scenario.name,
@@ -352,10 +363,221 @@ function checkScenario(
   };
 }
 
+/** The entries of a list that hold on their own, with their index. */
+function partial<T>(
+  written: unknown,
+  schema: z.ZodType<T>,
+): { entry: T; index: number }[] {
+  if (!Array.isArray(written)) return [];
+  return written.flatMap((item, index) => {
+    const result = schema.safeParse(item);
+    return result.success ? [{ entry: result.data, index }] : [];
+  });
+}
+
+function findTarget(
+  name: string,
+  context: CheckContext,
+  report: Report,
+): Target | undefined {
+  const target = own(context.targets, name);
+  if (target) return target;
+  const names = Object.keys(context.targets);
+  report(
+    ["target"],
+    `unknown target ${quote(name)}: expected one of ${names.join(", ")}${
+      renamedHint(name, context.renamed?.targets) || didYouMean(name, names)
+    }`,
+  );
+  return undefined;
+}
+
+function checkOptions(
+  target: Target,
+  options: Record<string, unknown>,
+  context: CheckContext,
+  report: Report,
+): void {
+  const unknown = (key: string) =>
+    `unknown option ${quote(key)} for target ${quote(target.name)}`;
+  if (!target.options) {
+    for (const key of Object.keys(options)) {
+      report(["options", key], `${unknown(key)}: it takes no options`, "key");
+    }
+    return;
+  }
+  const result = target.options.safeParse(options, { reportInput: true });
+  if (!result.success) {
+    reportSchemaIssues(target.options, result.error, {
+      prefix: ["options"],
+      unknown,
+      renamed: (key) => renamedHint(key, context.renamed?.options),
+      report,
+    });
+  }
+}
+
+function checkOp(
+  target: Target,
+  entry: z.output<typeof MixEntrySchema>,
+  index: number,
+  report: Report,
+): void {
+  const spec = own(target.ops, entry.op);
+  const ops = Object.keys(target.ops);
+  if (!spec) {
+    report(
+      ["mix", index, "op"],
+      `unknown op ${quote(entry.op)} for target ${
+        quote(target.name)
+      }: expected one of ${ops.join(", ")}${didYouMean(entry.op, ops)}`,
+    );
+    return;
+  }
+  const unknown = (key: string) =>
+    `unknown param ${quote(key)} for op ${quote(entry.op)}`;
+  if (!spec.params) {
+    for (const key of Object.keys(entry.params ?? {})) {
+      report(
+        ["mix", index, "params", key],
+        `${unknown(key)}: it takes no params`,
+        "key",
+      );
+    }
+    return;
+  }
+  const params = spec.params.safeParse(entry.params ?? {}, {
+    reportInput: true,
+  });
+  if (!params.success) {
+    reportSchemaIssues(spec.params, params.error, {
+      prefix: ["mix", index, "params"],
+      unknown,
+      report,
+    });
+  }
+}
+
+function checkInvariants(
+  target: Target,
+  names: readonly string[],
+  report: Report,
+): void {
+  const offered = Object.keys(target.invariants ?? {});
+  names.forEach((name, index) => {
+    if (!offered.includes(name)) {
+      report(
+        ["invariants", index],
+        `unknown invariant ${quote(name)} for target ${
+          quote(target.name)
+        }: expected one of ${offered.join(", ") || "(none)"}${
+          didYouMean(name, offered)
+        }`,
+      );
+    }
+  });
+}
+
+/** What a threshold's names are checked against. */
+interface ThresholdContext {
+  /** The target, when it is known. */
+  target?: Target;
+  /** The ops of the mix, when the mix holds. */
+  mixOps?: ReadonlySet<string>;
+  report: Report;
+}
+
+/**
+ * Checks each threshold that holds on its own: its metric, every tier's
+ * bound (each problem at its tier), and the counter or op it names. Metric
+ * names are read as the file wrote them.
+ */
+function checkThresholds(
+  raw: Record<string, unknown>,
+  context: ThresholdContext,
+): Threshold[] {
+  const { target, mixOps, report } = context;
+  // Metric names as written; each one's bounds as the schema reads them.
+  const entries = Object.entries(mapping(raw.thresholds) ?? {}).flatMap(
+    ([metric, written]) => {
+      const bounds = BoundsSchema.safeParse(written);
+      return bounds.success ? [{ metric, bounds: bounds.data }] : [];
+    },
+  );
+  return entries.flatMap(({ metric, bounds }) => {
+    const path = ["thresholds", metric];
+    if (!metricKind(metric)) {
+      report(
+        path,
+        `unknown metric ${quote(metric)} in thresholds${
+          didYouMean(metric, METRIC_SUGGESTIONS)
+        }: see docs/scenarios.md#thresholds`,
+        "key",
+      );
+      return [];
+    }
+    // `latency.p95: "<5ms"` is shorthand for a single pass/fail bound.
+    const tiers = typeof bounds === "string" ? { critical: bounds } : bounds;
+    const reading = readThreshold(metric, tiers);
+    if (!reading.ok) {
+      for (const problem of reading.problems) {
+        report(
+          problem.level && typeof bounds !== "string"
+            ? [...path, problem.level]
+            : path,
+          problem.message.replace(/^./, (first) => first.toLowerCase()),
+        );
+      }
+    }
+    let named = true;
+    const counter = metricCounter(metric);
+    const counters = Object.keys(target?.counters ?? {});
+    if (target && counter !== undefined && !counters.includes(counter)) {
+      report(
+        path,
+        `unknown counter ${quote(counter)} in threshold ${
+          quote(metric)
+        }: target ${quote(target.name)} reports ${
+          counters.join(", ") || "none"
+        }${didYouMean(counter, counters)}`,
+        "key",
+      );
+      named = false;
+    }
+    const op = metricOp(metric);
+    if (op !== undefined && mixOps && !mixOps.has(op)) {
+      report(
+        path,
+        `unknown op ${quote(op)} in threshold ${
+          quote(metric)
+        }: it is not in the mix${didYouMean(op, mixOps)}`,
+        "key",
+      );
+      named = false;
+    } else if (op !== undefined && target && !Object.hasOwn(target.ops, op)) {
+      const ops = Object.keys(target.ops);
+      report(
+        path,
+        `unknown op ${quote(op)} in threshold ${quote(metric)}: target ${
+          quote(target.name)
+        } has ${ops.join(", ")}${didYouMean(op, ops)}`,
+        "key",
+      );
+      named = false;
+    }
+    return reading.ok && named ? [reading.threshold] : [];
+  });
+}
+
 const METRIC_SUGGESTIONS = METRIC_NAMES.filter((name) => !name.includes("<"));
 
 function at(path: readonly PropertyKey[]): string {
-  return path.length === 0 ? "" : ` in ${path.map(String).join(".")}`;
+  return path.length === 0 ? "" : ` in ${clipPath(path)}`;
+}
+
+/** A path for a message: user keys in it are shown safely, and short. */
+function clipPath(path: readonly PropertyKey[]): string {
+  return quote(path.map(String).join(".")).slice(1, -1);
 }
 
 /** How each profile scales counts and durations. */
@@ -364,6 +586,35 @@ const SCALE: Record<Profile, Scale> = {
   ci: { count: 1, time: 1 },
   full: { count: 10, time: 10 },
 };
+
+/**
+ * The load as the profile makes it (scaled, then `profiles.<name>.load`),
+ * checked again against the schema, since scaling can pass a limit the file
+ * as written was within (`iterations` × 10), then resolved.
+ */
+function resolveScaled(
+  load: LoadInput,
+  overrides: Partial<LoadInput> | undefined,
+  profile: Profile,
+  report: Report,
+): LoadPlan | undefined {
+  const scaled = LoadSchema.safeParse({
+    ...load,
+    ...scaleLoad(load, SCALE[profile]),
+    ...overrides,
+  });
+  if (!scaled.success) {
+    for (const issue of scaled.error.issues) {
+      const path = ["load", ...issue.path as PropertyKey[]];
+      report(
+        path,
+        `${describeZodIssue(issue, path)} (with --profile ${profile})`,
+      );
+    }
+    return undefined;
+  }
+  return resolveLoad(scaled.data, report);
+}
 
 function resolveFaults(scenario: ScenarioInput): FaultPlan {
   const latency = scenario.faults?.latency;
@@ -382,7 +633,7 @@ function describeZodIssue(
   issue: z.core.$ZodIssue,
   path: readonly PropertyKey[] = issue.path as PropertyKey[],
 ): string {
-  const where = at(path).replace(" in ", "");
+  const where = path.length === 0 ? "" : clipPath(path);
   const subject = where ? `"${where}"` : "value";
   switch (issue.code) {
     case "invalid_type":
@@ -396,7 +647,7 @@ function describeZodIssue(
         issue.values.map((v) => JSON.stringify(v)).join(", ")
       }${
         typeof issue.input === "string"
-          ? `, got "${issue.input}"${
+          ? `, got ${quote(issue.input)}${
             didYouMean(issue.input, issue.values.map(String))
           }`
           : ""
@@ -413,7 +664,7 @@ function typeOf(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") return `"${value}"`;
+  if (typeof value === "string") return quote(value);
   return `${typeof value} ${String(value)}`;
 }
 
@@ -466,21 +717,28 @@ function knownKeys(
   let node: z.ZodType | undefined = schema;
   for (const segment of path) {
     node = unwrap(node);
-    const def = (node as unknown as { _zod: { def: Record<string, unknown> } })
-      ._zod.def;
+    const def = defOf(node);
     if (def.type === "object") {
-      node = (def.shape as Record<string, z.ZodType>)[String(segment)];
+      node = own(def.shape as Record<string, z.ZodType>, String(segment));
     } else if (def.type === "array") node = def.element as z.ZodType;
     else if (def.type === "record") node = def.valueType as z.ZodType;
     else return [];
     if (!node) return [];
   }
-  const def =
-    (unwrap(node) as unknown as { _zod: { def: Record<string, unknown> } })
-      ._zod.def;
-  return def.type === "object"
-    ? Object.keys(def.shape as Record<string, unknown>)
-    : [];
+  // A union (a bound string or tiers) offers the keys of its mappings.
+  const def = defOf(unwrap(node));
+  const options = def.type === "union" ? def.options as z.ZodType[] : [node];
+  return options.flatMap((option) => {
+    const inner = defOf(unwrap(option));
+    return inner.type === "object"
+      ? Object.keys(inner.shape as Record<string, unknown>)
+      : [];
+  });
+}
+
+function defOf(schema: z.ZodType): Record<string, unknown> {
+  return (schema as unknown as { _zod: { def: Record<string, unknown> } })
+    ._zod.def;
 }
 
 function unwrap(schema: z.ZodType): z.ZodType {
@@ -493,35 +751,38 @@ function unwrap(schema: z.ZodType): z.ZodType {
       def.type === "nullable" || def.type === "readonly" ||
       def.type === "prefault"
     ) node = def.innerType as z.ZodType;
-    else if (def.type === "pipe") node = def.in as z.ZodType;
-    else return node;
+    else if (def.type === "pipe") {
+      // A preprocessed schema (a transform in front) is checked by its out.
+      const inner = (def.in as { _zod: { def: { type: string } } })._zod.def;
+      node = (inner.type === "transform" ? def.out : def.in) as z.ZodType;
+    } else return node;
   }
 }
 
+/**
+ * `over` merged onto `base`, objects deeply and key by key; own keys only,
+ * and every key written as data, so a `__proto__` key stays a key (for the
+ * schema to refuse) instead of replacing the result's prototype.
+ */
 function deepMerge(
   base: Record<string, unknown>,
   over: Record<string, unknown>,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(over)) {
-    const prior = out[key];
-    out[key] = isPlainObject(prior) && isPlainObject(value)
-      ? deepMerge(prior, value)
-      : value;
+    const prior = Object.hasOwn(out, key) ? out[key] : undefined;
+    Object.defineProperty(out, key, {
+      value: isPlainObject(prior) && isPlainObject(value)
+        ? deepMerge(prior, value)
+        : value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-function dedupe(issues: ScenarioIssue[]): ScenarioIssue[] {
-  const seen = new Set<string>();
-  return issues.filter((issue) => {
-    const key = `${issue.line}:${issue.col}:${issue.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  }).sort((a, b) => a.line - b.line || a.col - b.col);
 }

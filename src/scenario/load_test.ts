@@ -15,6 +15,12 @@ function iterationsOf(plan: Plan): number {
   return plan.load.iterations;
 }
 
+/** The duration of a plan whose executor runs one. */
+function durationOf(plan: Plan): number {
+  assert.ok("duration_ms" in plan.load, `${plan.load.executor} runs no time`);
+  return plan.load.duration_ms;
+}
+
 const SUITE = `suite: demo
 defaults:
   target: calibrate
@@ -75,18 +81,18 @@ Deno.test("parseScenarios() scales counts and durations by profile, then applies
     const [first, second] = at("ci");
     assert.equal(iterationsOf(first), 1000);
     assert.equal(first.load.warmup, 100);
-    assert.equal(second.load.duration_ms, 5000);
+    assert.equal(durationOf(second), 5000);
   });
   await t.step("smoke shrinks", () => {
     const [first, second] = at("smoke");
     assert.equal(iterationsOf(first), 100);
     assert.equal(first.load.warmup, 10);
-    assert.equal(second.load.duration_ms, 1000);
+    assert.equal(durationOf(second), 1000);
   });
   await t.step("full grows, and profiles.full replaces values outright", () => {
     const [first, second] = at("full");
     assert.equal(iterationsOf(first), 10_000);
-    assert.equal(second.load.duration_ms, 60_000);
+    assert.equal(durationOf(second), 60_000);
   });
 });
 
@@ -148,7 +154,7 @@ Deno.test("parseScenarios() reports every problem with file:line:col and a hint"
         BASE + 'thresholds:\n  ops.nop.latency.p95: { critical: "<5ms" }\n',
       ),
       [
-        's.yaml:6:3: threshold "ops.nop.latency.p95" names op "nop", which is not in the mix (did you mean "noop"?)',
+        's.yaml:6:3: unknown op "nop" in threshold "ops.nop.latency.p95": it is not in the mix (did you mean "noop"?)',
       ],
     );
   });
@@ -158,7 +164,7 @@ Deno.test("parseScenarios() reports every problem with file:line:col and a hint"
         BASE + 'thresholds:\n  counters.retries.rate: { critical: "<5%" }\n',
       ),
       [
-        's.yaml:6:3: threshold "counters.retries.rate" names counter "retries", which target "calibrate" does not report: expected one of (none)',
+        's.yaml:6:3: unknown counter "retries" in threshold "counters.retries.rate": target "calibrate" reports none',
       ],
     );
   });
@@ -174,19 +180,31 @@ Deno.test("parseScenarios() reports every problem with file:line:col and a hint"
         );
       assert.match(
         at("{ executor: constant-workers, duration: 0s }")[0],
-        /^s\.yaml:3:47: "load\.duration": expected a duration from 1ms to 24h$/,
+        /^s\.yaml:3:47: "load\.duration": "0s" is not a duration from 1ms to 24h: write a number and a unit \(ms, s, m or h\), like "500ms", "2s" or "1\.5m"$/,
       );
       assert.match(
         at(
           "{ executor: per-worker-iterations, iterations: 10, max_duration: 1000h }",
         )[0],
-        /"load\.max_duration": expected a duration from 1ms to 24h$/,
+        /"load\.max_duration": "1000h" is not a duration from 1ms to 24h: /,
       );
       assert.deepEqual(at("{ executor: constant-workers, duration: 10m }"), [
         's.yaml:3:47: "duration" 10m is not shorter than "max_duration" 5m: raise max_duration',
       ]);
     },
   );
+  await t.step("a bound of the wrong type, and a typo in a tier", () => {
+    assert.deepEqual(
+      issues(
+        BASE +
+          'thresholds:\n  error_rate: 5\n  latency.p99: { optimall: "<1ms" }\n',
+      ),
+      [
+        's.yaml:6:15: "thresholds.error_rate": expected a bound like "<5ms", or a mapping of optimal, warning and critical bounds',
+        's.yaml:7:18: unknown key "optimall" in thresholds.latency.p99 (did you mean "optimal"?)',
+      ],
+    );
+  });
   await t.step("threshold tiers that point different ways", () => {
     assert.deepEqual(
       issues(

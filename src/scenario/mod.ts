@@ -3,17 +3,19 @@
  * @module
  */
 export { formatIssue, ScenarioError, type ScenarioIssue } from "./errors.ts";
-export { didYouMean } from "../suggest.ts";
+export { didYouMean, quote } from "../suggest.ts";
 export { type LoadOptions, loadScenarioFile, parseScenarios } from "./load.ts";
 export { type Executor, type LoadPlan } from "../executors/mod.ts";
 export {
   type FaultPlan,
   type MixPlan,
   type Plan,
+  type Position,
   type Profile,
   PROFILES,
 } from "./plan.ts";
 export {
+  LIMITS,
   type ScenarioInput,
   scenarioJsonSchema,
   ScenarioSchema,

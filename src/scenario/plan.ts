@@ -51,4 +51,15 @@ export interface Plan {
   profile: Profile;
   /** The scenario as resolved, recorded in the artifact. */
   config: ScenarioInput;
+  /**
+   * Where its name (and its suite's) is written in `file`, for messages that
+   * involve several files, such as a name two files use.
+   */
+  where?: { name: Position; suite?: Position };
+}
+
+/** A place in a file, 1-based. */
+export interface Position {
+  line: number;
+  col: number;
 }
