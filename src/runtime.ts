@@ -24,19 +24,3 @@ export function findGc(): (() => void) | undefined {
 export function yieldTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
-
-/**
- * Why a file operation failed, in plain words: the system's reason without
- * Deno's `(os error 2): stat '...'` tail, and no permission flags to pass to
- * Deno (a user of tensile has none to pass).
- */
-export function plainReason(error: unknown): string {
-  if (
-    error instanceof Deno.errors.PermissionDenied ||
-    error instanceof Deno.errors.NotCapable
-  ) {
-    return "Permission denied";
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/ \(os error \d+\)[\s\S]*$/, "");
-}

@@ -6,7 +6,7 @@
  */
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { plainReason } from "../runtime.ts";
+import { plainReason } from "../files.ts";
 
 /** The file names a run writes into its output folder. */
 export const OUT_FILES = ["result.json", "report.md"] as const;

@@ -144,7 +144,7 @@ Deno.test({
       await Deno.chmod(path, 0o000);
       await assertRejects(
         path,
-        new RegExp(`^Cannot read artifact "${path}": Permission denied$`),
+        new RegExp(`^Cannot read artifact "${path}": permission denied$`),
       );
     });
   },

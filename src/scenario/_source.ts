@@ -16,6 +16,7 @@ import {
   parseDocument,
   visit,
 } from "yaml";
+import { FileRefused, plainReason, readRegularFile } from "../files.ts";
 import { clip, quote } from "../suggest.ts";
 import { ScenarioError, type ScenarioIssue } from "./errors.ts";
 
@@ -65,7 +66,7 @@ export async function readSource(path: string): Promise<string> {
   const kernel = (at: string) => {
     const dir = KERNEL_DIRS.find((dir) => `${at}/`.startsWith(dir));
     if (dir) {
-      throw new Refused(
+      throw new FileRefused(
         `not a scenario file: files under ${
           dir.slice(0, -1)
         } are made by the kernel as they are read`,
@@ -76,72 +77,16 @@ export async function readSource(path: string): Promise<string> {
   try {
     // As written (Deno may not even let tensile stat it), then as linked.
     kernel(resolve(path));
-    checkRegular(await Deno.stat(path));
+    await Deno.stat(path); // not found: said before resolving links
     kernel(await Deno.realPath(path));
-    bytes = await readCapped(path);
+    bytes = await readRegularFile(path, {
+      maxBytes: MAX_FILE_BYTES,
+      what: "scenario files",
+    });
   } catch (error) {
     throw fail(reason(error));
   }
   return decode(bytes, fail);
-}
-
-/** Refused before or while reading: not a regular file, or too large. */
-class Refused extends Error {}
-
-async function readCapped(path: string): Promise<Uint8Array> {
-  using file = await Deno.open(path);
-  // Stat again once open, in case the path changed in between.
-  checkRegular(await file.stat());
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const chunk = new Uint8Array(
-      Math.min(64 * 1024, MAX_FILE_BYTES + 1 - total),
-    );
-    const n = await file.read(chunk);
-    if (n === null) break;
-    chunks.push(chunk.subarray(0, n));
-    total += n;
-    if (total > MAX_FILE_BYTES) throw new Refused(tooLarge());
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
-}
-
-function checkRegular(info: Deno.FileInfo): void {
-  if (!info.isFile) {
-    const kind = info.isDirectory
-      ? "a directory"
-      : info.isFifo
-      ? "a FIFO"
-      : info.isCharDevice
-      ? "a character device"
-      : info.isBlockDevice
-      ? "a block device"
-      : info.isSocket
-      ? "a socket"
-      : undefined;
-    throw new Refused(
-      `not a regular file${
-        kind ? ` (${kind})` : ""
-      }: give a scenario file (.yaml)`,
-    );
-  }
-  if (info.size > MAX_FILE_BYTES) throw new Refused(tooLarge(info.size));
-}
-
-/** The size message; without a size when the file said less than it held. */
-function tooLarge(bytes?: number): string {
-  return bytes === undefined
-    ? "file is over the 1 MiB limit for scenario files"
-    : `file is ${
-      (bytes / 1024 / 1024).toFixed(1)
-    } MiB, over the 1 MiB limit for scenario files`;
 }
 
 /**
@@ -150,18 +95,13 @@ function tooLarge(bytes?: number): string {
  * (a user of tensile has no flags to pass).
  */
 function reason(error: unknown): string {
-  if (error instanceof Refused) return error.message;
-  if (error instanceof Deno.errors.NotFound) return "no such file";
-  if (
-    error instanceof Deno.errors.PermissionDenied ||
-    error instanceof Deno.errors.NotCapable
-  ) {
-    return "cannot read file: permission denied";
+  if (error instanceof FileRefused) {
+    return error.message.startsWith("not a regular file")
+      ? `${error.message}: give a scenario file (.yaml)`
+      : error.message;
   }
-  const message = error instanceof Error ? error.message : String(error);
-  return `cannot read file: ${
-    clip(message.replace(/ \(os error \d+\)[\s\S]*$/, ""))
-  }`;
+  if (error instanceof Deno.errors.NotFound) return "no such file";
+  return `cannot read file: ${clip(plainReason(error))}`;
 }
 
 /** Byte order marks of encodings that are not UTF-8, longest first. */
@@ -253,7 +193,15 @@ export function parseSource(file: string, text: string): Source {
   // A UTF-8 byte order mark is fine; positions count from after it.
   if (text.startsWith("\uFEFF")) text = text.slice(1);
   const bytes = new TextEncoder().encode(text).length;
-  if (bytes > MAX_FILE_BYTES) throw issue(1, 1, tooLarge(bytes));
+  if (bytes > MAX_FILE_BYTES) {
+    throw issue(
+      1,
+      1,
+      `file is ${
+        (bytes / 1024 / 1024).toFixed(1)
+      } MiB, over the 1 MiB limit for scenario files`,
+    );
+  }
   const lines = new LineCounter();
   const doc = parseDocument(text, {
     lineCounter: lines,
