@@ -75,3 +75,15 @@ export async function runCli(
     stderr: decode(output.stderr),
   };
 }
+
+/** Runs `fn` with a fresh temporary folder, removed afterwards. */
+export async function withTempDir(
+  fn: (dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "tensile-test-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}

@@ -7,22 +7,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { main } from "../src/cli/mod.ts";
-import { captureIo, ROOT } from "./_helpers.ts";
+import { captureIo, ROOT, withTempDir } from "./_helpers.ts";
 
 const QUICK = `name: quick
 target: calibrate
 load: { executor: per-worker-iterations, iterations: 50 }
 mix: [{ op: noop }]
 `;
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 /** Runs the CLI through bash so its streams can be redirected anywhere. */
 async function shell(script: string): Promise<number> {

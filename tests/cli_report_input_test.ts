@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ARTIFACT_MAX_BYTES } from "../src/artifact/mod.ts";
-import { ROOT } from "./_helpers.ts";
+import { ROOT, withTempDir } from "./_helpers.ts";
 
 /** Long enough for a loaded machine to start Deno; far shorter than a hang. */
 const DEADLINE_MS = 20_000;
@@ -57,15 +57,6 @@ async function assertRefused(
     `error: Cannot read artifact "${path}": ${reason}\n`,
   );
   assert.equal(code, 2);
-}
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "tensile-report-input-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 Deno.test("tensile report refuses a directory: not a regular file", async () => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { main } from "../src/cli/mod.ts";
-import { captureIo, ROOT, spawnCli } from "./_helpers.ts";
+import { captureIo, ROOT, spawnCli, withTempDir } from "./_helpers.ts";
 
 const resultSchema = JSON.parse(
   await Deno.readTextFile(join(ROOT, "schema/result.schema.json")),
@@ -13,15 +13,6 @@ const validateArtifact = new Ajv2020({ strict: false, allErrors: true })
 function assertValidArtifact(artifact: unknown): void {
   const ok = validateArtifact(artifact);
   assert.ok(ok, JSON.stringify(validateArtifact.errors?.slice(0, 5), null, 2));
-}
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 Deno.test("tensile run writes result.json (valid against the shipped schema) and report.md", async () => {

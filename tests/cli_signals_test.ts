@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { main } from "../src/cli/mod.ts";
-import { captureIo, ROOT } from "./_helpers.ts";
+import { captureIo, ROOT, spawnCli, withTempDir } from "./_helpers.ts";
 
 const LONG = `name: long
 target: calibrate
@@ -28,15 +28,6 @@ scenarios:
   - name: after
     load: { executor: per-worker-iterations, iterations: 20 }
 `;
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -134,25 +125,10 @@ Deno.test("a run killed mid-suite leaves an artifact that says it did not finish
     const file = join(dir, "suite.yaml");
     await Deno.writeTextFile(file, SUITE);
     const out = join(dir, "out");
-    const process = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--v8-flags=--expose-gc",
-        "main.ts",
-        "run",
-        file,
-        "--out",
-        out,
-        "--quiet",
-      ],
-      cwd: ROOT,
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
+    const process = spawnCli(["run", file, "--out", out, "--quiet"]);
     await waitForArtifact(out, (a) => a.scenarios.length === 1);
     process.kill("SIGKILL");
-    await process.status;
+    await process.output();
     const artifact = await readArtifact(out);
     assert.equal(artifact.status, "running");
     assert.equal(artifact.verdict, "IN PROGRESS");
@@ -175,22 +151,7 @@ Deno.test("an interrupted run's overall line says interrupted and how many scena
     const file = join(dir, "suite.yaml");
     await Deno.writeTextFile(file, SUITE);
     const out = join(dir, "out");
-    const process = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--v8-flags=--expose-gc",
-        "main.ts",
-        "run",
-        file,
-        "--out",
-        out,
-      ],
-      cwd: ROOT,
-      stdout: "piped",
-      stderr: "null",
-      env: { NO_COLOR: "1" },
-    }).spawn();
+    const process = spawnCli(["run", file, "--out", out]);
     await waitForArtifact(out, (a) => a.scenarios.length === 1);
     await sleep(1000);
     process.kill("SIGINT");

@@ -73,6 +73,31 @@ export function commonPlan(
   };
 }
 
+/**
+ * The plan of an iteration executor (`executor` being its name), or why it
+ * cannot run: it needs a count, and a duration would not bound it.
+ */
+export function resolveIterations<E extends string>(
+  executor: E,
+  load: LoadInput,
+  report: Report,
+):
+  | (z.infer<z.ZodObject<typeof COMMON_PLAN>> & {
+    executor: E;
+    iterations: number;
+  })
+  | undefined {
+  if (load.iterations === undefined) {
+    report(
+      ["load"],
+      `executor "${executor}" needs "iterations": how many ops to run`,
+    );
+    return undefined;
+  }
+  if (!noDuration(load, report)) return undefined;
+  return { executor, ...commonPlan(load), iterations: load.iterations };
+}
+
 /** The common keys as a profile scales them: warmup, and the hard stop. */
 export function scaleCommon(load: LoadInput, scale: Scale): Partial<LoadInput> {
   const scaled: Partial<LoadInput> = {};

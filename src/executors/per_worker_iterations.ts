@@ -6,10 +6,9 @@
 import { z } from "zod";
 import {
   COMMON_PLAN,
-  commonPlan,
   fixedBudget,
   IterationsOption,
-  noDuration,
+  resolveIterations,
   scaleIterations,
 } from "./_common.ts";
 import type { ExecutorSpec } from "./mod.ts";
@@ -31,21 +30,8 @@ export const perWorkerIterations: ExecutorSpec<typeof PLAN, typeof OPTIONS> = {
   options: OPTIONS,
   plan: PLAN,
   scale: scaleIterations,
-  resolve(load, report) {
-    if (load.iterations === undefined) {
-      report(
-        ["load"],
-        `executor "per-worker-iterations" needs "iterations": how many ops to run`,
-      );
-      return undefined;
-    }
-    if (!noDuration(load, report)) return undefined;
-    return {
-      executor: "per-worker-iterations",
-      ...commonPlan(load),
-      iterations: load.iterations,
-    };
-  },
+  resolve: (load, report) =>
+    resolveIterations("per-worker-iterations", load, report),
   plannedOps: (load) => load.iterations * load.workers,
   plannedMs: () => undefined,
   schedule: (load) => ({

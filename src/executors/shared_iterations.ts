@@ -7,9 +7,8 @@
 import { z } from "zod";
 import {
   COMMON_PLAN,
-  commonPlan,
   IterationsOption,
-  noDuration,
+  resolveIterations,
   scaleIterations,
 } from "./_common.ts";
 import type { Budget, ExecutorSpec } from "./mod.ts";
@@ -34,21 +33,8 @@ export const sharedIterations: ExecutorSpec<typeof PLAN, typeof OPTIONS> = {
   options: OPTIONS,
   plan: PLAN,
   scale: scaleIterations,
-  resolve(load, report) {
-    if (load.iterations === undefined) {
-      report(
-        ["load"],
-        `executor "shared-iterations" needs "iterations": how many ops to run`,
-      );
-      return undefined;
-    }
-    if (!noDuration(load, report)) return undefined;
-    return {
-      executor: "shared-iterations",
-      ...commonPlan(load),
-      iterations: load.iterations,
-    };
-  },
+  resolve: (load, report) =>
+    resolveIterations("shared-iterations", load, report),
   plannedOps: (load) => load.iterations,
   plannedMs: () => undefined,
   schedule: (load, { claimed }) => ({
