@@ -11,20 +11,45 @@
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { BusyError } from "../../errors.ts";
-import { type Migration, MIGRATIONS } from "./migrations.ts";
 import {
-  type AccountReader,
+  Backoff,
+  type BusyPolicy,
+  busyPolicy,
+  isBusyError,
+  sleep,
+} from "./_busy.ts";
+import {
+  type Scope,
+  ScopedTransaction,
+  StatementCache,
+} from "./_transaction.ts";
+import { WalGuard, type WalPolicy, walPolicy } from "./_wal.ts";
+import { type Migration, MIGRATIONS } from "./migrations.ts";
+import type {
+  AccountReader,
   AccountRepository,
-  type EntityReader,
+  EntityReader,
   EntityRepository,
-  type InboxReader,
+  InboxReader,
   InboxRepository,
-  type OutboxReader,
+  OutboxReader,
   OutboxRepository,
-  type StatementSource,
-  type TransitionReader,
+  TransitionReader,
   TransitionRepository,
 } from "./repositories.ts";
+
+export {
+  backoffDelay,
+  type BusyPolicy,
+  DEFAULT_BUSY_POLICY,
+  isBusyError,
+} from "./_busy.ts";
+export {
+  DEFAULT_WAL_POLICY,
+  WAL_CHECK_COMMITS,
+  WAL_CHECK_MS,
+  type WalPolicy,
+} from "./_wal.ts";
 
 /** SQLite `journal_mode`. `wal` lets readers run while one writer commits. */
 export type JournalMode =
@@ -37,66 +62,6 @@ export type JournalMode =
 
 /** SQLite `synchronous`. `normal` is durable across process crashes in WAL. */
 export type Synchronous = "off" | "normal" | "full" | "extra";
-
-/** How long to keep retrying when SQLite answers "database is locked". */
-export interface BusyPolicy {
-  /** Retries after the first attempt before giving up with a BusyError. */
-  retries: number;
-  /** The first backoff delay; each retry doubles it. */
-  baseDelayMs: number;
-  /** The largest single backoff delay. */
-  maxDelayMs: number;
-}
-
-/** The busy policy used when {@link OpenOptions.busy} leaves a field out. */
-export const DEFAULT_BUSY_POLICY: Readonly<BusyPolicy> = Object.freeze({
-  retries: 40,
-  baseDelayMs: 1,
-  maxDelayMs: 16,
-});
-
-/**
- * How a connection keeps a WAL file bounded. SQLite's automatic checkpoints
- * (PASSIVE, every 1000 pages) copy pages back into the database but cannot
- * restart the WAL while readers hold snapshots in it, so under sustained
- * reads and writes from several connections the WAL grows without bound
- * (1.4 GB in 10 s against an 89 MB database was seen). Two things bound it:
- * a size limit SQLite truncates the WAL to whenever it restarts, and a
- * checkpoint that restarts it: `PRAGMA wal_checkpoint(TRUNCATE)`, run by a
- * connection right after one of its commits once the file has reached
- * `checkpointAt`. It never blocks: it takes the locks it needs if they are
- * free at that instant, else copies what it can and counts as busy, to be
- * tried again at the next look (every {@link WAL_CHECK_COMMITS} commits or
- * {@link WAL_CHECK_MS} ms, whichever comes first).
- */
-export interface WalPolicy {
-  /**
-   * `PRAGMA journal_size_limit` in bytes: the size SQLite truncates the WAL
-   * file to when it restarts it; -1 for none (the file keeps its high-water
-   * size).
-   */
-  sizeLimit: number;
-  /**
-   * The WAL file size in bytes at which this connection runs a TRUNCATE
-   * checkpoint after a commit; 0 never. One connection per database file is
-   * enough; more only compete for the same locks.
-   */
-  checkpointAt: number;
-}
-
-/** Bytes in a mebibyte. */
-const MiB = 1024 * 1024;
-
-/** The WAL policy used when {@link OpenOptions.wal} leaves a field out. */
-export const DEFAULT_WAL_POLICY: Readonly<WalPolicy> = Object.freeze({
-  sizeLimit: 16 * MiB,
-  checkpointAt: 16 * MiB,
-});
-
-/** A connection with a WAL checkpoint policy looks at the WAL this often. */
-export const WAL_CHECK_COMMITS = 16;
-/** ... and at least this often (ms) while it commits. */
-export const WAL_CHECK_MS = 50;
 
 /** Options of {@link openDatabase}. */
 export interface OpenOptions {
@@ -235,229 +200,6 @@ export interface Transaction extends ReadTransaction {
   afterCommit(hook: () => unknown): void;
 }
 
-/** The one implementation of {@link Transaction}. Internal. */
-class ScopedTransaction implements Transaction, StatementSource {
-  #cache: StatementCache;
-  #scope: Scope;
-  #accounts?: AccountRepository;
-  #entities?: EntityRepository;
-  #transitions?: TransitionRepository;
-  #outbox?: OutboxRepository;
-  #inbox?: InboxRepository;
-
-  constructor(cache: StatementCache, scope: Scope) {
-    this.#cache = cache;
-    this.#scope = scope;
-  }
-
-  /** Money accounts. */
-  get accounts(): AccountRepository {
-    return this.#accounts ??= new AccountRepository(this);
-  }
-
-  /** Versioned aggregates stored as JSON. */
-  get entities(): EntityRepository {
-    return this.#entities ??= new EntityRepository(this);
-  }
-
-  /** The transition log. */
-  get transitions(): TransitionRepository {
-    return this.#transitions ??= new TransitionRepository(this);
-  }
-
-  /** Messages to publish. */
-  get outbox(): OutboxRepository {
-    return this.#outbox ??= new OutboxRepository(this);
-  }
-
-  /** Message ids consumers have seen. */
-  get inbox(): InboxRepository {
-    return this.#inbox ??= new InboxRepository(this);
-  }
-
-  /** True until the transaction commits or rolls back. */
-  get active(): boolean {
-    return this.#scope.open;
-  }
-
-  afterCommit(hook: () => unknown): void {
-    if (!this.#scope.open) {
-      throw new Error(
-        "Cannot add an afterCommit hook: the transaction has already ended",
-      );
-    }
-    (this.#scope.hooks ??= []).push(hook);
-  }
-
-  /** A cached prepared statement, usable only while the transaction is open. */
-  statement(sql: string): StatementSync {
-    if (!this.#scope.open) {
-      throw new Error(
-        "Cannot use the transaction: it has already committed or rolled back",
-      );
-    }
-    return this.#cache.get(sql);
-  }
-}
-
-/** A transaction's life, shared by it and its UnitOfWork. Internal. */
-interface Scope {
-  open: boolean;
-  hooks?: (() => unknown)[];
-}
-
-/** Prepared statements of one connection, by SQL text. Internal. */
-class StatementCache {
-  #db: DatabaseSync;
-  #map = new Map<string, StatementSync>();
-
-  constructor(db: DatabaseSync) {
-    this.#db = db;
-  }
-
-  get size(): number {
-    return this.#map.size;
-  }
-
-  get(sql: string): StatementSync {
-    let statement = this.#map.get(sql);
-    if (statement === undefined) {
-      statement = this.#db.prepare(sql);
-      this.#map.set(sql, statement);
-    }
-    return statement;
-  }
-
-  clear(): void {
-    this.#map.clear();
-  }
-}
-
-/** What a busy retry was for, for its BusyError. */
-interface RetryLabel {
-  /** Verb phrase: "begin a transaction". */
-  action: string;
-  /** The database path. */
-  path: string;
-}
-
-/** The default {@link OpenOptions.sleep}. */
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/**
- * The delay before busy retry `attempt` (0-based): the ceiling
- * `min(maxDelayMs, baseDelayMs * 2^attempt)` with equal jitter, i.e. at least
- * half the ceiling (so waits still grow) plus `jitter` (in [0, 1)) times the
- * other half.
- *
- * @example
- * ```ts
- * import { backoffDelay, DEFAULT_BUSY_POLICY } from "./unit_of_work.ts";
- * console.log(backoffDelay(DEFAULT_BUSY_POLICY, 3, 0.5)); // 6
- * ```
- */
-export function backoffDelay(
-  policy: Readonly<BusyPolicy>,
-  attempt: number,
-  jitter: number,
-): number {
-  const ceiling = Math.min(
-    policy.maxDelayMs,
-    policy.baseDelayMs * 2 ** attempt,
-  );
-  return ceiling / 2 + jitter * ceiling / 2;
-}
-
-/** Exponential backoff with jitter, counting what it waited. Internal. */
-class Backoff {
-  readonly policy: BusyPolicy;
-  #random: () => number;
-  #sleep: (ms: number) => Promise<void>;
-  retries = 0;
-  waitedMs = 0;
-  errors = 0;
-  /** Units of work that needed at least one retry (see {@link settle}). */
-  retried = 0;
-
-  constructor(
-    policy: BusyPolicy,
-    seams: { random: () => number; sleep: (ms: number) => Promise<void> },
-  ) {
-    this.policy = policy;
-    this.#random = seams.random;
-    this.#sleep = seams.sleep;
-  }
-
-  /** Counts one unit of work as retried if it slept since `mark` (retries then). */
-  settle(mark: number): void {
-    if (this.retries > mark) this.retried++;
-  }
-
-  /** Runs `step`; while it meets "database is locked", backs off and reruns it. */
-  run<T>(step: () => T, label: RetryLabel): T | Promise<T> {
-    try {
-      return step();
-    } catch (error) {
-      if (!isBusyError(error)) throw error;
-      return this.#retry(step, label, error);
-    }
-  }
-
-  /** Sleeps before retry `attempt` (0-based); false once retries ran out. */
-  async pause(attempt: number): Promise<boolean> {
-    if (attempt >= this.policy.retries) return false;
-    const ms = backoffDelay(this.policy, attempt, this.#random());
-    const start = performance.now();
-    await this.#sleep(ms);
-    this.waitedMs += performance.now() - start;
-    this.retries++;
-    return true;
-  }
-
-  /** The BusyError for retries that ran out (and counts it). */
-  exhausted(label: RetryLabel, cause: unknown): BusyError {
-    this.errors++;
-    return new BusyError(
-      `Cannot ${label.action} on "${label.path}": database stayed locked after ${this.policy.retries} retries`,
-      { cause },
-    );
-  }
-
-  async #retry<T>(
-    step: () => T,
-    label: RetryLabel,
-    error: unknown,
-  ): Promise<T> {
-    for (let attempt = 0;; attempt++) {
-      if (!await this.pause(attempt)) throw this.exhausted(label, error);
-      try {
-        return step();
-      } catch (caught) {
-        if (!isBusyError(caught)) throw caught;
-        error = caught;
-      }
-    }
-  }
-}
-
-/**
- * True when `error` is SQLite's SQLITE_BUSY ("database is locked").
- *
- * @example
- * ```ts
- * import { isBusyError } from "./unit_of_work.ts";
- * console.log(isBusyError(new Error("database is locked"))); // true
- * ```
- */
-export function isBusyError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const errcode = (error as { errcode?: unknown }).errcode;
-  if (typeof errcode === "number") return (errcode & 0xff) === 5;
-  return error.message.includes("database is locked");
-}
-
 /** Runs every hook in order; then throws the first error, if any. */
 async function runHooks(hooks: (() => unknown)[]): Promise<void> {
   let failure: { error: unknown } | undefined;
@@ -470,61 +212,6 @@ async function runHooks(hooks: (() => unknown)[]): Promise<void> {
     }
   }
   if (failure !== undefined) throw failure.error;
-}
-
-/** The size of a file in bytes; 0 when it is not there. */
-function fileSize(path: string): number {
-  try {
-    return Deno.statSync(path).size;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return 0;
-    throw error;
-  }
-}
-
-/**
- * Looks at the WAL file's size every few commits and runs a TRUNCATE
- * checkpoint once it has reached a bound (see {@link WalPolicy}). Internal.
- */
-class WalGuard {
-  #file: string;
-  #at: number;
-  #commits = 0;
-  #lookAt = 0;
-  checkpoints = 0;
-  busy = 0;
-  peak = 0;
-
-  constructor(file: string, checkpointAt: number) {
-    this.#file = file;
-    this.#at = checkpointAt;
-  }
-
-  /** Called after each commit, while the connection is still held. */
-  afterCommit(cache: StatementCache): void {
-    const now = performance.now();
-    if (++this.#commits < WAL_CHECK_COMMITS && now < this.#lookAt) return;
-    this.#commits = 0;
-    this.#lookAt = now + WAL_CHECK_MS;
-    const size = fileSize(this.#file);
-    if (size > this.peak) this.peak = size;
-    if (size < this.#at) return;
-    try {
-      // Without a busy handler (timeout 0) this never waits: if a writer or
-      // a reader of the WAL is in the way it copies what it can and answers
-      // busy = 1.
-      const row = cache.get("PRAGMA wal_checkpoint(TRUNCATE)").get();
-      if (row?.busy === 0) {
-        this.checkpoints++;
-        return;
-      }
-    } catch (error) {
-      if (!isBusyError(error)) throw error;
-    }
-    // Blocked: try again after this connection's next commit.
-    this.busy++;
-    this.#lookAt = 0;
-  }
 }
 
 /** Connections of this module (this thread) not yet closed. */
@@ -1054,38 +741,4 @@ function refuseNewer(path: string, current: number, latest: number): number {
     );
   }
   return current;
-}
-
-/** The full WAL policy, checked. */
-function walPolicy(partial: Partial<WalPolicy> = {}): WalPolicy {
-  const policy = { ...DEFAULT_WAL_POLICY, ...partial };
-  const { sizeLimit, checkpointAt } = policy;
-  if (!Number.isInteger(sizeLimit) || sizeLimit < -1) {
-    throw new RangeError(
-      `Cannot open database: WAL size limit must be a whole number of bytes >= -1, got ${sizeLimit}`,
-    );
-  }
-  if (!(checkpointAt >= 0)) {
-    throw new RangeError(
-      `Cannot open database: WAL checkpoint size must be >= 0 bytes, got ${checkpointAt}`,
-    );
-  }
-  return policy;
-}
-
-/** The full policy, checked. */
-function busyPolicy(partial: Partial<BusyPolicy> = {}): BusyPolicy {
-  const policy = { ...DEFAULT_BUSY_POLICY, ...partial };
-  const { retries, baseDelayMs, maxDelayMs } = policy;
-  if (!Number.isInteger(retries) || retries < 0) {
-    throw new RangeError(
-      `Cannot open database: busy retries must be a whole number >= 0, got ${retries}`,
-    );
-  }
-  if (!(baseDelayMs > 0) || !(maxDelayMs >= baseDelayMs)) {
-    throw new RangeError(
-      `Cannot open database: busy delays need 0 < baseDelayMs <= maxDelayMs, got ${baseDelayMs} and ${maxDelayMs}`,
-    );
-  }
-  return policy;
 }
