@@ -1,8 +1,8 @@
 /**
  * An artifact whose every free-text field (names, descriptions, bounds,
  * messages, advice, op and counter names, the machine it ran on) holds
- * terminal escapes, bidi overrides, newlines and Markdown syntax, rendered by
- * the terminal, Markdown and JSON printers: none of it may act.
+ * terminal escapes, bidi overrides, newlines, Markdown syntax and XML markup,
+ * rendered by every printer: none of it may act.
  * @module
  */
 import assert from "node:assert/strict";
@@ -14,11 +14,13 @@ import {
 } from "../src/artifact/mod.ts";
 import {
   renderJson,
+  renderJunit,
   renderMarkdown,
   renderProgress,
   renderSummary,
 } from "../src/report/mod.ts";
 import { ROOT } from "./_helpers.ts";
+import { assertValidJunit } from "./_junit.ts";
 
 const golden = await readArtifact(
   join(ROOT, "tests/fixtures/golden/result.json"),
@@ -39,6 +41,8 @@ function hostile(label: string): string {
     "\n- injected item",
     "\n━━ injected scenario",
     "\n> injected quote",
+    '"/><testcase name="forged"/><x a=\'',
+    "]]><!-- &amp; \ud800 \ufffe",
   ].join("");
 }
 
@@ -217,4 +221,35 @@ Deno.test("renderJson() prints the same document with every control character es
   const json = renderJson(artifact);
   assert.doesNotMatch(json, RAW_CONTROL);
   assert.deepEqual(ArtifactSchema.parse(JSON.parse(json)), artifact);
+});
+
+Deno.test("renderJunit() stays valid JUnit and forges no element from the artifact", () => {
+  const xml = renderJunit(artifact);
+  assert.doesNotMatch(xml, RAW_CONTROL);
+  assert.doesNotMatch(xml, /[\ud800-\udfff]|\ufffe/u);
+  assertValidJunit(xml);
+  assert.doesNotMatch(xml, /<testcase name="forged"|<x |<!--/);
+  // One suite per scenario, and only the cases the checks make.
+  assert.equal(
+    xml.match(/<testsuite /g)?.length,
+    artifact.scenarios.length,
+  );
+  const checks = artifact.scenarios.reduce(
+    (n, s) =>
+      n + s.thresholds.length + s.invariants.length +
+      (s.status === "error" || s.status === "interrupted" ? 1 : 0),
+    0,
+  );
+  assert.equal(xml.match(/<testcase /g)?.length, checks);
+  // The run's error, and a threshold's failure, in an errored and an
+  // interrupted scenario.
+  const broken = structuredClone(artifact);
+  broken.scenarios[0].status = "error";
+  broken.scenarios[1].status = "interrupted";
+  broken.scenarios[1].thresholds[0].level = "failed";
+  const errored = renderJunit(broken);
+  assert.doesNotMatch(errored, RAW_CONTROL);
+  assertValidJunit(errored);
+  assert.equal(errored.match(/<error /g)?.length, 2);
+  assert.equal(errored.match(/<failure /g)?.length, 2, "threshold, invariant");
 });

@@ -131,6 +131,12 @@ export interface ScenarioView {
   name: UserText;
   /** What it loads and why; absent when the scenario has none. */
   description?: UserText;
+  /** The scenario file it came from. */
+  file: UserText;
+  /** The line of `file` its name is on; absent in older artifacts. */
+  line?: number;
+  /** When it started (ISO 8601), as the artifact says. */
+  startedAt: UserText;
   /** The target it loaded. */
   target: UserText;
   /** The profile it ran under. */
@@ -226,6 +232,9 @@ export function scenarioView(
   return {
     name: user(result.name),
     ...(result.description ? { description: user(result.description) } : {}),
+    file: user(result.file),
+    ...(result.line === undefined ? {} : { line: result.line }),
+    startedAt: user(result.started_at),
     target: user(result.target),
     profile: result.profile,
     load: {

@@ -5,6 +5,7 @@
  */
 import type { Artifact } from "../artifact/mod.ts";
 import { renderJson } from "./json.ts";
+import { renderJunit } from "./junit.ts";
 import { renderMarkdown } from "./markdown.ts";
 import { renderSummary } from "./terminal.ts";
 
@@ -43,6 +44,11 @@ export const REPORTERS = {
     description: "the artifact itself, as pretty JSON",
     render: renderJson,
   },
+  junit: {
+    description:
+      "JUnit XML for CI test reports: a suite per scenario, a case per check",
+    render: renderJunit,
+  },
 } as const satisfies Record<string, Reporter>;
 
 /** A report format's name. */
@@ -58,6 +64,7 @@ export {
   type TerminalOptions,
 } from "./terminal.ts";
 export { renderJson } from "./json.ts";
+export { renderJunit } from "./junit.ts";
 export {
   formatActual,
   formatBytes,
