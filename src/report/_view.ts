@@ -12,6 +12,7 @@
  */
 import {
   type Artifact,
+  type ArtifactStatus,
   type ErrorSample,
   type Grade,
   type LatencySummary,
@@ -191,6 +192,8 @@ export interface OverallView {
   grade: Grade;
   /** What the grade means for a release. */
   verdict: Verdict;
+  /** How the run stands: running, or the worst scenario status. */
+  status: ArtifactStatus;
   /** The profile the run used. */
   profile: Profile;
   /** Scenarios in the run. */
@@ -320,6 +323,7 @@ export function overallView(artifact: Artifact): OverallView {
     system: { os: user(os), arch: user(arch), cpus },
     grade: artifact.grade,
     verdict: measuredNothing(artifact) ? "NO MEASUREMENT" : artifact.verdict,
+    status: artifact.status,
     profile: artifact.profile,
     scenarios: artifact.planned ?? scenarios.length,
     tally: counted,
