@@ -217,11 +217,8 @@ function suite(view: ScenarioView): { xml: string[]; counts: Counts } {
     ["profile", view.profile],
     ["executor", text(view.load.executor)],
     ["file", text(view.file)],
-    ...(view.line === undefined ? [] : [["line", String(view.line)]] as [
-      string,
-      string,
-    ][]),
   ];
+  if (view.line !== undefined) properties.push(["line", String(view.line)]);
   const out = [
     ...view.reasons.map((r) => `why: ${text(r)}`),
     ...view.notes.map((n) => `note: ${text(n)}`),
