@@ -16,15 +16,23 @@ export type TerminalTraits = Pick<
 >;
 
 /**
- * An Io that records what a command writes. By default neither stream is a
- * terminal (no progress, no colors, no width) and the locale is UTF-8;
- * `traits` plays another terminal.
+ * An Io that records what a command writes, to its streams and to files it
+ * appends to. By default neither stream is a terminal (no progress, no
+ * colors, no width), the locale is UTF-8 and no environment variable is set;
+ * `traits` plays another terminal, `env` sets variables.
  */
 export function captureIo(
   traits: Partial<TerminalTraits> = {},
-): { io: Io; out(): string; err(): string } {
+  env: Readonly<Record<string, string>> = {},
+): {
+  io: Io;
+  out(): string;
+  err(): string;
+  appended(): Record<string, string>;
+} {
   let out = "";
   let err = "";
+  const appended: Record<string, string> = {};
   return {
     io: {
       out: (text) => void (out += text),
@@ -35,6 +43,12 @@ export function captureIo(
       unicode: true,
       columns: {},
       ...traits,
+      env: (name) =>
+        Object.hasOwn(env, name) ? env[name] || undefined : undefined,
+      appendFile: (path, text) => {
+        appended[path] = (appended[path] ?? "") + text;
+        return Promise.resolve();
+      },
       now: () => new Date(),
       onSignal: () => () => {},
       exit: (code) => {
@@ -43,6 +57,7 @@ export function captureIo(
     },
     out: () => out,
     err: () => err,
+    appended: () => ({ ...appended }),
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * The layout of the terminal summary and the Markdown report, compared whole
+ * The layout of the terminal summary and the Markdown, JUnit and GitHub reports, compared whole
  * against checked-in files rendered from a checked-in artifact. After an
  * intended layout change, regenerate them with
  * `TENSILE_UPDATE_GOLDEN=1 deno task test tests/report_golden_test.ts`.
@@ -9,7 +9,13 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readArtifact } from "../src/artifact/mod.ts";
 import { main } from "../src/cli/mod.ts";
-import { renderMarkdown, renderSummary, REPORTERS } from "../src/report/mod.ts";
+import {
+  renderGithub,
+  renderJunit,
+  renderMarkdown,
+  renderSummary,
+  REPORTERS,
+} from "../src/report/mod.ts";
 import { captureIo, ROOT } from "./_helpers.ts";
 
 const GOLDEN = join(ROOT, "tests/fixtures/golden");
@@ -55,6 +61,28 @@ Deno.test("renderSummary() with color wraps grades in ANSI codes, without changi
 
 Deno.test("renderMarkdown() lays out the report as expected", async () => {
   await assertGolden("report.md", renderMarkdown(artifact));
+});
+
+Deno.test("renderJunit() lays out the JUnit XML as expected", async () => {
+  await assertGolden("junit.xml", renderJunit(artifact));
+});
+
+Deno.test("renderGithub() lays out the annotations, job summary and step outputs as expected", async () => {
+  const github = renderGithub(artifact, {
+    artifactPath: "tensile-results/run/result.json",
+    exitCode: 0,
+  });
+  await assertGolden(
+    "github.txt",
+    [
+      "== standard output (annotations)",
+      github.annotations,
+      "== $GITHUB_STEP_SUMMARY (appended)",
+      github.summary,
+      "== $GITHUB_OUTPUT (appended)",
+      github.outputs,
+    ].join("\n"),
+  );
 });
 
 Deno.test("tensile report --format offers every format in REPORTERS and prints its render", async (t) => {

@@ -1,8 +1,8 @@
 /**
  * An artifact whose every free-text field (names, descriptions, bounds,
  * messages, advice, op and counter names, the machine it ran on) holds
- * terminal escapes, bidi overrides, newlines and Markdown syntax, rendered by
- * the terminal, Markdown and JSON printers: none of it may act.
+ * terminal escapes, bidi overrides, newlines, Markdown syntax and XML markup,
+ * rendered by every printer: none of it may act.
  * @module
  */
 import assert from "node:assert/strict";
@@ -13,12 +13,15 @@ import {
   readArtifact,
 } from "../src/artifact/mod.ts";
 import {
+  renderGithub,
   renderJson,
+  renderJunit,
   renderMarkdown,
   renderProgress,
   renderSummary,
 } from "../src/report/mod.ts";
 import { ROOT } from "./_helpers.ts";
+import { assertValidJunit } from "./_junit.ts";
 
 const golden = await readArtifact(
   join(ROOT, "tests/fixtures/golden/result.json"),
@@ -39,6 +42,9 @@ function hostile(label: string): string {
     "\n- injected item",
     "\n━━ injected scenario",
     "\n> injected quote",
+    '"/><testcase name="forged"/><x a=\'',
+    "]]><!-- &amp; \ud800 \ufffe",
+    "\n::error::forged %0A::warning title=x,line=1::y",
   ].join("");
 }
 
@@ -217,4 +223,85 @@ Deno.test("renderJson() prints the same document with every control character es
   const json = renderJson(artifact);
   assert.doesNotMatch(json, RAW_CONTROL);
   assert.deepEqual(ArtifactSchema.parse(JSON.parse(json)), artifact);
+});
+
+Deno.test("renderJunit() stays valid JUnit and forges no element from the artifact", () => {
+  const xml = renderJunit(artifact);
+  assert.doesNotMatch(xml, RAW_CONTROL);
+  assert.doesNotMatch(xml, /[\ud800-\udfff]|\ufffe/u);
+  assertValidJunit(xml);
+  assert.doesNotMatch(xml, /<testcase name="forged"|<x |<!--/);
+  // One suite per scenario, and only the cases the checks make.
+  assert.equal(
+    xml.match(/<testsuite /g)?.length,
+    artifact.scenarios.length,
+  );
+  const checks = artifact.scenarios.reduce(
+    (n, s) =>
+      n + s.thresholds.length + s.invariants.length +
+      (s.status === "error" || s.status === "interrupted" ? 1 : 0),
+    0,
+  );
+  assert.equal(xml.match(/<testcase /g)?.length, checks);
+  // The run's error, and a threshold's failure, in an errored and an
+  // interrupted scenario.
+  const broken = structuredClone(artifact);
+  broken.scenarios[0].status = "error";
+  broken.scenarios[1].status = "interrupted";
+  broken.scenarios[1].thresholds[0].level = "failed";
+  const errored = renderJunit(broken);
+  assert.doesNotMatch(errored, RAW_CONTROL);
+  assertValidJunit(errored);
+  assert.equal(errored.match(/<error /g)?.length, 2);
+  assert.equal(errored.match(/<failure /g)?.length, 2, "threshold, invariant");
+});
+
+Deno.test("renderGithub() lets no annotation, property or output be forged from the artifact", () => {
+  const broken = structuredClone(artifact);
+  broken.scenarios[0].status = "error";
+  broken.scenarios[1].status = "interrupted";
+  broken.scenarios[1].thresholds[0].level = "failed";
+  broken.scenarios[1].line = 4;
+  const path = hostile("path");
+  for (const a of [artifact, broken]) {
+    const github = renderGithub(a, { artifactPath: path, exitCode: 1 });
+    const lines = github.annotations.trimEnd().split("\n");
+    for (const line of lines) {
+      assert.doesNotMatch(line, RAW_CONTROL);
+      const command = /^::(error|warning) ([^:]*)::/.exec(line);
+      assert.ok(command, line);
+      // Only the tool's properties, values with no `,` or `:` of their own.
+      const names = command[2].split(",").map((p) => p.split("=")[0]);
+      assert.ok(
+        ["file,title", "file,line,title"].includes(names.join(",")),
+        line,
+      );
+    }
+    // One annotation per scenario that errored, was interrupted or broke an
+    // invariant, and per threshold off optimal in one that did not error.
+    const expected = a.scenarios.reduce(
+      (n, s) =>
+        n + (s.status === "error" || s.status === "interrupted" ? 1 : 0) +
+        s.invariants.filter((i) => !i.ok).length +
+        (s.status === "error"
+          ? 0
+          : s.thresholds.filter((t) => t.level !== "optimal").length),
+      0,
+    );
+    assert.equal(lines.length, expected);
+    assert.doesNotMatch(github.summary, RAW_CONTROL);
+    assert.doesNotMatch(github.summary, /^::|^##\[/m);
+    // The outputs file reads back as exactly the four outputs.
+    const names: string[] = [];
+    const out = github.outputs.split("\n");
+    for (let i = 0; i < out.length - 1; i++) {
+      const heredoc = /^([a-z_]+)<<(.+)$/.exec(out[i]);
+      if (heredoc) {
+        names.push(heredoc[1]);
+        i = out.indexOf(heredoc[2], i + 1);
+        assert.ok(i > 0, "the delimiter closes the value");
+      } else names.push(out[i].split("=")[0]);
+    }
+    assert.deepEqual(names, ["grade", "status", "exit_code", "result"]);
+  }
 });

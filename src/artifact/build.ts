@@ -51,6 +51,7 @@ export function scenarioResult(plan: Plan, run: RunResult): ScenarioResult {
     name: plan.name,
     ...(plan.suite ? { suite: plan.suite } : {}),
     file: plan.file,
+    ...(plan.where ? { line: plan.where.name.line } : {}),
     description: plan.description,
     target: plan.target,
     profile: plan.profile,

@@ -49,6 +49,11 @@ export const ScenarioResultSchema = z.object({
   name: z.string(),
   suite: z.string().optional(),
   file: z.string(),
+  /**
+   * The line of `file` its name is written on (absent in artifacts before
+   * 0.2).
+   */
+  line: z.int().min(1).optional(),
   description: z.string(),
   target: z.string(),
   profile: ProfileSchema,

@@ -1,3 +1,5 @@
+import type { ScenarioStatus } from "../artifact/mod.ts";
+
 /** Every exit code tensile uses; the CLI is the only place that exits. */
 export const EXIT = {
   /** Every scenario passed. */
@@ -14,3 +16,21 @@ export const EXIT = {
 
 /** An exit code. */
 export type ExitCode = typeof EXIT[keyof typeof EXIT];
+
+/** The exit code of a finished run that ended in `status`. */
+export function exitCodeOf(status: ScenarioStatus): ExitCode {
+  switch (status) {
+    case "passed":
+      return EXIT.ok;
+    case "failed":
+      return EXIT.failed;
+    case "interrupted":
+      return EXIT.interrupted;
+    case "error":
+      return EXIT.runtime;
+    default: {
+      const never: never = status;
+      throw new TypeError(`Unknown status "${never}"`);
+    }
+  }
+}

@@ -33,6 +33,10 @@ export interface Io {
    * can be resized); undefined when the stream is not a terminal.
    */
   columns: { readonly out?: number; readonly err?: number };
+  /** An environment variable; undefined when it is unset or empty. */
+  env(name: string): string | undefined;
+  /** Appends text to a file, creating it when it is missing. */
+  appendFile(path: string, text: string): Promise<void>;
   /** Current time. */
   now(): Date;
   /**
@@ -106,6 +110,9 @@ export function denoIo(): Io {
         return isTty ? consoleColumns() : undefined;
       },
     },
+    env: (name) => Deno.env.get(name) || undefined,
+    appendFile: (path, text) =>
+      Deno.writeTextFile(path, text, { append: true, create: true }),
     now: () => new Date(),
     onSignal(handler) {
       // SIGHUP: the terminal closed or ssh dropped; a graceful stop too.

@@ -26,7 +26,7 @@ import {
 } from "../report/mod.ts";
 import type { Plan, Profile } from "../scenario/mod.ts";
 import { selectPlans, UsageError } from "./_scenarios.ts";
-import { EXIT, type ExitCode } from "./exit_codes.ts";
+import { EXIT, type ExitCode, exitCodeOf } from "./exit_codes.ts";
 import { type Io, quotedText } from "./io.ts";
 
 /** Options of `tensile run`. */
@@ -156,22 +156,10 @@ export async function runCommand(
       quotedText(out.file("report.md"), io)
     }\n`,
   );
-  switch (artifact.status) {
-    case "passed":
-      return EXIT.ok;
-    case "failed":
-      return EXIT.failed;
-    case "interrupted":
-      return EXIT.interrupted;
-    case "error":
-      return EXIT.runtime;
-    case "running":
-      throw new TypeError("A finished run cannot be running");
-    default: {
-      const never: never = artifact.status;
-      throw new TypeError(`Unknown status "${never}"`);
-    }
+  if (artifact.status === "running") {
+    throw new TypeError("A finished run cannot be running");
   }
+  return exitCodeOf(artifact.status);
 }
 
 function override(plan: Plan, options: RunCommandOptions): Plan {

@@ -69,6 +69,11 @@ export const ThresholdResultSchema = z.object({
   critical: z.string(),
   level: z.enum(LEVELS),
   grade: z.enum(GRADES),
+  /**
+   * The line of the scenario file the threshold is written on (absent in
+   * artifacts before 0.2, and for thresholds not read from a file).
+   */
+  line: z.int().min(1).optional(),
 });
 /** One threshold checked against the measured value. */
 export type ThresholdResult = z.infer<typeof ThresholdResultSchema>;
@@ -212,6 +217,7 @@ export function checkThreshold(
     critical: critical.text,
     ...tierOf(actual, { optimal, warning, critical }),
     kind: threshold.kind,
+    ...(threshold.line === undefined ? {} : { line: threshold.line }),
   };
 }
 

@@ -45,6 +45,11 @@ export interface Threshold {
   warning: Bound;
   /** Met: grade C or D; missed: F. */
   critical: Bound;
+  /**
+   * The line of the scenario file its metric is written on, when it came
+   * from one, so reports can point at it.
+   */
+  line?: number;
 }
 
 const LATENCY_STATS = [

@@ -127,3 +127,35 @@ export function markdownCode(text: string): string {
   const pad = shown === "" || /^[` ]|[` ]$/.test(shown) ? " " : "";
   return `${fence}${pad}${shown}${pad}${fence}`;
 }
+
+/**
+ * What XML 1.0 forbids in a document, even as a character reference: C0
+ * controls other than tab, newline and carriage return, lone surrogates,
+ * U+FFFE and U+FFFF.
+ */
+const XML_FORBIDDEN =
+  // deno-lint-ignore no-control-regex
+  /[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]/gu;
+
+const XML_ENTITIES: Readonly<Record<string, string>> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&apos;",
+};
+
+/**
+ * Text from outside the tool, for XML element content or a quoted attribute
+ * value: every control, bidi or invisible character shown as an escape as on
+ * a terminal (tab and newline among them, so an attribute keeps them and no
+ * line of the text can pass for the tool's own), what XML 1.0 forbids even as
+ * `&#...;` (NUL, ESC, a lone surrogate) likewise, then `&`, `<`, `>`, `"`
+ * and `'` written as entities, so it can open no tag, entity or CDATA and end
+ * no attribute.
+ */
+export function xmlText(text: string): string {
+  return text.replace(INVISIBLE, escapeChar)
+    .replace(XML_FORBIDDEN, escapeChar)
+    .replace(/[&<>"']/g, (char) => XML_ENTITIES[char]);
+}

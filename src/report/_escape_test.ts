@@ -5,6 +5,7 @@ import {
   markdownCode,
   markdownText,
   terminalText,
+  xmlText,
 } from "./_escape.ts";
 
 const UNICODE = { unicode: true };
@@ -105,4 +106,29 @@ Deno.test("jsonText() writes what JSON.stringify leaves raw as \\u escapes, mean
     '{"name":"a\\u001b[2J\\u007f\\u009b\\u202e\\udb40\\udc41b"}',
   );
   assert.deepEqual(JSON.parse(json), value);
+});
+
+Deno.test("xmlText() writes markup as entities and what XML 1.0 forbids as visible escapes", () => {
+  const cases: [string, string][] = [
+    [
+      `<a href="x">&amp;'</a>`,
+      "&lt;a href=&quot;x&quot;&gt;&amp;amp;&apos;&lt;/a&gt;",
+    ],
+    ["]]><![CDATA[", "]]&gt;&lt;![CDATA["],
+    ["\x00\x1b[31m\x08\x0b\x0c", "\\x00\\x1b[31m\\x08\\x0b\\x0c"],
+    ["a\r\nb\tc", "a\\r\\nb\\tc"],
+    ["\x85\u202eevil", "\\x85\\u202eevil"],
+    ["lone \ud800 \udfff", "lone \\ud800 \\udfff"],
+    ["\ufffe\uffff", "\\ufffe\\uffff"],
+    ["café 中文 👩‍💻", "café 中文 👩‍💻"],
+  ];
+  for (const [raw, shown] of cases) assert.equal(xmlText(raw), shown);
+  // What is left parses as XML 1.0 text: no character it forbids.
+  const all = Array.from({ length: 0x100 }, (_, i) => String.fromCharCode(i))
+    .join("") + "\ud800\ufffe\uffff";
+  assert.doesNotMatch(
+    xmlText(all),
+    // deno-lint-ignore no-control-regex
+    /[\x00-\x08\x0b\x0c\x0e-\x1f<>"']|&(?!amp;|lt;|gt;|quot;|apos;)|[\ud800-\udfff]|\ufffe|\uffff/u,
+  );
 });

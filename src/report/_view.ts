@@ -12,6 +12,7 @@
  */
 import {
   type Artifact,
+  type ArtifactStatus,
   type ErrorSample,
   type Grade,
   type LatencySummary,
@@ -131,6 +132,12 @@ export interface ScenarioView {
   name: UserText;
   /** What it loads and why; absent when the scenario has none. */
   description?: UserText;
+  /** The scenario file it came from. */
+  file: UserText;
+  /** The line of `file` its name is on; absent in older artifacts. */
+  line?: number;
+  /** When it started (ISO 8601), as the artifact says. */
+  startedAt: UserText;
   /** The target it loaded. */
   target: UserText;
   /** The profile it ran under. */
@@ -185,6 +192,8 @@ export interface OverallView {
   grade: Grade;
   /** What the grade means for a release. */
   verdict: Verdict;
+  /** How the run stands: running, or the worst scenario status. */
+  status: ArtifactStatus;
   /** The profile the run used. */
   profile: Profile;
   /** Scenarios in the run. */
@@ -226,6 +235,9 @@ export function scenarioView(
   return {
     name: user(result.name),
     ...(result.description ? { description: user(result.description) } : {}),
+    file: user(result.file),
+    ...(result.line === undefined ? {} : { line: result.line }),
+    startedAt: user(result.started_at),
     target: user(result.target),
     profile: result.profile,
     load: {
@@ -311,6 +323,7 @@ export function overallView(artifact: Artifact): OverallView {
     system: { os: user(os), arch: user(arch), cpus },
     grade: artifact.grade,
     verdict: measuredNothing(artifact) ? "NO MEASUREMENT" : artifact.verdict,
+    status: artifact.status,
     profile: artifact.profile,
     scenarios: artifact.planned ?? scenarios.length,
     tally: counted,

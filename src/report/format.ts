@@ -185,3 +185,31 @@ export function formatShape(
     plural(load.concurrency, "task")
   }`;
 }
+
+/**
+ * What a threshold found, actual against bound, as one line:
+ * `12.40 ms missed critical <10ms`. The bounds come from the scenario: pass
+ * them escaped for the output.
+ */
+export function formatOutcome(
+  threshold: Pick<ThresholdResult, "actual" | "kind" | "level">,
+  bounds: { optimal: string; warning: string; critical: string },
+): string {
+  const actual = formatActual(threshold);
+  switch (threshold.level) {
+    case "optimal":
+      return `${actual} met optimal ${bounds.optimal}`;
+    case "warning":
+      return `${actual} missed optimal ${bounds.optimal}, met warning ${bounds.warning}`;
+    case "critical":
+      return `${actual} missed warning ${bounds.warning}, met critical ${bounds.critical}`;
+    case "failed":
+      return threshold.actual === null
+        ? `no value (no op of that kind was measured) for critical ${bounds.critical}`
+        : `${actual} missed critical ${bounds.critical}`;
+    default: {
+      const never: never = threshold.level;
+      return never;
+    }
+  }
+}

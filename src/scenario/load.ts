@@ -332,6 +332,7 @@ function checkScenario(
   }
   const thresholds = checkThresholds(raw, {
     target,
+    line: (path) => locate(where, path, "key")[0],
     // With the mix in doubt, an op is only checked against the target.
     mixOps: data.mix ? new Set(data.mix.map((entry) => entry.op)) : undefined,
     report,
@@ -484,6 +485,8 @@ interface ThresholdContext {
   target?: Target;
   /** The ops of the mix, when the mix holds. */
   mixOps?: ReadonlySet<string>;
+  /** The line a path's key is written on. */
+  line: (path: readonly PropertyKey[]) => number;
   report: Report;
 }
 
@@ -496,7 +499,7 @@ function checkThresholds(
   raw: Record<string, unknown>,
   context: ThresholdContext,
 ): Threshold[] {
-  const { target, mixOps, report } = context;
+  const { target, mixOps, line, report } = context;
   // Metric names as written; each one's bounds as the schema reads them.
   const entries = Object.entries(mapping(raw.thresholds) ?? {}).flatMap(
     ([metric, written]) => {
@@ -565,7 +568,9 @@ function checkThresholds(
       );
       named = false;
     }
-    return reading.ok && named ? [reading.threshold] : [];
+    return reading.ok && named
+      ? [{ ...reading.threshold, line: line(path) }]
+      : [];
   });
 }
 

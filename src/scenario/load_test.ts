@@ -235,3 +235,30 @@ Deno.test("parseScenarios() reports every problem with file:line:col and a hint"
     ]);
   });
 });
+
+Deno.test("parseScenarios() records the line of each threshold and of the scenario's name", () => {
+  const text = [
+    "suite: s",
+    "defaults:",
+    "  target: calibrate",
+    "  mix: [{ op: noop }]",
+    "  load: { executor: shared-iterations, iterations: 10 }",
+    "  thresholds:",
+    '    latency.p99: "<1s"',
+    "scenarios:",
+    "  - name: a",
+    "    thresholds:",
+    '      error_rate: "<5%"',
+    "  - name: b",
+  ].join("\n");
+  const [a, b] = parseScenarios("s.yaml", text, { targets });
+  assert.equal(a.where?.name.line, 9);
+  assert.deepEqual(
+    a.thresholds.map((t) => [t.metric, t.line]),
+    [["latency.p99", 7], ["error_rate", 11]],
+  );
+  assert.equal(b.where?.name.line, 12);
+  assert.deepEqual(b.thresholds.map((t) => [t.metric, t.line]), [
+    ["latency.p99", 7],
+  ]);
+});
