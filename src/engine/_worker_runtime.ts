@@ -348,8 +348,9 @@ class Session {
       if (intended > now) {
         if (now >= this.#flushAt) this.#flush();
         const wait = intended - now;
-        // Timers fire late, never early: sleep short of the arrival.
-        if (wait > 1.5) await sleep(Math.min(Math.floor(wait - 0.5), YIELD_MS));
+        // Timers fire late (by a millisecond or more under load), never
+        // early: sleep well short of the arrival, then take turns.
+        if (wait > 2.5) await sleep(Math.min(Math.floor(wait - 1.5), YIELD_MS));
         else await yieldTurn();
         yieldAt = performance.now() + YIELD_MS;
         continue;

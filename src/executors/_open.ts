@@ -60,9 +60,11 @@ export function scaleRate(rate: number, scale: Scale): number {
 }
 
 /**
- * The common fields of an open-model plan: `concurrency` is `max_in_flight`
- * (a target sizes its pools by it), so a `concurrency` of its own is
- * refused. Undefined, with the problem reported, when the load cannot run.
+ * The common fields of an open-model plan. Its `concurrency` is the most ops
+ * in flight per worker: `max_in_flight`, else a `concurrency` written (by
+ * the scenario or its suite's defaults), else {@link DEFAULT_MAX_IN_FLIGHT};
+ * a target sizes its pools by it. Undefined, with the problem reported,
+ * when the load cannot run.
  */
 export function resolveOpen(
   executor: string,
@@ -71,13 +73,6 @@ export function resolveOpen(
 ):
   | (ReturnType<typeof commonPlan> & { time_unit_ms: number })
   | undefined {
-  if (load.concurrency !== undefined) {
-    report(
-      ["load", "concurrency"],
-      `"concurrency" has no effect with executor "${executor}": the rate decides how many ops start; use "max_in_flight" to bound how many run at once per worker`,
-    );
-    return undefined;
-  }
   if (load.iterations !== undefined) {
     report(
       ["load", "iterations"],
@@ -87,7 +82,8 @@ export function resolveOpen(
   }
   return {
     ...commonPlan(load),
-    concurrency: load.max_in_flight ?? DEFAULT_MAX_IN_FLIGHT,
+    concurrency: load.max_in_flight ?? load.concurrency ??
+      DEFAULT_MAX_IN_FLIGHT,
     time_unit_ms: parseDuration(load.time_unit ?? "1s"),
   };
 }

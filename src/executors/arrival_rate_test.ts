@@ -13,7 +13,18 @@ function problems(load: LoadInput): string[] {
   return messages;
 }
 
-Deno.test("constantArrivalRate.resolve(): max_in_flight is the plan's concurrency, time_unit defaults to 1s", () => {
+Deno.test("constantArrivalRate.resolve(): max_in_flight, else concurrency, else 100 is the plan's concurrency", () => {
+  const inFlight = (load: { max_in_flight?: number; concurrency?: number }) =>
+    constantArrivalRate.resolve(
+      { executor: "constant-arrival-rate", rate: 5, duration: "1s", ...load },
+      (_path, message) => assert.fail(message),
+    )?.concurrency;
+  assert.equal(inFlight({ max_in_flight: 7, concurrency: 3 }), 7);
+  assert.equal(inFlight({ concurrency: 3 }), 3);
+  assert.equal(inFlight({}), 100);
+});
+
+Deno.test("constantArrivalRate.resolve(): time_unit defaults to 1s", () => {
   const plan = constantArrivalRate.resolve(
     { executor: "constant-arrival-rate", rate: 50, duration: "2s" },
     (_path, message) => assert.fail(message),
@@ -41,9 +52,9 @@ Deno.test("arrival-rate executors refuse what they would ignore, saying what to 
       executor: "constant-arrival-rate",
       rate: 5,
       duration: "1s",
-      concurrency: 4,
+      iterations: 4,
     })[0],
-    /^load\.concurrency: .*use "max_in_flight"/,
+    /^load\.iterations: /,
   );
   assert.match(
     problems({ executor: "ramping-arrival-rate", duration: "1s" })[0],

@@ -75,6 +75,13 @@ export interface MeasuredView {
   total: number;
   /** `all` first; per-op rows only when the mix has more than one op. */
   latency: LatencyRow[];
+  /**
+   * Open model only: service time (from each op's actual start), rows as
+   * `latency` (which then counts from the intended start).
+   */
+  service?: LatencyRow[];
+  /** Open model only: arrivals started and dropped, the largest lag. */
+  arrivals?: { started: number; dropped: number; max_lag_ms: number };
   /** Ops counted by how they ended. */
   outcomes: OutcomeCounts;
   /** Memory over the run. */
@@ -274,6 +281,29 @@ function measuredView(m: ScenarioResult["measurements"]): MeasuredView {
         ? ops.map(([name, op]) => ({ op: user(name), latency: op.latency }))
         : []),
     ],
+    ...(m.service_time
+      ? {
+        service: [
+          { latency: m.service_time },
+          ...(ops.length > 1
+            ? ops.flatMap(([name, op]) =>
+              op.service_time
+                ? [{ op: user(name), latency: op.service_time }]
+                : []
+            )
+            : []),
+        ],
+      }
+      : {}),
+    ...(m.dropped !== undefined
+      ? {
+        arrivals: {
+          started: m.total,
+          dropped: m.dropped,
+          max_lag_ms: m.max_lag_ms ?? 0,
+        },
+      }
+      : {}),
     outcomes: m.outcomes,
     memory: m.memory,
     ...(Object.keys(m.counters).length > 0

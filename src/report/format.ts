@@ -185,3 +185,19 @@ export function formatShape(
     plural(load.concurrency, "task")
   }`;
 }
+
+/**
+ * `600 started, 3 dropped (0.50%, max_in_flight full), largest lag 195 ms`:
+ * the open model's arrivals.
+ */
+export function formatArrivals(
+  arrivals: { started: number; dropped: number; max_lag_ms: number },
+): string {
+  const due = arrivals.started + arrivals.dropped;
+  const share = due > 0 ? (arrivals.dropped / due) * 100 : 0;
+  return `${formatCount(arrivals.started)} started, ${
+    formatCount(arrivals.dropped)
+  } dropped (${share.toFixed(2)}%${
+    arrivals.dropped > 0 ? ", max_in_flight full" : ""
+  }), largest lag behind schedule ${formatMs(arrivals.max_lag_ms)}`;
+}
