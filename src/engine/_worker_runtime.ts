@@ -11,6 +11,7 @@ import { outcomeOf, OUTCOMES } from "../errors.ts";
 import {
   type Budget,
   fixedBudget,
+  type Schedule,
   schedule,
   type WorkerArrivals,
 } from "../executors/mod.ts";
@@ -42,6 +43,8 @@ const FLUSH_MS = 250;
 /** Tasks give the event loop a turn this often, so timers and peers run. */
 const YIELD_MS = 20;
 const MAX_SAMPLES = 20;
+/** How often a ramp's idle task looks whether it is wanted again. */
+const RAMP_POLL_MS = 10;
 
 interface Post {
   (message: FromWorker): void;
@@ -215,7 +218,7 @@ class Session {
 
   /** The measured load; `origin` is its start on the main thread's clock. */
   async measure(origin: number): Promise<void> {
-    const { budget, deadline, arrivals } = schedule(this.#plan.load, {
+    const { budget, deadline, arrivals, ramp } = schedule(this.#plan.load, {
       claimed: this.#claimed,
       now: performance.now(),
       worker: this.#index,
@@ -224,6 +227,8 @@ class Session {
     if (arrivals) {
       this.#service = this.#names.map(() => createHistogram());
       await this.#runOpen(arrivals, origin - performance.timeOrigin);
+    } else if (ramp) {
+      await this.#runRamp(ramp, deadline);
     } else {
       await this.#runTasks(budget, 2, deadline);
     }
@@ -314,6 +319,35 @@ class Session {
         }
       }
     }
+  }
+
+  /**
+   * A closed-model ramp: every task the ramp may need loops in
+   * {@link #runTask} while its index is below the ramp's count, and waits
+   * (polling every {@link RAMP_POLL_MS}) while it is not, until the
+   * deadline. Its budget reads the clock once more per op; the other
+   * closed executors' budgets do not.
+   */
+  #runRamp(
+    ramp: NonNullable<Schedule["ramp"]>,
+    deadline: number,
+  ): Promise<void[]> {
+    const { concurrency, seed } = this.#plan.load;
+    const control = this.#control;
+    return Promise.all(
+      Array.from({ length: concurrency }, async (_, task) => {
+        const rng = new SeededRng(seed, 2, this.#index, task);
+        const wanted = () =>
+          task < ramp.tasks(performance.now() - ramp.start) ? 1 : 0;
+        while (
+          performance.now() < deadline &&
+          Atomics.load(control, CONTROL.stop) === 0
+        ) {
+          if (wanted() > 0) await this.#runTask(rng, wanted, deadline);
+          else await sleep(RAMP_POLL_MS);
+        }
+      }),
+    );
   }
 
   /**

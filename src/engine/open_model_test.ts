@@ -116,3 +116,26 @@ Deno.test("runPlan() closed model: no open-model fields, latency alone", async (
   assert.equal("service_time" in m.ops.noop, false);
   assert.equal("target" in m.timeseries[0], false);
 });
+
+Deno.test("runPlan() ramping-workers: ops follow the tasks each stage asks for", async () => {
+  // 2 tasks for 500 ms, then 6 for 500 ms, each looping a 10 ms sleep: at
+  // most 2 × 50 + 6 × 50 = 400 ops; timers run late, never early.
+  const result = await run(testPlan({
+    mix: [{ op: "sleep", weight: 1, params: { ms: 10 } }],
+    load: {
+      executor: "ramping-workers",
+      concurrency: 6,
+      start_tasks: 2,
+      stages: [
+        { duration_ms: 500, target: 2 },
+        { duration_ms: 1, target: 6 },
+        { duration_ms: 500, target: 6 },
+      ],
+      duration_ms: 1001,
+    },
+  }));
+  assert.equal(result.status, "completed");
+  const { total } = result.measurements;
+  assert.ok(total >= 240 && total <= 410, `${total} ops`);
+  assert.equal("service_time" in result.measurements, false);
+});

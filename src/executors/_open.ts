@@ -6,7 +6,12 @@
  */
 import { z } from "zod";
 import { ArrivalSchedule, type RateShape, workerShare } from "./_arrivals.ts";
-import { COMMON_PLAN, commonPlan, MAX_OPS } from "./_common.ts";
+import {
+  COMMON_PLAN,
+  commonPlan,
+  MAX_OPS,
+  scaleCommonDuration,
+} from "./_common.ts";
 import { DurationSchema, parseDuration } from "./_duration.ts";
 import type { LoadInput, Report, Scale, Schedule } from "./mod.ts";
 
@@ -52,6 +57,23 @@ export interface RatePlan extends RateShape {
   workers: number;
   /** Most ops in flight per worker (`max_in_flight`). */
   concurrency: number;
+}
+
+/**
+ * Stages as a profile scales them: durations follow `time`; targets that
+ * are rates (`rates`) follow count ÷ time, task counts stay.
+ */
+export function scaleStages(
+  stages: NonNullable<LoadInput["stages"]>,
+  scale: Scale,
+  rates: boolean,
+): NonNullable<LoadInput["stages"]> {
+  return stages.map((stage) => ({
+    duration: scaleCommonDuration(stage.duration, scale),
+    target: rates && stage.target > 0
+      ? scaleRate(stage.target, scale)
+      : stage.target,
+  }));
 }
 
 /** A rate as a profile scales it: the op total follows `count`. */

@@ -14,6 +14,7 @@ import { constantArrivalRate } from "./constant_arrival_rate.ts";
 import { constantWorkers } from "./constant_workers.ts";
 import { perWorkerIterations } from "./per_worker_iterations.ts";
 import { rampingArrivalRate } from "./ramping_arrival_rate.ts";
+import { rampingWorkers } from "./ramping_workers.ts";
 import { sharedIterations } from "./shared_iterations.ts";
 
 export { fixedBudget, MAX_OPS, MAX_TASKS } from "./_common.ts";
@@ -29,6 +30,7 @@ export const EXECUTORS = {
   "constant-workers": constantWorkers,
   "constant-arrival-rate": constantArrivalRate,
   "ramping-arrival-rate": rampingArrivalRate,
+  "ramping-workers": rampingWorkers,
 } as const satisfies Readonly<Record<string, ExecutorSpec>>;
 
 /** An executor name. */
@@ -69,6 +71,12 @@ export interface Schedule {
    * when they are due (its open-model loop) and `budget` is not asked.
    */
   arrivals?: WorkerArrivals;
+  /**
+   * A closed-model ramp only: how many of the worker's tasks should be
+   * looping `elapsed` ms after `start`. Present, each task runs while its
+   * index is below that count and waits while it is not, until `deadline`.
+   */
+  ramp?: { start: number; tasks: (elapsed: number) => number };
 }
 
 /**
@@ -254,9 +262,11 @@ export interface LoadRecord {
   time_unit_ms?: number;
   /** constant-arrival-rate: arrivals per time unit. */
   rate?: number;
+  /** ramping-workers: tasks per worker at the start. */
+  start_tasks?: number;
   /** ramping-arrival-rate: the rate at the start. */
   start_rate?: number;
-  /** ramping-arrival-rate: each stage's length and the rate at its end. */
+  /** Ramping executors: each stage's length and the rate or tasks at its end. */
   stages?: { duration_ms: number; target: number }[];
 }
 
@@ -274,6 +284,7 @@ export function loadRecord(load: LoadPlan): LoadRecord {
     ...("time_unit_ms" in load ? { time_unit_ms: load.time_unit_ms } : {}),
     ...("rate" in load ? { rate: load.rate } : {}),
     ...("start_rate" in load ? { start_rate: load.start_rate } : {}),
+    ...("start_tasks" in load ? { start_tasks: load.start_tasks } : {}),
     ...("stages" in load ? { stages: load.stages } : {}),
   };
 }
@@ -301,6 +312,7 @@ export function arrivalSchedule(load: LoadPlan): ArrivalSchedule | undefined {
     case "shared-iterations":
     case "per-worker-iterations":
     case "constant-workers":
+    case "ramping-workers":
       return undefined;
     default: {
       const never: never = load;

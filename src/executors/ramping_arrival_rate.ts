@@ -7,7 +7,6 @@
  */
 import { z } from "zod";
 import { parseDuration } from "./_duration.ts";
-import { scaleCommonDuration } from "./_common.ts";
 import {
   MaxInFlightOption,
   OPEN_PLAN,
@@ -15,6 +14,7 @@ import {
   RateStagesOption,
   resolveOpen,
   scaleRate,
+  scaleStages,
   scheduleFits,
   StartRateOption,
   TimeUnitOption,
@@ -48,13 +48,8 @@ export const rampingArrivalRate: ExecutorSpec<typeof PLAN, typeof OPTIONS> = {
       ...(load.start_rate !== undefined
         ? { start_rate: Math.round(load.start_rate * scale.count / scale.time) }
         : {}),
-      ...(load.stages !== undefined
-        ? {
-          stages: load.stages.map((stage) => ({
-            duration: scaleCommonDuration(stage.duration, scale),
-            target: stage.target === 0 ? 0 : scaleRate(stage.target, scale),
-          })),
-        }
+      ...(load.stages !== undefined && load.executor === "ramping-arrival-rate"
+        ? { stages: scaleStages(load.stages, scale, true) }
         : {}),
     };
   },
