@@ -142,8 +142,19 @@ export interface ScenarioView {
   target: UserText;
   /** The profile it ran under. */
   profile: Profile;
-  /** The load's shape. */
-  load: { executor: UserText; workers: number; concurrency: number };
+  /**
+   * The load's shape; the rate fields for the open model only, where
+   * `concurrency` is the most ops in flight per worker.
+   */
+  load: {
+    executor: UserText;
+    workers: number;
+    concurrency: number;
+    time_unit_ms?: number;
+    rate?: number;
+    start_rate?: number;
+    stages?: { target: number }[];
+  };
   /** Its grade. */
   grade: Grade;
   /** What the grade means for a release. */
@@ -239,6 +250,16 @@ export function scenarioView(
       executor: user(load.executor),
       workers: load.workers,
       concurrency: load.concurrency,
+      ...(load.time_unit_ms !== undefined
+        ? {
+          time_unit_ms: load.time_unit_ms,
+          ...(load.rate !== undefined ? { rate: load.rate } : {}),
+          ...(load.start_rate !== undefined
+            ? { start_rate: load.start_rate }
+            : {}),
+          ...(load.stages !== undefined ? { stages: load.stages } : {}),
+        }
+        : {}),
     },
     grade: result.grade,
     verdict: result.verdict,

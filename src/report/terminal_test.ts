@@ -105,11 +105,13 @@ function openModel(): typeof golden {
   }
   m.dropped = 2;
   m.max_lag_ms = 197.6;
+  Object.assign(open.scenarios[0].load, { time_unit_ms: 1000, rate: 200 });
   return open;
 }
 
 Deno.test("renderSummary() of an open-model run shows service time beside latency, and the arrivals", () => {
   const text = renderSummary(openModel(), { color: false });
+  assert.match(text, / · 200\/s · 1 worker × ≤1 in flight · /);
   assert.match(text, /^ {3}latency\* +count/m);
   assert.match(text, /^ {3}service +count/m);
   assert.match(text, /latency counts from when each op was due/);
