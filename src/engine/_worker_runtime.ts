@@ -422,19 +422,22 @@ class Session {
       } catch (error) {
         outcome = this.#failure(slot, error);
       }
+      let t1 = now;
       if (pending instanceof Promise) {
         this.#inFlight++;
         this.#settle(pending, slot, intended, now);
       } else {
-        const t1 = performance.now();
+        t1 = performance.now();
         recordMs(histograms[slot], t1 - intended);
         recordMs(service[slot], t1 - now);
         counts[slot * OUTCOME_COUNT + outcome]++;
-        if (t1 >= yieldAt) {
-          if (t1 >= this.#flushAt) this.#flush();
-          await yieldTurn();
-          yieldAt = performance.now() + YIELD_MS;
-        }
+      }
+      // A backlog (after a stall) is started in turns of YIELD_MS, so
+      // settled ops are recorded and batches leave meanwhile.
+      if (t1 >= yieldAt) {
+        if (t1 >= this.#flushAt) this.#flush();
+        await yieldTurn();
+        yieldAt = performance.now() + YIELD_MS;
       }
     }
     if (this.#inFlight > 0) {
