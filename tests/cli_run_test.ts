@@ -161,7 +161,7 @@ Deno.test("tensile list shows each built-in scenario on one line, then the targe
     out(),
     /^calibrate-noop +calibrate +calibrate +engine overhead per op on one worker$/m,
   );
-  assert.match(out(), /^calibrate +noop, spin, sleep, fail +- +-$/m);
+  assert.match(out(), /^calibrate +noop, spin, sleep, stall, fail +- +-$/m);
 });
 
 Deno.test("a reader that goes away (| head) does not stop the run or lose the artifact", async () => {
@@ -183,7 +183,7 @@ Deno.test("a reader that goes away (| head) does not stop the run or lose the ar
     const artifact = JSON.parse(
       await Deno.readTextFile(join(out, "result.json")),
     );
-    assert.equal(artifact.scenarios.length, 4);
+    assert.equal(artifact.scenarios.length, 6);
     assert.equal(artifact.status, "passed");
   });
 });

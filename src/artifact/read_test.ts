@@ -177,3 +177,34 @@ Deno.test("writeArtifact() writes what readArtifact() reads back, leaving no tem
     assert.deepEqual(names, ["result.json"]);
   });
 });
+
+Deno.test("readArtifact() keeps the open model's fields, and reads artifacts written before them", async () => {
+  const closed = await readArtifact(GOLDEN);
+  assert.equal("service_time" in closed.scenarios[0].measurements, false);
+  const open = structuredClone(closed);
+  const scenario = open.scenarios[0];
+  Object.assign(scenario.load, {
+    executor: "ramping-arrival-rate",
+    time_unit_ms: 1000,
+    start_rate: 10,
+    stages: [{ duration_ms: 1000, target: 50 }],
+  });
+  const m = scenario.measurements;
+  Object.assign(m, {
+    service_time: { ...m.latency, p99: 0.01 },
+    service_histogram: m.histogram,
+    dropped: 3,
+    max_lag_ms: 12.5,
+  });
+  Object.assign(m.timeseries[0], {
+    target: 30,
+    achieved: 29.5,
+    dropped: 3,
+    lag_ms: 12.5,
+  });
+  await withTempDir(async (dir) => {
+    const path = join(dir, "result.json");
+    await writeArtifact(path, open);
+    assert.deepEqual(await readArtifact(path), open);
+  });
+});

@@ -69,6 +69,13 @@ export const ScenarioResultSchema = z.object({
     warmup: z.int(),
     seed: z.int(),
     max_duration_ms: z.number(),
+    /** Ramping and arrival-rate executors only (absent for the others). */
+    time_unit_ms: z.number().optional(),
+    rate: z.number().optional(),
+    start_rate: z.number().optional(),
+    start_tasks: z.number().optional(),
+    stages: z.array(z.object({ duration_ms: z.number(), target: z.number() }))
+      .optional(),
   }),
   status: ScenarioStatusSchema,
   error: z.string().optional(),

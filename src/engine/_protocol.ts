@@ -27,7 +27,15 @@ export type ToWorker =
     /** Int32Array: iterations claimed so far (shared-iterations). */
     claimed: SharedArrayBuffer;
   }
-  | { type: "go" }
+  | {
+    type: "go";
+    /**
+     * Measurement's start as `performance.timeOrigin + performance.now()`
+     * on the main thread: every worker lays its arrivals from this one
+     * instant (each thread's own clock has its own origin).
+     */
+    origin: number;
+  }
   | { type: "invariants"; names: string[] }
   | { type: "close" };
 
@@ -68,6 +76,18 @@ export interface OpBatch {
   histogram: string | null;
 }
 
+/** Open-model results of one batch, beside the per-op ones. */
+export interface OpenBatch {
+  /** Encoded service-time histogram per op name, by slot, or null. */
+  service: (string | null)[];
+  /** Arrivals started in the batch. */
+  started: number;
+  /** Arrivals dropped in the batch: `max_in_flight` ops were running. */
+  dropped: number;
+  /** The most an arrival started behind schedule in the batch, ms. */
+  lag: number;
+}
+
 /** Worker → main. */
 export type FromWorker =
   | { type: "warm"; heap: number }
@@ -75,6 +95,8 @@ export type FromWorker =
     type: "batch";
     /** One per op name, by slot (see {@link OpSlots}). */
     ops: OpBatch[];
+    /** Open model only. */
+    open?: OpenBatch;
     errors: ErrorSample[];
     heap: number;
   }

@@ -8,7 +8,13 @@
  * @module
  */
 import { outcomeOf, OUTCOMES } from "../errors.ts";
-import { type Budget, fixedBudget, schedule } from "../executors/mod.ts";
+import {
+  type Budget,
+  fixedBudget,
+  type Schedule,
+  schedule,
+  type WorkerArrivals,
+} from "../executors/mod.ts";
 import { findGc, yieldTurn } from "../runtime.ts";
 import type { ErrorSample } from "../stats/mod.ts";
 import {
@@ -37,6 +43,8 @@ const FLUSH_MS = 250;
 /** Tasks give the event loop a turn this often, so timers and peers run. */
 const YIELD_MS = 20;
 const MAX_SAMPLES = 20;
+/** How often a ramp's idle task looks whether it is wanted again. */
+const RAMP_POLL_MS = 10;
 
 interface Post {
   (message: FromWorker): void;
@@ -60,7 +68,7 @@ export function serveWorker(targets: Readonly<Record<string, Target>>): void {
           await session.warmup();
           break;
         case "go":
-          await session!.measure();
+          await session!.measure(message.origin);
           break;
         case "invariants":
           post({
@@ -122,6 +130,15 @@ class Session {
   // No batch leaves before measurement starts: warmup results are discarded.
   #flushAt = Infinity;
   #countersAtStart: Record<string, number> = {};
+  /** Open model only: one service-time histogram per op name. */
+  #service: Histogram[] | undefined;
+  /** Open model: arrivals started, dropped, the most one started late (ms). */
+  #started = 0;
+  #dropped = 0;
+  #lag = 0;
+  /** Open model: ops started and not yet settled, and who waits for none. */
+  #inFlight = 0;
+  #idle: (() => void) | undefined;
 
   private constructor(
     plan: Plan,
@@ -199,13 +216,22 @@ class Session {
     this.#post({ type: "warm", heap: heapUsed() });
   }
 
-  async measure(): Promise<void> {
-    const { budget, deadline } = schedule(this.#plan.load, {
+  /** The measured load; `origin` is its start on the main thread's clock. */
+  async measure(origin: number): Promise<void> {
+    const { budget, deadline, arrivals, ramp } = schedule(this.#plan.load, {
       claimed: this.#claimed,
       now: performance.now(),
+      worker: this.#index,
     });
     this.#flushAt = performance.now() + FLUSH_MS;
-    await this.#runTasks(budget, 2, deadline);
+    if (arrivals) {
+      this.#service = this.#names.map(() => createHistogram());
+      await this.#runOpen(arrivals, origin - performance.timeOrigin);
+    } else if (ramp) {
+      await this.#runRamp(ramp, deadline);
+    } else {
+      await this.#runTasks(budget, 2, deadline);
+    }
     this.#flush();
     const counters = {
       start: this.#countersAtStart,
@@ -295,6 +321,150 @@ class Session {
     }
   }
 
+  /**
+   * A closed-model ramp: every task the ramp may need loops in
+   * {@link #runTask} while its index is below the ramp's count, and waits
+   * (polling every {@link RAMP_POLL_MS}) while it is not, until the
+   * deadline. Its budget reads the clock once more per op; the other
+   * closed executors' budgets do not.
+   */
+  #runRamp(
+    ramp: NonNullable<Schedule["ramp"]>,
+    deadline: number,
+  ): Promise<void[]> {
+    const { concurrency, seed } = this.#plan.load;
+    const control = this.#control;
+    return Promise.all(
+      Array.from({ length: concurrency }, async (_, task) => {
+        const rng = new SeededRng(seed, 2, this.#index, task);
+        const wanted = () =>
+          task < ramp.tasks(performance.now() - ramp.start) ? 1 : 0;
+        while (
+          performance.now() < deadline &&
+          Atomics.load(control, CONTROL.stop) === 0
+        ) {
+          if (wanted() > 0) await this.#runTask(rng, wanted, deadline);
+          else await sleep(RAMP_POLL_MS);
+        }
+      }),
+    );
+  }
+
+  /**
+   * The open model: starts each of this worker's arrivals when the schedule
+   * says, whether or not earlier ones finished, up to `maxInFlight` at once
+   * (an arrival that finds them all running is dropped and counted). A late
+   * arrival (the thread was busy: a synchronous op, GC) starts as soon as it
+   * can, and its latency counts from when it was due. Waits use one timer
+   * for most of a gap and event-loop turns for the last stretch, so
+   * sub-millisecond gaps are kept, not bunched into timer ticks. A
+   * synchronous op allocates nothing here; a promise is settled in
+   * {@link #settle}. Kept apart from {@link #runTask}, which it does not
+   * slow.
+   */
+  async #runOpen(arrivals: WorkerArrivals, start: number): Promise<void> {
+    const { schedule, first, step, count, maxInFlight } = arrivals;
+    const { fns, params, cumulative } = this.#mix;
+    const slotOf = this.#slotOf;
+    const histograms = this.#histograms;
+    const service = this.#service!;
+    const counts = this.#counts;
+    const control = this.#control;
+    const last = cumulative.length - 1;
+    const { error_rate: errorRate, latency } = this.#plan.faults;
+    const latencyRate = latency?.rate ?? 0;
+    const rng = new SeededRng(this.#plan.load.seed, 2, this.#index, 0);
+    let yieldAt = performance.now() + YIELD_MS;
+    for (let j = 0; j < count;) {
+      if (Atomics.load(control, CONTROL.stop) !== 0) break;
+      const intended = start + schedule.at(first + j * step);
+      const now = performance.now();
+      if (intended > now) {
+        if (now >= this.#flushAt) this.#flush();
+        const wait = intended - now;
+        // Timers fire late (by a millisecond or more under load), never
+        // early: sleep well short of the arrival, then take turns.
+        if (wait > 2.5) await sleep(Math.min(Math.floor(wait - 1.5), YIELD_MS));
+        else await yieldTurn();
+        yieldAt = performance.now() + YIELD_MS;
+        continue;
+      }
+      j++;
+      if (now - intended > this.#lag) this.#lag = now - intended;
+      let k = 0;
+      if (last > 0) {
+        const r = rng.next();
+        let hi = last;
+        while (k < hi) {
+          const mid = (k + hi) >>> 1;
+          if (cumulative[mid] <= r) k = mid + 1;
+          else hi = mid;
+        }
+      }
+      if (this.#inFlight >= maxInFlight) {
+        this.#dropped++;
+        continue;
+      }
+      this.#started++;
+      const slot = slotOf[k];
+      if (errorRate > 0 && rng.next() < errorRate) {
+        counts[slot * OUTCOME_COUNT + INJECTED]++;
+        continue;
+      }
+      let outcome = 0;
+      let pending: unknown;
+      try {
+        pending = latencyRate > 0 && rng.next() < latencyRate
+          ? sleep(rng.int(latency!.min_ms, latency!.max_ms)).then(() =>
+            fns[k](params[k], rng)
+          )
+          : fns[k](params[k], rng);
+      } catch (error) {
+        outcome = this.#failure(slot, error);
+      }
+      let t1 = now;
+      if (pending instanceof Promise) {
+        this.#inFlight++;
+        this.#settle(pending, slot, intended, now);
+      } else {
+        t1 = performance.now();
+        recordMs(histograms[slot], t1 - intended);
+        recordMs(service[slot], t1 - now);
+        counts[slot * OUTCOME_COUNT + outcome]++;
+      }
+      // A backlog (after a stall) is started in turns of YIELD_MS, so
+      // settled ops are recorded and batches leave meanwhile.
+      if (t1 >= yieldAt) {
+        if (t1 >= this.#flushAt) this.#flush();
+        await yieldTurn();
+        yieldAt = performance.now() + YIELD_MS;
+      }
+    }
+    if (this.#inFlight > 0) {
+      await new Promise<void>((resolve) => this.#idle = resolve);
+    }
+  }
+
+  /** Records an open-model op that returned a promise, once it settles. */
+  async #settle(
+    pending: Promise<unknown>,
+    slot: number,
+    intended: number,
+    started: number,
+  ): Promise<void> {
+    let outcome = 0;
+    try {
+      await pending;
+    } catch (error) {
+      outcome = this.#failure(slot, error);
+    }
+    const t1 = performance.now();
+    recordMs(this.#histograms[slot], t1 - intended);
+    recordMs(this.#service![slot], t1 - started);
+    this.#counts[slot * OUTCOME_COUNT + outcome]++;
+    if (--this.#inFlight === 0) this.#idle?.();
+  }
+
   #failure(slot: number, error: unknown): number {
     const outcome = outcomeOf(error);
     const message = error instanceof Error ? error.message : String(error);
@@ -349,9 +519,23 @@ class Session {
     const errors = [...this.#samples.values()];
     this.#samples.clear();
     this.#flushAt = performance.now() + FLUSH_MS;
+    const open = this.#service && {
+      service: this.#service.map((histogram) => {
+        const encoded = histogram.totalCount > 0
+          ? encodeHistogram(histogram)
+          : null;
+        histogram.reset();
+        return encoded;
+      }),
+      started: this.#started,
+      dropped: this.#dropped,
+      lag: this.#lag,
+    };
+    this.#started = this.#dropped = this.#lag = 0;
     this.#post({
       type: "batch",
       ops,
+      ...(open ? { open } : {}),
       errors,
       heap: Deno.memoryUsage().heapUsed,
     });
@@ -363,6 +547,7 @@ class Session {
 
   async close(): Promise<void> {
     for (const histogram of this.#histograms) histogram.destroy();
+    for (const histogram of this.#service ?? []) histogram.destroy();
     await this.#instance.close();
   }
 }

@@ -7,7 +7,12 @@
  */
 import { cpuUsage } from "node:process";
 import { OUTCOMES } from "../errors.ts";
-import { plannedMs, plannedOps } from "../executors/mod.ts";
+import {
+  type ArrivalSchedule,
+  arrivalSchedule,
+  plannedMs,
+  plannedOps,
+} from "../executors/mod.ts";
 import { findGc } from "../runtime.ts";
 import type { Plan } from "../scenario/mod.ts";
 import {
@@ -112,6 +117,14 @@ class Run {
   #names: string[];
   #ops: { histogram: Histogram; counts: number[] }[];
   #interval: Histogram;
+  /** Open model only: the whole schedule, and service time per op name. */
+  #arrivals: ArrivalSchedule | undefined;
+  #service: Histogram[] | undefined;
+  #dropped = 0;
+  #maxLag = 0;
+  #intervalStarted = 0;
+  #intervalDropped = 0;
+  #intervalLag = 0;
   #intervalOps = 0;
   #intervalErrors = 0;
   #samples = new Map<string, ErrorSample>();
@@ -146,6 +159,8 @@ class Run {
       counts: OUTCOMES.map(() => 0),
     }));
     this.#interval = createHistogram();
+    this.#arrivals = arrivalSchedule(plan.load);
+    this.#service = this.#arrivals && this.#names.map(() => createHistogram());
     this.#heaps = Array.from({ length: plan.load.workers }, () => 0);
     this.#failed = new Promise<never>((_, reject) => {
       this.#rejectFailed = reject;
@@ -210,6 +225,7 @@ class Run {
         const cpu = cpuUsage(cpuStart);
         cpuStart = cpuUsage();
         const seconds = (now - tickStart) / 1000;
+        const tickFrom = tickStart;
         tickStart = now;
         const rss = Deno.memoryUsage().rss;
         const heap = sum(this.#heaps);
@@ -229,6 +245,18 @@ class Run {
             ? round((cpu.user + cpu.system) / 1e4 / seconds, 1)
             : 0,
         };
+        const arrivals = this.#arrivals;
+        if (arrivals) {
+          const from = arrivals.expected(tickFrom - measureStart);
+          const to = arrivals.expected(now - measureStart);
+          interval.target = seconds > 0 ? round((to - from) / seconds, 3) : 0;
+          interval.achieved = seconds > 0
+            ? round(this.#intervalStarted / seconds, 3)
+            : 0;
+          interval.dropped = this.#intervalDropped;
+          interval.lag_ms = round(this.#intervalLag, 3);
+          this.#intervalStarted = this.#intervalDropped = this.#intervalLag = 0;
+        }
         timeseries.push(interval);
         this.#interval.reset();
         this.#intervalOps = 0;
@@ -238,7 +266,14 @@ class Run {
         );
       };
       sampler = setInterval(tick, this.#options.sampleMs ?? 1000);
-      await this.#phase("done", () => this.#broadcast({ type: "go" }));
+      await this.#phase(
+        "done",
+        () =>
+          this.#broadcast({
+            type: "go",
+            origin: performance.timeOrigin + measureStart,
+          }),
+      );
       measureEnd = performance.now();
       measured = true;
       clearInterval(sampler);
@@ -465,6 +500,20 @@ class Run {
         decoded.destroy();
       }
     });
+    const open = batch.open;
+    if (open && this.#service) {
+      open.service.forEach((encoded, k) => {
+        if (encoded === null) return;
+        const decoded = decodeHistogram(encoded);
+        this.#service![k].add(decoded);
+        decoded.destroy();
+      });
+      this.#dropped += open.dropped;
+      this.#intervalStarted += open.started;
+      this.#intervalDropped += open.dropped;
+      this.#intervalLag = Math.max(this.#intervalLag, open.lag);
+      this.#maxLag = Math.max(this.#maxLag, open.lag);
+    }
     for (const sample of batch.errors) {
       const key = `${sample.op}\u0000${sample.outcome}\u0000${sample.message}`;
       const seen = this.#samples.get(key);
@@ -522,6 +571,7 @@ class Run {
     memory: Omit<Measurements["memory"], "growth_per_1k_ops" | "gc_forced">,
   ): Measurements {
     const all = createHistogram();
+    const allService = this.#service && createHistogram();
     const allCounts = OUTCOMES.map(() => 0);
     // By op name, as own keys: an op named "constructor" or "__proto__" is
     // an entry like any other, never a prototype's member.
@@ -530,20 +580,31 @@ class Run {
         const op = this.#ops[slot];
         all.add(op.histogram);
         op.counts.forEach((n, i) => allCounts[i] += n);
+        const service = this.#service?.[slot];
+        if (service) allService!.add(service);
         return [
           name,
-          measure(op.histogram, outcomeCounts(op.counts), duration),
+          measure(op.histogram, outcomeCounts(op.counts), duration, service),
         ];
       }),
     );
-    const overall = measure(all, outcomeCounts(allCounts), duration);
+    const overall = measure(
+      all,
+      outcomeCounts(allCounts),
+      duration,
+      allService,
+    );
     all.destroy();
+    allService?.destroy();
     const growth = overall.total > 0
       ? (memory.heap_end - memory.heap_start) / (overall.total / 1000)
       : 0;
     return {
       ...overall,
       duration_s: round(duration, 6),
+      ...(this.#service
+        ? { dropped: this.#dropped, max_lag_ms: round(this.#maxLag, 3) }
+        : {}),
       ops,
       timeseries,
       memory: {
@@ -574,6 +635,7 @@ class Run {
     }
     for (const worker of this.#workers) worker.terminate();
     for (const op of this.#ops) op.histogram.destroy();
+    for (const histogram of this.#service ?? []) histogram.destroy();
     this.#interval.destroy();
   }
 }
@@ -582,6 +644,7 @@ function measure(
   histogram: Histogram,
   outcomes: OutcomeCounts,
   duration: number,
+  service?: Histogram,
 ): OpMeasurement {
   const total = sum(Object.values(outcomes));
   return {
@@ -590,6 +653,12 @@ function measure(
     throughput: round(total / duration, 3),
     latency: summarize(histogram),
     histogram: encodeHistogram(histogram),
+    ...(service
+      ? {
+        service_time: summarize(service),
+        service_histogram: encodeHistogram(service),
+      }
+      : {}),
   };
 }
 

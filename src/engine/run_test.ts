@@ -395,7 +395,10 @@ async function workerMessages(p: Plan): Promise<FromWorker[]> {
       control: new SharedArrayBuffer(16),
       claimed: new SharedArrayBuffer(4),
     });
-    await until("done", { type: "go" });
+    await until("done", {
+      type: "go",
+      origin: performance.timeOrigin + performance.now(),
+    });
     await until("closed", { type: "close" });
     return messages;
   } finally {

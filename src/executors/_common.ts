@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import { MAX_DURATION_MS, parseDuration } from "./_duration.ts";
+import { DurationSchema, MAX_DURATION_MS, parseDuration } from "./_duration.ts";
 import type { Budget, LoadInput, Report, Scale } from "./mod.ts";
 
 /** The hard stop of a scenario that sets none (× 10 in `full`). */
@@ -32,6 +32,12 @@ export const MAX_TASKS = 100_000;
  */
 export const IterationsOption = z.number().int().min(1).max(MAX_OPS)
   .optional();
+
+/**
+ * `load.duration`, one schema for every executor that runs for a time, so
+ * their keys merge into one.
+ */
+export const DurationOption = DurationSchema.optional();
 
 /** The plan fields every executor has, beside its own. */
 export const COMMON_PLAN = {
@@ -132,12 +138,14 @@ export function scaleDuration(
   scale: Scale,
 ): Partial<LoadInput> {
   if (load.duration === undefined || scale.time === 1) return {};
+  return { duration: scaleCommonDuration(load.duration, scale) };
+}
+
+/** One duration as a profile scales it: smoke keeps half a second. */
+export function scaleCommonDuration(duration: string, scale: Scale): string {
+  if (scale.time === 1) return duration;
   // Smoke keeps at least half a second, so a scenario still samples.
-  return {
-    duration: `${
-      Math.max(500, Math.round(parseDuration(load.duration) * scale.time))
-    }ms`,
-  };
+  return `${Math.max(500, Math.round(parseDuration(duration) * scale.time))}ms`;
 }
 
 /** Reports a duration that the hard stop would cut; true when it fits. */

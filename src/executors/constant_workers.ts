@@ -8,13 +8,14 @@ import {
   COMMON_PLAN,
   commonPlan,
   durationFits,
+  DurationOption,
   scaleDuration,
 } from "./_common.ts";
-import { DurationSchema, parseDuration } from "./_duration.ts";
+import { parseDuration } from "./_duration.ts";
 import type { ExecutorSpec } from "./mod.ts";
 
 const OPTIONS = z.strictObject({
-  duration: DurationSchema.optional(),
+  duration: DurationOption,
 });
 
 const PLAN = z.object({

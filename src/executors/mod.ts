@@ -9,17 +9,28 @@
 import { z } from "zod";
 import { MAX_OPS, MAX_TASKS, scaleCommon } from "./_common.ts";
 import { DurationSchema } from "./_duration.ts";
+import type { WorkerArrivals } from "./_open.ts";
+import { constantArrivalRate } from "./constant_arrival_rate.ts";
 import { constantWorkers } from "./constant_workers.ts";
 import { perWorkerIterations } from "./per_worker_iterations.ts";
+import { rampingArrivalRate } from "./ramping_arrival_rate.ts";
+import { rampingWorkers } from "./ramping_workers.ts";
 import { sharedIterations } from "./shared_iterations.ts";
 
 export { fixedBudget, MAX_OPS, MAX_TASKS } from "./_common.ts";
+export { type RateShape, type RateStage } from "./_arrivals.ts";
+import { ArrivalSchedule } from "./_arrivals.ts";
+export { ArrivalSchedule };
+export type { WorkerArrivals } from "./_open.ts";
 
 /** Executors by name; the names are k6's, which users know. */
 export const EXECUTORS = {
   "shared-iterations": sharedIterations,
   "per-worker-iterations": perWorkerIterations,
   "constant-workers": constantWorkers,
+  "constant-arrival-rate": constantArrivalRate,
+  "ramping-arrival-rate": rampingArrivalRate,
+  "ramping-workers": rampingWorkers,
 } as const satisfies Readonly<Record<string, ExecutorSpec>>;
 
 /** An executor name. */
@@ -45,6 +56,8 @@ export interface ScheduleContext {
   claimed: Int32Array;
   /** `performance.now()` as measurement starts. */
   now: number;
+  /** This worker's index, from 0 (default 0). */
+  worker?: number;
 }
 
 /** How a worker's tasks run: asked once per phase, not per op. */
@@ -53,6 +66,17 @@ export interface Schedule {
   deadline: number;
   /** Each task's budget, asked once as the task starts. */
   budget: (task: number) => Budget;
+  /**
+   * Open model only: this worker's arrivals. Present, the worker starts ops
+   * when they are due (its open-model loop) and `budget` is not asked.
+   */
+  arrivals?: WorkerArrivals;
+  /**
+   * A closed-model ramp only: how many of the worker's tasks should be
+   * looping `elapsed` ms after `start`. Present, each task runs while its
+   * index is below that count and waits while it is not, until `deadline`.
+   */
+  ramp?: { start: number; tasks: (elapsed: number) => number };
 }
 
 /**
@@ -234,6 +258,16 @@ export interface LoadRecord {
   seed: number;
   /** Hard stop for any executor. */
   max_duration_ms: number;
+  /** Arrival-rate executors: what their rates are per, in ms. */
+  time_unit_ms?: number;
+  /** constant-arrival-rate: arrivals per time unit. */
+  rate?: number;
+  /** ramping-workers: tasks per worker at the start. */
+  start_tasks?: number;
+  /** ramping-arrival-rate: the rate at the start. */
+  start_rate?: number;
+  /** Ramping executors: each stage's length and the rate or tasks at its end. */
+  stages?: { duration_ms: number; target: number }[];
 }
 
 /** The flat record of a load, with the fields its executor lacks as 0. */
@@ -247,5 +281,42 @@ export function loadRecord(load: LoadPlan): LoadRecord {
     warmup: load.warmup,
     seed: load.seed,
     max_duration_ms: load.max_duration_ms,
+    ...("time_unit_ms" in load ? { time_unit_ms: load.time_unit_ms } : {}),
+    ...("rate" in load ? { rate: load.rate } : {}),
+    ...("start_rate" in load ? { start_rate: load.start_rate } : {}),
+    ...("start_tasks" in load ? { start_tasks: load.start_tasks } : {}),
+    ...("stages" in load ? { stages: load.stages } : {}),
   };
+}
+
+/** True when a plan is open-model: ops start on a schedule, not in a loop. */
+export function isOpenModel(load: LoadPlan): boolean {
+  return "time_unit_ms" in load;
+}
+
+/**
+ * The whole arrival schedule of an open-model plan (every worker's), or
+ * undefined for a closed-model one: the main thread's view, for the rate
+ * each interval was meant to reach.
+ */
+export function arrivalSchedule(load: LoadPlan): ArrivalSchedule | undefined {
+  switch (load.executor) {
+    case "constant-arrival-rate":
+      return new ArrivalSchedule({
+        start_rate: load.rate,
+        time_unit_ms: load.time_unit_ms,
+        stages: [{ duration_ms: load.duration_ms, target: load.rate }],
+      });
+    case "ramping-arrival-rate":
+      return new ArrivalSchedule(load);
+    case "shared-iterations":
+    case "per-worker-iterations":
+    case "constant-workers":
+    case "ramping-workers":
+      return undefined;
+    default: {
+      const never: never = load;
+      throw new TypeError(`Unknown executor ${JSON.stringify(never)}`);
+    }
+  }
 }

@@ -115,6 +115,13 @@ export function metricValue(
     return measured.total > 0 ? value / measured.total : undefined;
   }
   switch (metric) {
+    case "dropped":
+      return measured.dropped;
+    case "dropped_rate":
+      // Of every arrival due: those started (total) and those dropped.
+      return measured.dropped === undefined
+        ? undefined
+        : measured.dropped / Math.max(1, measured.total + measured.dropped);
     case "latency.p99_p50_ratio":
       return measured.latency.count > 0 && measured.latency.p50 > 0
         ? measured.latency.p99 / measured.latency.p50
@@ -131,6 +138,15 @@ export function metricValue(
 }
 
 function opMetric(op: OpMeasurement, metric: string): number | undefined {
+  if (metric.startsWith("service_time.")) {
+    // Open model only; a closed-model run has no value to grade.
+    const service = op.service_time;
+    if (!service || service.count === 0) return undefined;
+    const stat = metric.slice(13);
+    return Object.hasOwn(service, stat)
+      ? service[stat as keyof OpMeasurement["latency"]]
+      : undefined;
+  }
   if (metric.startsWith("latency.")) {
     // Injected faults count as ops but record no latency.
     if (op.latency.count === 0) return undefined;
@@ -264,19 +280,47 @@ export function verdictOf(grade: Grade): Verdict {
   return "NEEDS ATTENTION";
 }
 
+/**
+ * The bound an open-model scenario gets on `dropped_rate` when it sets no
+ * threshold on drops of its own: above 0.1% of arrivals dropped fails, since
+ * the load it asked for was not the load it put on the target.
+ */
+export const DEFAULT_DROPPED_RATE: Threshold = {
+  metric: "dropped_rate",
+  kind: "percent",
+  optimal: { comparator: "<=", value: 0.001, text: "<=0.1%" },
+  warning: { comparator: "<=", value: 0.001, text: "<=0.1%" },
+  critical: { comparator: "<=", value: 0.001, text: "<=0.1%" },
+};
+
 /** Grades one scenario: the worst threshold decides; a broken invariant is F. */
 export function gradeScenario(
   measured: Measurements,
   checks: { thresholds: Threshold[]; invariants: InvariantResult[] },
 ): GradeResult {
-  const thresholds = checks.thresholds.map((threshold) =>
+  const declared = checks.thresholds;
+  const implicit = measured.dropped !== undefined &&
+    !declared.some((t) =>
+      t.metric === "dropped" || t.metric === "dropped_rate"
+    );
+  const thresholds = [
+    ...declared,
+    ...(implicit ? [DEFAULT_DROPPED_RATE] : []),
+  ].map((threshold) =>
     checkThreshold(threshold, metricValue(measured, threshold.metric))
   );
   let grade: Grade = "A+";
   const reasons: string[] = [];
   for (const result of thresholds) {
     grade = worseGrade(grade, result.grade);
-    if (result.level !== "optimal") reasons.push(describeMiss(result));
+    if (result.level === "optimal") continue;
+    if (implicit && result.metric === "dropped_rate") {
+      reasons.push(
+        `dropped_rate ${
+          round(result.actual! * 100, 2)
+        }% missed critical <=0.1% (the default for arrival-rate executors): ${measured.dropped} arrivals found max_in_flight ops running and were not started, so the target saw less load than asked; raise max_in_flight or workers, or declare a dropped_rate threshold`,
+      );
+    } else reasons.push(describeMiss(result));
   }
   for (const invariant of checks.invariants) {
     if (!invariant.ok) {
@@ -284,7 +328,7 @@ export function gradeScenario(
       reasons.push(`invariant ${invariant.name} broken: ${invariant.detail}`);
     }
   }
-  if (thresholds.length === 0) {
+  if (declared.length === 0) {
     reasons.push("no thresholds declared: only invariants were graded");
   }
   return { grade, verdict: verdictOf(grade), reasons, thresholds };
@@ -308,6 +352,11 @@ function describeMiss(result: ThresholdResult): string {
       return never;
     }
   }
+}
+
+function round(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
 }
 
 /** The suite's grade: the worst scenario's. */

@@ -161,3 +161,51 @@ Deno.test("verdictOf() and overallGrade() follow the design's table", () => {
   assert.equal(overallGrade(["A+", "B-", "A"]), "B-");
   assert.equal(overallGrade(["A+", "F", "A"]), "F");
 });
+
+Deno.test("gradeScenario(): an open-model run with no drop threshold fails above 0.1% dropped, and says why", async (t) => {
+  const open = (dropped: number): Measurements => ({
+    ...measured({}),
+    dropped,
+    service_time: { ...measured({}).latency, p99: 0.25 },
+  });
+  await t.step("1 of 1001 arrivals dropped (0.0999%) passes", () => {
+    const graded = gradeScenario(open(1), { thresholds: [], invariants: [] });
+    assert.equal(graded.grade, "A-", "met, near the bound");
+    assert.equal(
+      gradeScenario(open(0), { thresholds: [], invariants: [] }).grade,
+      "A+",
+    );
+    assert.equal(graded.thresholds.at(-1)?.metric, "dropped_rate");
+  });
+  await t.step("3 of 1003 dropped fails critical, with the reason", () => {
+    const graded = gradeScenario(open(3), {
+      thresholds: [p95],
+      invariants: [],
+    });
+    assert.equal(graded.grade, "F");
+    assert.match(
+      graded.reasons.join("\n"),
+      /dropped_rate 0\.3% missed critical <=0\.1% \(the default for arrival-rate executors\): 3 arrivals found max_in_flight ops running/,
+    );
+  });
+  await t.step("a declared drop threshold replaces the default", () => {
+    const graded = gradeScenario(open(3), {
+      thresholds: [parseThreshold("dropped", { critical: "<10" })],
+      invariants: [],
+    });
+    assert.equal(graded.thresholds.length, 1);
+    assert.notEqual(graded.grade, "F");
+  });
+  await t.step("closed-model runs get no implicit threshold", () => {
+    const graded = gradeScenario(measured({}), {
+      thresholds: [p95],
+      invariants: [],
+    });
+    assert.deepEqual(graded.thresholds.map((r) => r.metric), ["latency.p95"]);
+  });
+  await t.step("service_time.* reads the open model's service time", () => {
+    assert.equal(metricValue(open(0), "service_time.p99"), 0.25);
+    assert.equal(metricValue(measured({}), "service_time.p99"), undefined);
+    assert.equal(metricValue(open(3), "dropped_rate"), 3 / 1003);
+  });
+});

@@ -77,6 +77,9 @@ const RATE_METRICS = [
 
 const SCENARIO_ONLY: Record<string, MetricKind> = {
   "latency.p99_p50_ratio": "number",
+  // Open model only: arrivals not started because max_in_flight ops ran.
+  dropped: "number",
+  dropped_rate: "percent",
   "memory.growth_per_1k_ops": "bytes",
   "memory.peak_rss": "bytes",
   "memory.peak_heap": "bytes",
@@ -85,6 +88,8 @@ const SCENARIO_ONLY: Record<string, MetricKind> = {
 function opMetricKinds(): Record<string, MetricKind> {
   const kinds: Record<string, MetricKind> = { throughput: "rate" };
   for (const stat of LATENCY_STATS) kinds[`latency.${stat}`] = "time";
+  // Open model only: from the actual start, beside latency from the intended.
+  for (const stat of LATENCY_STATS) kinds[`service_time.${stat}`] = "time";
   for (const rate of RATE_METRICS) kinds[rate] = "percent";
   return kinds;
 }
@@ -145,7 +150,7 @@ function rangeOf(metric: string, kind: MetricKind): MetricRange {
   switch (kind) {
     case "time":
       // A latency is recorded as at least 1 ns; a spread can be 0.
-      return name === "latency.stdev"
+      return name === "latency.stdev" || name === "service_time.stdev"
         ? { min: 0, above: false, why: "a latency spread cannot be below 0" }
         : { min: 0, above: true, why: "latency is always above 0" };
     case "percent":
@@ -172,6 +177,8 @@ function rangeOf(metric: string, kind: MetricKind): MetricRange {
           above: false,
           why: "the ratio is at least 1 (p99 is never below p50)",
         }
+        : name === "dropped"
+        ? { min: 0, above: false, why: "a count cannot be below 0" }
         : { min: 0, above: false, why: "a counter cannot be below 0" };
     default: {
       const never: never = kind;

@@ -76,6 +76,13 @@ export interface MeasuredView {
   total: number;
   /** `all` first; per-op rows only when the mix has more than one op. */
   latency: LatencyRow[];
+  /**
+   * Open model only: service time (from each op's actual start), rows as
+   * `latency` (which then counts from the intended start).
+   */
+  service?: LatencyRow[];
+  /** Open model only: arrivals started and dropped, the largest lag. */
+  arrivals?: { started: number; dropped: number; max_lag_ms: number };
   /** Ops counted by how they ended. */
   outcomes: OutcomeCounts;
   /** Memory over the run. */
@@ -142,8 +149,19 @@ export interface ScenarioView {
   target: UserText;
   /** The profile it ran under. */
   profile: Profile;
-  /** The load's shape. */
-  load: { executor: UserText; workers: number; concurrency: number };
+  /**
+   * The load's shape; the rate fields for the open model only, where
+   * `concurrency` is the most ops in flight per worker.
+   */
+  load: {
+    executor: UserText;
+    workers: number;
+    concurrency: number;
+    time_unit_ms?: number;
+    rate?: number;
+    start_rate?: number;
+    stages?: { target: number }[];
+  };
   /** Its grade. */
   grade: Grade;
   /** What the grade means for a release. */
@@ -244,6 +262,16 @@ export function scenarioView(
       executor: user(load.executor),
       workers: load.workers,
       concurrency: load.concurrency,
+      ...(load.time_unit_ms !== undefined
+        ? {
+          time_unit_ms: load.time_unit_ms,
+          ...(load.rate !== undefined ? { rate: load.rate } : {}),
+          ...(load.start_rate !== undefined
+            ? { start_rate: load.start_rate }
+            : {}),
+          ...(load.stages !== undefined ? { stages: load.stages } : {}),
+        }
+        : {}),
     },
     grade: result.grade,
     verdict: result.verdict,
@@ -286,6 +314,29 @@ function measuredView(m: ScenarioResult["measurements"]): MeasuredView {
         ? ops.map(([name, op]) => ({ op: user(name), latency: op.latency }))
         : []),
     ],
+    ...(m.service_time
+      ? {
+        service: [
+          { latency: m.service_time },
+          ...(ops.length > 1
+            ? ops.flatMap(([name, op]) =>
+              op.service_time
+                ? [{ op: user(name), latency: op.service_time }]
+                : []
+            )
+            : []),
+        ],
+      }
+      : {}),
+    ...(m.dropped !== undefined
+      ? {
+        arrivals: {
+          started: m.total,
+          dropped: m.dropped,
+          max_lag_ms: m.max_lag_ms ?? 0,
+        },
+      }
+      : {}),
     outcomes: m.outcomes,
     memory: m.memory,
     ...(Object.keys(m.counters).length > 0

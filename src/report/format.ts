@@ -175,15 +175,54 @@ export function formatCounters(
     .join(" · ");
 }
 
-/** `per-worker-iterations · 2 workers × 1 task`. */
+/**
+ * `per-worker-iterations · 2 workers × 1 task`; for the open model
+ * `constant-arrival-rate · 200/s · 2 workers × ≤100 in flight`.
+ */
 export function formatShape(
-  load: { executor: string; workers: number; concurrency: number },
+  load: {
+    executor: string;
+    workers: number;
+    concurrency: number;
+    time_unit_ms?: number;
+    rate?: number;
+    start_rate?: number;
+    stages?: { target: number }[];
+  },
 ): string {
   const plural = (n: number, word: string) =>
     `${n} ${word}${n === 1 ? "" : "s"}`;
-  return `${load.executor} · ${plural(load.workers, "worker")} × ${
-    plural(load.concurrency, "task")
-  }`;
+  const workers = plural(load.workers, "worker");
+  if (load.time_unit_ms === undefined) {
+    return `${load.executor} · ${workers} × ${
+      plural(load.concurrency, "task")
+    }`;
+  }
+  const unit = load.time_unit_ms === 1000 ? "s" : `${load.time_unit_ms}ms`;
+  const rate = load.rate !== undefined
+    ? `${formatCount(load.rate)}/${unit}`
+    : `${formatCount(load.start_rate ?? 0)}→${
+      formatCount(Math.max(0, ...(load.stages ?? []).map((s) => s.target)))
+    }/${unit}`;
+  return `${load.executor} · ${rate} · ${workers} × ≤${
+    formatCount(load.concurrency)
+  } in flight`;
+}
+
+/**
+ * `600 started, 3 dropped (0.50%, max_in_flight full), largest lag 195 ms`:
+ * the open model's arrivals.
+ */
+export function formatArrivals(
+  arrivals: { started: number; dropped: number; max_lag_ms: number },
+): string {
+  const due = arrivals.started + arrivals.dropped;
+  const share = due > 0 ? (arrivals.dropped / due) * 100 : 0;
+  return `${formatCount(arrivals.started)} started, ${
+    formatCount(arrivals.dropped)
+  } dropped (${share.toFixed(2)}%${
+    arrivals.dropped > 0 ? ", max_in_flight full" : ""
+  }), largest lag behind schedule ${formatMs(arrivals.max_lag_ms)}`;
 }
 
 /**

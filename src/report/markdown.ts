@@ -9,6 +9,7 @@
 import type { Artifact } from "../artifact/mod.ts";
 import {
   formatActual,
+  formatArrivals,
   formatCount,
   formatCounters,
   formatMemory,
@@ -88,13 +89,23 @@ function scenarioSection(view: ScenarioView): string {
   }
   const m = view.measured;
   if (m) {
-    lines.push(
-      row(["latency", ...LATENCY_COLUMNS]),
+    const table = (title: string, latency: typeof m.latency) => [
+      row([title, ...LATENCY_COLUMNS]),
       row(["---", ...LATENCY_COLUMNS.map(() => "---:")]),
-      ...m.latency.map((r) =>
+      ...latency.map((r) =>
         row([r.op ? text(r.op) : "all", ...latencyCells(r)])
       ),
       "",
+    ];
+    if (m.service) {
+      lines.push(
+        ...table("latency (from intended start)", m.latency),
+        ...table("service time (from actual start)", m.service),
+        `**Arrivals:** ${formatArrivals(m.arrivals!)}`,
+        "",
+      );
+    } else lines.push(...table("latency", m.latency));
+    lines.push(
       `**Outcomes:** ${formatOutcomes(m.outcomes, m.total)}`,
       "",
       `**Memory:** ${formatMemory(m.memory)}`,

@@ -8,6 +8,7 @@
 import type { Artifact, Grade, ScenarioResult } from "../artifact/mod.ts";
 import {
   formatActual,
+  formatArrivals,
   formatCount,
   formatCounters,
   formatMemory,
@@ -227,19 +228,32 @@ function scenarioLines(view: ScenarioView, p: Style): string[] {
   const m = view.measured;
   if (m) {
     out.text("");
-    const rows = [
-      ["latency", ...LATENCY_COLUMNS],
-      ...m.latency.map((row) => [
-        row.op ? p.user(row.op) : "all",
-        ...latencyCells(row),
-      ]),
-    ];
-    // Narrow: keep p50, p99 and max longest.
-    out.table(rows, {
-      right: [1, 2, 3, 4, 5, 6, 7, 8],
-      drop: [4, 5, 7, 2, 1, 8],
-      shrink: 0,
-    });
+    const table = (title: string, latency: typeof m.latency) => {
+      const rows = [
+        [title, ...LATENCY_COLUMNS],
+        ...latency.map((row) => [
+          row.op ? p.user(row.op) : "all",
+          ...latencyCells(row),
+        ]),
+      ];
+      // Narrow: keep p50, p99 and max longest.
+      out.table(rows, {
+        right: [1, 2, 3, 4, 5, 6, 7, 8],
+        drop: [4, 5, 7, 2, 1, 8],
+        shrink: 0,
+      });
+    };
+    // Open model: latency from the intended start, then service time.
+    table(m.service ? "latency*" : "latency", m.latency);
+    if (m.service) {
+      out.text("");
+      table("service", m.service);
+      out.text(
+        "",
+        "   * latency counts from when each op was due (its intended start), service from when it started",
+        `   arrivals  ${formatArrivals(m.arrivals!)}`,
+      );
+    }
     out.text(
       "",
       `   outcomes  ${formatOutcomes(m.outcomes, m.total)}`,

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { readArtifact } from "../artifact/mod.ts";
 import { width } from "./_layout.ts";
+import { renderMarkdown } from "./markdown.ts";
 import { renderProgress, renderSummary } from "./terminal.ts";
 
 const golden = await readArtifact(fileURLToPath(
@@ -92,4 +93,49 @@ Deno.test("renderProgress() fits one line short of the width, in the terminal's 
     renderProgress(progress, { unicode: false, columns: 20 }),
     "> calibrate-faul...",
   );
+});
+
+/** The golden artifact as an open-model run would record it. */
+function openModel(): typeof golden {
+  const open = structuredClone(golden);
+  const m = open.scenarios[0].measurements;
+  m.service_time = { ...m.latency, p99: 0.0123, max: 200 };
+  for (const op of Object.values(m.ops)) {
+    op.service_time = { ...op.latency, p99: 0.0123 };
+  }
+  m.dropped = 2;
+  m.max_lag_ms = 197.6;
+  Object.assign(open.scenarios[0].load, { time_unit_ms: 1000, rate: 200 });
+  return open;
+}
+
+Deno.test("renderSummary() of an open-model run shows service time beside latency, and the arrivals", () => {
+  const text = renderSummary(openModel(), { color: false });
+  assert.match(text, / · 200\/s · 1 worker × ≤1 in flight · /);
+  assert.match(text, /^ {3}latency\* +count/m);
+  assert.match(text, /^ {3}service +count/m);
+  assert.match(text, /latency counts from when each op was due/);
+  assert.match(
+    text,
+    /^ {3}arrivals {2}\d[\d,]* started, 2 dropped \(0\.\d\d%, max_in_flight full\), largest lag behind schedule 198 ms$/m,
+  );
+  // The closed-model golden has none of it.
+  const closed = renderSummary(golden, { color: false });
+  assert.doesNotMatch(closed, /service|arrivals|latency\*/);
+  for (let columns = 1; columns <= 130; columns += 7) {
+    for (
+      const line of renderSummary(openModel(), { color: false, columns }).split(
+        "\n",
+      )
+    ) {
+      assert.ok(width(line) <= columns, `${columns} columns: ${line}`);
+    }
+  }
+});
+
+Deno.test("renderMarkdown() of an open-model run titles both tables by where they count from", () => {
+  const text = renderMarkdown(openModel());
+  assert.match(text, /^\| latency \(from intended start\) \| count/m);
+  assert.match(text, /^\| service time \(from actual start\) \| count/m);
+  assert.match(text, /^\*\*Arrivals:\*\* .* 2 dropped/m);
 });

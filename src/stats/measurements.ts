@@ -42,10 +42,23 @@ export const OpMeasurementSchema = z.object({
   outcomes: OutcomeCountsSchema,
   /** Measured ops per second. */
   throughput: z.number(),
-  /** Milliseconds. */
+  /**
+   * Milliseconds. For the closed model, from each op's start to its end;
+   * for the open model (arrival-rate executors), from when the schedule
+   * said the op should start (its intended start), so time spent waiting
+   * for a busy worker counts: coordinated omission corrected.
+   */
   latency: LatencySummarySchema,
   /** HDR histogram of nanoseconds, compressed base64. */
   histogram: z.string(),
+  /**
+   * Open model only: milliseconds from each op's actual start to its end,
+   * what the target itself took. Absent for the closed model, where it is
+   * `latency`.
+   */
+  service_time: LatencySummarySchema.optional(),
+  /** Open model only: HDR histogram of service time, as `histogram`. */
+  service_histogram: z.string().optional(),
 });
 /** Measurements of one op, or of all ops together. */
 export type OpMeasurement = z.infer<typeof OpMeasurementSchema>;
@@ -63,6 +76,14 @@ export const IntervalSchema = z.object({
   heap: count,
   /** Process CPU use over the interval, percent of one core. */
   cpu: z.number(),
+  /** Open model only: arrivals per second the schedule set for the interval. */
+  target: z.number().optional(),
+  /** Open model only: arrivals per second started in the interval. */
+  achieved: z.number().optional(),
+  /** Open model only: arrivals dropped in the interval (max_in_flight full). */
+  dropped: count.optional(),
+  /** Open model only: the most an arrival started behind schedule, ms. */
+  lag_ms: z.number().optional(),
 });
 /** One sampling interval. */
 export type Interval = z.infer<typeof IntervalSchema>;
@@ -103,6 +124,13 @@ export const MeasurementsSchema = OpMeasurementSchema.extend({
   timeseries: z.array(IntervalSchema),
   memory: MemorySchema,
   error_samples: z.array(ErrorSampleSchema),
+  /**
+   * Open model only: arrivals that found `max_in_flight` ops running on
+   * their worker and were not started (not counted in `total`).
+   */
+  dropped: count.optional(),
+  /** Open model only: the most any arrival started behind schedule, ms. */
+  max_lag_ms: z.number().optional(),
   /** Target counters over the measured load, summed over workers. */
   counters: z.record(z.string(), z.number()).default({}),
 });
