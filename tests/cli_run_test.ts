@@ -179,11 +179,17 @@ Deno.test("a reader that goes away (| head) does not stop the run or lose the ar
     await reader.cancel();
     child.stderr.cancel();
     const { code } = await child.status;
-    assert.equal(code, 0);
     const artifact = JSON.parse(
       await Deno.readTextFile(join(out, "result.json")),
     );
+    // Every scenario ran and was graded: the run finished, whatever its
+    // latency bounds said on a loaded machine (exit 0 passed, 1 failed).
     assert.equal(artifact.scenarios.length, 6);
-    assert.equal(artifact.status, "passed");
+    assert.equal(artifact.planned, 6);
+    assert.equal(
+      artifact.status,
+      code === 0 ? "passed" : "failed",
+      `exit ${code}`,
+    );
   });
 });

@@ -162,8 +162,10 @@ mix:
     assert.equal(result.status, "completed", result.error);
     const { counters, total } = result.measurements;
     // Readers always hold a snapshot in the WAL, so SQLite's automatic
-    // checkpoints alone let it grow by 20-30 MB a second on 2 cores.
-    assert.ok(peak < 4 * 2 * MiB, `WAL reached ${peak} bytes in ${total} ops`);
+    // checkpoints alone let it grow by 20-30 MB a second on 2 cores (40-60 MB
+    // in these 3 s); bounded, it peaks near 4.5 MB. A checkpoint waits for a
+    // moment without readers, longer on a loaded machine: hence the margin.
+    assert.ok(peak < 6 * 2 * MiB, `WAL reached ${peak} bytes in ${total} ops`);
     assert.ok(counters.checkpoints > 0, JSON.stringify(counters));
     assert.ok(counters.wal_bytes_peak >= 2 * MiB, JSON.stringify(counters));
     assert.ok(counters.wal_bytes_peak <= peak + MiB, JSON.stringify(counters));
