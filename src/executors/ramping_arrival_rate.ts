@@ -13,7 +13,6 @@ import {
   openSchedule,
   RateStagesOption,
   resolveOpen,
-  scaleRate,
   scaleStages,
   scheduleFits,
   StartRateOption,
