@@ -277,18 +277,7 @@ class Session {
     for (let n = budget(); n > 0; n = budget()) {
       for (; n > 0; n--) {
         if (Atomics.load(control, CONTROL.stop) !== 0) return;
-        // The first entry whose cumulative weight exceeds r: a binary
-        // search, so a long mix costs log2(entries) steps per op.
-        let k = 0;
-        if (last > 0) {
-          const r = rng.next();
-          let hi = last;
-          while (k < hi) {
-            const mid = (k + hi) >>> 1;
-            if (cumulative[mid] <= r) k = mid + 1;
-            else hi = mid;
-          }
-        }
+        const k = last > 0 ? pickEntry(cumulative, last, rng.next()) : 0;
         const slot = slotOf[k];
         let outcome = 0;
         if (errorRate > 0 && rng.next() < errorRate) {
@@ -391,16 +380,7 @@ class Session {
       }
       j++;
       if (now - intended > this.#lag) this.#lag = now - intended;
-      let k = 0;
-      if (last > 0) {
-        const r = rng.next();
-        let hi = last;
-        while (k < hi) {
-          const mid = (k + hi) >>> 1;
-          if (cumulative[mid] <= r) k = mid + 1;
-          else hi = mid;
-        }
-      }
+      const k = last > 0 ? pickEntry(cumulative, last, rng.next()) : 0;
       if (this.#inFlight >= maxInFlight) {
         this.#dropped++;
         continue;
@@ -554,4 +534,20 @@ class Session {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * The mix entry a draw `r` in [0, 1) picks: the first whose cumulative
+ * weight exceeds it, by binary search, so a long mix costs log2(entries)
+ * steps per op. Small and monomorphic, so V8 inlines it into the op loops.
+ */
+function pickEntry(cumulative: Float64Array, last: number, r: number): number {
+  let k = 0;
+  let hi = last;
+  while (k < hi) {
+    const mid = (k + hi) >>> 1;
+    if (cumulative[mid] <= r) k = mid + 1;
+    else hi = mid;
+  }
+  return k;
 }
