@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { main } from "../src/cli/mod.ts";
-import { captureIo, ROOT, withTempDir } from "./_helpers.ts";
+import { captureIo, ROOT, spawnCli, withTempDir } from "./_helpers.ts";
 
 const QUICK = `name: quick
 target: calibrate
@@ -133,5 +133,46 @@ Deno.test("error messages that quote the user show control characters escaped", 
     // deno-lint-ignore no-control-regex
     assert.doesNotMatch(err() + missing.err(), /[\x00-\x08\x0b-\x1f\x7f]/);
     assert.match(missing.err(), /x\\x1b\[2J\.json/);
+  });
+});
+
+Deno.test("a disk that refuses the artifact mid-run loses no measurement: --json still prints it, exit 3", async () => {
+  await withTempDir(async (dir) => {
+    const file = join(dir, "two.yaml");
+    await Deno.writeTextFile(
+      file,
+      `suite: two
+defaults:
+  target: calibrate
+  mix: [{ op: sleep, params: { ms: 2 } }]
+scenarios:
+  - name: first
+    load: { executor: per-worker-iterations, iterations: 20 }
+  - name: second
+    load: { executor: constant-workers, duration: 2s }
+`,
+    );
+    const out = join(dir, "out");
+    const child = spawnCli(["run", file, "--out", out, "--json", "--quiet"]);
+    const result = join(out, "result.json");
+    for (let i = 0; i < 600; i++) {
+      const text = await Deno.readTextFile(result).catch(() => "");
+      if (text.includes('"name": "first"')) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // The result file turns into a folder: every later write fails.
+    await Deno.remove(result);
+    await Deno.mkdir(result);
+    const { code, stdout, stderr } = await child.output();
+    const log = new TextDecoder().decode(stderr);
+    assert.equal(code, 3, log);
+    assert.match(log, /cannot write results to/);
+    assert.match(log, /Results NOT saved/);
+    const artifact = JSON.parse(new TextDecoder().decode(stdout));
+    assert.deepEqual(
+      artifact.scenarios.map((s: { name: string }) => s.name),
+      ["first", "second"],
+    );
+    assert.ok(artifact.scenarios[1].measurements.total > 0);
   });
 });

@@ -151,6 +151,12 @@ Deno.test("a second SIGINT exits at once, even with ops still in flight", async 
     child.kill("SIGINT");
     const { code } = await child.output();
     assert.equal(code, 130);
+    // Quitting at once still leaves the folder unlocked and says what ran.
+    await assert.rejects(Deno.stat(join(out, ".tensile.lock")));
+    const artifact = JSON.parse(
+      await Deno.readTextFile(join(out, "result.json")),
+    );
+    assert.equal(artifact.status, "interrupted");
   });
 });
 

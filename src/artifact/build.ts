@@ -33,13 +33,16 @@ export function scenarioResult(plan: Plan, run: RunResult): ScenarioResult {
     thresholds: plan.thresholds,
     invariants: run.invariants,
   });
-  // A run that finished yet measured nothing has no verdict to give.
-  const empty = run.status === "completed" && run.measurements.total === 0;
-  const error = empty
+  // A run that measured nothing has no verdict to give, and no grade to
+  // pass on: finished that way it is an error; stopped, it stays
+  // interrupted, graded F so nothing reads it as a pass.
+  const empty = run.measurements.total === 0;
+  const error = empty && run.status === "completed"
     ? "no op was measured: nothing to grade (is max_duration shorter than warmup?)"
     : run.error;
-  const failed = run.status === "error" || empty;
-  const grade = failed ? "F" : graded.grade;
+  const failed = run.status === "error" ||
+    (empty && run.status === "completed");
+  const grade = failed || empty ? "F" : graded.grade;
   const status: ScenarioStatus = failed
     ? "error"
     : run.status === "interrupted"
@@ -62,12 +65,16 @@ export function scenarioResult(plan: Plan, run: RunResult): ScenarioResult {
     started_at: run.started_at,
     ended_at: run.ended_at,
     grade,
-    verdict: empty
+    verdict: empty && run.status !== "error"
       ? "NO MEASUREMENT"
       : status === "interrupted"
       ? "INTERRUPTED"
       : verdictOf(grade),
-    reasons: failed ? [`the run failed: ${error}`] : graded.reasons,
+    reasons: failed
+      ? [`the run failed: ${error}`]
+      : empty
+      ? ["stopped before any op was measured: nothing to grade"]
+      : graded.reasons,
     thresholds: graded.thresholds,
     invariants: run.invariants,
     measurements: run.measurements,

@@ -48,5 +48,10 @@ export {
   readArtifact,
   type ReadArtifactOptions,
 } from "./read.ts";
-export { formatJson, writeArtifact, writeFileAtomic } from "./write.ts";
+export {
+  formatJson,
+  writeArtifact,
+  writeArtifactSync,
+  writeFileAtomic,
+} from "./write.ts";
 export { OUT_FILES, OutDir, OutDirError } from "./out_dir.ts";

@@ -27,6 +27,8 @@ interface LockInfo {
   pid: number;
   host: string;
   started_at: string;
+  /** Tells this run's lock from another's, even in the same process. */
+  id?: string;
 }
 
 /**
@@ -70,6 +72,7 @@ export class OutDir {
       pid: Deno.pid,
       host: hostname(),
       started_at: new Date().toISOString(),
+      id: crypto.randomUUID(),
     };
     const text = JSON.stringify(info) + "\n";
     await takeLock(lock, text, fail);
@@ -116,6 +119,20 @@ export class OutDir {
     const text = await Deno.readTextFile(this.#lock).catch(() => "");
     if (text === this.#lockText) await Deno.remove(this.#lock).catch(() => {});
   }
+
+  /**
+   * Releases the lock at once, for a process about to exit (which skips
+   * `await using`): only if the lock is still this run's.
+   */
+  releaseSync(): void {
+    try {
+      if (Deno.readTextFileSync(this.#lock) === this.#lockText) {
+        Deno.removeSync(this.#lock);
+      }
+    } catch {
+      // already gone
+    }
+  }
 }
 
 async function ensureFolder(
@@ -156,30 +173,71 @@ async function takeLock(
   text: string,
   fail: (why: string) => OutDirError,
 ): Promise<void> {
-  for (let attempt = 0; attempt < 2; attempt++) {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    // Written whole under a name of its own, then linked into place: the
+    // lock appears complete or not at all, and the link fails if one exists.
+    const temp = `${lock}.${crypto.randomUUID()}`;
     try {
-      await Deno.writeTextFile(lock, text, { createNew: true });
+      await Deno.writeTextFile(temp, text);
+      await Deno.link(temp, lock);
       return;
     } catch (error) {
       if (!(error instanceof Deno.errors.AlreadyExists)) {
         throw fail(plainReason(error));
       }
+    } finally {
+      await Deno.remove(temp).catch(() => {});
     }
-    const owner = await readLock(lock);
-    if (owner && isAlive(owner)) {
+    const seen = await Deno.readTextFile(lock).catch(() => undefined);
+    if (seen === undefined) continue; // released meanwhile: try again
+    const owner = parseLock(seen);
+    if (owner === undefined) {
       throw fail(
-        `another tensile run (pid ${owner.pid} on ${owner.host}, started ${owner.started_at}) is writing there: wait for it or choose another --out`,
+        `"${lock}" is there but is not a tensile lock: remove it if no run is using the folder`,
       );
     }
-    // The run that held it is gone (killed): its lock is stale.
-    await Deno.remove(lock).catch(() => {});
+    if (isAlive(owner)) {
+      throw fail(
+        `another tensile run (pid ${owner.pid} on ${owner.host}, started ${owner.started_at}) is writing there: wait for it or choose another --out (remove "${lock}" if that run is gone)`,
+      );
+    }
+    // The run that held it is gone (killed): its lock is stale. One run at
+    // a time may clear it, holding a guard file; under the guard it removes
+    // the lock only if it is still the stale one read above (another run may
+    // have cleared it and taken the folder in between).
+    const guard = `${lock}.takeover`;
+    try {
+      await Deno.writeTextFile(guard, "", { createNew: true });
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) {
+        throw fail(plainReason(error));
+      }
+      await clearAbandoned(guard);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      continue;
+    }
+    try {
+      if (await Deno.readTextFile(lock).catch(() => undefined) === seen) {
+        await Deno.remove(lock);
+      }
+    } finally {
+      await Deno.remove(guard).catch(() => {});
+    }
   }
-  throw fail(`cannot take the lock "${lock}"`);
+  throw fail(`cannot take the lock "${lock}": other runs keep taking it`);
 }
 
-async function readLock(lock: string): Promise<LockInfo | undefined> {
+/** A takeover guard left by a run killed mid-takeover goes after 10 s. */
+async function clearAbandoned(guard: string): Promise<void> {
+  const info = await Deno.stat(guard).catch(() => undefined);
+  if (info?.mtime && Date.now() - info.mtime.getTime() > 10_000) {
+    await Deno.remove(guard).catch(() => {});
+  }
+}
+
+function parseLock(text: string): LockInfo | undefined {
   try {
-    const info = JSON.parse(await Deno.readTextFile(lock));
+    const info = JSON.parse(text);
     return typeof info?.pid === "number" ? info : undefined;
   } catch {
     return undefined;

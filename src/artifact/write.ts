@@ -41,3 +41,22 @@ export function formatJson(value: unknown): string {
 export function writeArtifact(path: string, artifact: Artifact): Promise<void> {
   return writeFileAtomic(path, formatJson(artifact));
 }
+
+/**
+ * {@link writeArtifact} for a process about to exit, which cannot wait for
+ * a promise: the same temp file and rename, synchronously.
+ */
+export function writeArtifactSync(path: string, artifact: Artifact): void {
+  const temp = join(dirname(path), `.${crypto.randomUUID()}.tmp`);
+  try {
+    Deno.writeTextFileSync(temp, formatJson(artifact));
+    Deno.renameSync(temp, path);
+  } catch (error) {
+    try {
+      Deno.removeSync(temp);
+    } catch {
+      // never written
+    }
+    throw error;
+  }
+}

@@ -11,11 +11,13 @@ import {
   type ScenarioResult,
   scenarioResult,
   writeArtifact,
+  writeArtifactSync,
   writeFileAtomic,
 } from "../artifact/mod.ts";
 import { TARGETS } from "../components/mod.ts";
 import { runPlan } from "../engine/mod.ts";
 import { totalsProblem } from "../executors/mod.ts";
+import { plainReason } from "../files.ts";
 import { findGc } from "../runtime.ts";
 import {
   renderJson,
@@ -78,6 +80,32 @@ export async function runCommand(
   });
   const stopping = new AbortController();
   let firstStop = 0;
+  const results: ScenarioResult[] = [];
+  const facts = () => ({
+    profile: options.profile,
+    startedAt,
+    endedAt: io.now(),
+    planned: plans.length,
+  });
+  // A full or read-only disk must not cost the measurements: a failed write
+  // is said once, the run goes on, the artifact still reaches stdout with
+  // --json, and the exit code says the run could not be saved.
+  let unsaved: string | undefined;
+  const write = async (artifact: Artifact) => {
+    try {
+      await writeArtifact(out.file("result.json"), artifact);
+      await writeFileAtomic(out.file("report.md"), renderMarkdown(artifact));
+    } catch (error) {
+      if (unsaved === undefined) {
+        io.err(
+          `error: cannot write results to ${quotedText(out.path, io)}: ${
+            quotedText(plainReason(error), io)
+          }\n`,
+        );
+      }
+      unsaved ??= plainReason(error);
+    }
+  };
   const removeSignals = io.onSignal((stop) => {
     if (!stopping.signal.aborted) {
       firstStop = performance.now();
@@ -88,74 +116,91 @@ export async function runCommand(
     } else if (
       stop !== "parent-exit" && performance.now() - firstStop >= REPEAT_MS
     ) {
+      // Quit now, but leave what finished on disk, marked interrupted, and
+      // the folder unlocked (exit skips every finally and dispose).
+      try {
+        writeArtifactSync(
+          out.file("result.json"),
+          buildArtifact(results, { ...facts(), interrupted: true }),
+        );
+      } catch {
+        // nothing more can be done in a hurry
+      }
+      out.releaseSync();
       io.exit(EXIT.interrupted);
     }
     // A terminal signals the whole process group and `deno task` forwards
     // the same signal: one key press arrives twice within milliseconds.
   });
-  const results: ScenarioResult[] = [];
-  const facts = () => ({
-    profile: options.profile,
-    startedAt,
-    endedAt: io.now(),
-    planned: plans.length,
-  });
-  const write = async (artifact: Artifact) => {
-    await writeArtifact(out.file("result.json"), artifact);
-    await writeFileAtomic(out.file("report.md"), renderMarkdown(artifact));
-  };
+  let artifact: Artifact;
   try {
-    // Until the last write, the artifact on disk says the run is not over.
-    await write(buildArtifact(results, { ...facts(), running: true }));
-    for (const plan of plans) {
-      if (stopping.signal.aborted) break;
-      const runDir = await out.scratch(plan.name);
-      // Redrawn in place, so only where the cursor can move (not TERM=dumb).
-      const showProgress = io.isTty && io.cursor && !options.quiet;
-      const run = await runPlan(plan, {
-        target: TARGETS[plan.target],
-        workerUrl: WORKER_URL,
-        runDir,
-        signal: stopping.signal,
-        onProgress: showProgress
-          ? (progress) =>
-            io.err(
-              `\r\x1b[2K${
-                renderProgress({ ...progress, name: plan.name }, {
-                  unicode: io.unicode,
-                  columns: io.columns.err,
-                })
-              }`,
-            )
-          : undefined,
-      });
-      if (showProgress) io.err("\r\x1b[2K");
-      const result = scenarioResult(plan, run);
-      results.push(result);
-      if (!options.quiet) {
-        human(renderScenario(result, humanStyle()) + "\n\n");
-      }
-      // Keep what has been measured so far on disk: nothing is lost if a
-      // later scenario crashes the process.
+    try {
+      // Until the last write, the artifact on disk says the run is not over.
       await write(buildArtifact(results, { ...facts(), running: true }));
-      if (result.status === "passed") await out.discard(runDir);
+      for (const plan of plans) {
+        if (stopping.signal.aborted) break;
+        const runDir = await out.scratch(plan.name);
+        // Redrawn in place, so only where the cursor can move (not TERM=dumb).
+        const showProgress = io.isTty && io.cursor && !options.quiet;
+        const run = await runPlan(plan, {
+          target: TARGETS[plan.target],
+          workerUrl: WORKER_URL,
+          runDir,
+          signal: stopping.signal,
+          onProgress: showProgress
+            ? (progress) =>
+              io.err(
+                `\r\x1b[2K${
+                  renderProgress({ ...progress, name: plan.name }, {
+                    unicode: io.unicode,
+                    columns: io.columns.err,
+                  })
+                }`,
+              )
+            : undefined,
+        });
+        if (showProgress) io.err("\r\x1b[2K");
+        const result = scenarioResult(plan, run);
+        results.push(result);
+        if (!options.quiet) {
+          human(renderScenario(result, humanStyle()) + "\n\n");
+        }
+        // Keep what has been measured so far on disk: nothing is lost if a
+        // later scenario crashes the process.
+        await write(buildArtifact(results, { ...facts(), running: true }));
+        if (result.status === "passed") await out.discard(runDir);
+      }
+    } catch (error) {
+      // Not a pass, and no longer running: keep what finished, then report.
+      await write(buildArtifact(results, { ...facts(), interrupted: true }));
+      throw error;
     }
+    artifact = buildArtifact(results, {
+      ...facts(),
+      interrupted: stopping.signal.aborted,
+    });
+    // Still listening: a signal now must not kill the final write.
+    await write(artifact);
   } finally {
     removeSignals();
   }
-  const artifact = buildArtifact(results, {
-    ...facts(),
-    interrupted: stopping.signal.aborted,
-  });
-  await write(artifact);
   if (options.json) io.out(renderJson(artifact));
   // The scenarios were printed as they finished; end with the overall grade.
   human(renderOverall(artifact, humanStyle()));
-  human(
-    `Wrote ${quotedText(out.file("result.json"), io)} and ${
-      quotedText(out.file("report.md"), io)
-    }\n`,
-  );
+  if (unsaved === undefined) {
+    human(
+      `Wrote ${quotedText(out.file("result.json"), io)} and ${
+        quotedText(out.file("report.md"), io)
+      }\n`,
+    );
+  } else {
+    human(
+      `Results NOT saved to ${quotedText(out.path, io)}: ${
+        quotedText(unsaved, io)
+      }\n`,
+    );
+    return EXIT.runtime;
+  }
   if (artifact.status === "running") {
     throw new TypeError("A finished run cannot be running");
   }
