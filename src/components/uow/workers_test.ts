@@ -165,10 +165,12 @@ mix:
     // checkpoints alone let it grow by 20-30 MB a second on 2 cores (40-60 MB
     // in these 3 s); bounded, it peaks near 4.5 MB. A checkpoint waits for a
     // moment without readers, longer on a loaded machine: hence the margin.
-    assert.ok(peak < 6 * 2 * MiB, `WAL reached ${peak} bytes in ${total} ops`);
+    // The watcher and the target both sample the file, and either can miss
+    // a peak on a busy machine: bound the larger of the two.
+    const seen = Math.max(peak, counters.wal_bytes_peak);
+    assert.ok(seen < 6 * 2 * MiB, `WAL reached ${seen} bytes in ${total} ops`);
     assert.ok(counters.checkpoints > 0, JSON.stringify(counters));
     assert.ok(counters.wal_bytes_peak >= 2 * MiB, JSON.stringify(counters));
-    assert.ok(counters.wal_bytes_peak <= peak + MiB, JSON.stringify(counters));
   } finally {
     clearInterval(watch);
     await Deno.remove(runDir, { recursive: true });
