@@ -141,11 +141,15 @@ export function scaleDuration(
   return { duration: scaleCommonDuration(load.duration, scale) };
 }
 
+/** Smoke keeps at least half a second of load, so a scenario still samples. */
+export const SMOKE_FLOOR_MS = 500;
+
 /** One duration as a profile scales it: smoke keeps half a second. */
 export function scaleCommonDuration(duration: string, scale: Scale): string {
   if (scale.time === 1) return duration;
-  // Smoke keeps at least half a second, so a scenario still samples.
-  return `${Math.max(500, Math.round(parseDuration(duration) * scale.time))}ms`;
+  return `${
+    Math.max(SMOKE_FLOOR_MS, Math.round(parseDuration(duration) * scale.time))
+  }ms`;
 }
 
 /** Reports a duration that the hard stop would cut; true when it fits. */

@@ -6,12 +6,7 @@
  */
 import { z } from "zod";
 import { ArrivalSchedule, type RateShape, workerShare } from "./_arrivals.ts";
-import {
-  COMMON_PLAN,
-  commonPlan,
-  MAX_OPS,
-  scaleCommonDuration,
-} from "./_common.ts";
+import { COMMON_PLAN, commonPlan, MAX_OPS, SMOKE_FLOOR_MS } from "./_common.ts";
 import { DurationSchema, parseDuration } from "./_duration.ts";
 import type { LoadInput, Report, Scale, Schedule } from "./mod.ts";
 
@@ -61,15 +56,24 @@ export interface RatePlan extends RateShape {
 
 /**
  * Stages as a profile scales them: durations follow `time`; targets that
- * are rates (`rates`) follow count ÷ time, task counts stay.
+ * are rates (`rates`) follow count ÷ time, task counts stay. Smoke's floor of
+ * half a second applies to the stages together, stretched alike, never to
+ * each stage (which would make a ramp of short steps longer than written).
  */
 export function scaleStages(
   stages: NonNullable<LoadInput["stages"]>,
   scale: Scale,
   rates: boolean,
 ): NonNullable<LoadInput["stages"]> {
-  return stages.map((stage) => ({
-    duration: scaleCommonDuration(stage.duration, scale),
+  const written = stages.map((stage) => parseDuration(stage.duration));
+  const scaled = written.map((ms) => ms * scale.time);
+  const total = scaled.reduce((a, b) => a + b, 0);
+  const floor = Math.min(SMOKE_FLOOR_MS, written.reduce((a, b) => a + b, 0));
+  const stretch = total > 0 && total < floor ? floor / total : 1;
+  return stages.map((stage, i) => ({
+    duration: scale.time === 1
+      ? stage.duration
+      : `${Math.max(1, Math.round(scaled[i] * stretch))}ms`,
     target: rates && stage.target > 0
       ? scaleRate(stage.target, scale)
       : stage.target,

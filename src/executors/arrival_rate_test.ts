@@ -140,3 +140,27 @@ Deno.test("schedule() of an arrival-rate plan: each worker takes every n-th arri
     undefined,
   );
 });
+
+Deno.test("arrival-rate scale(): smoke's half-second floor holds for the stages together, not each", () => {
+  const smoke = { count: 0.1, time: 0.2 };
+  const short = Array.from({ length: 20 }, () => ({
+    duration: "200ms",
+    target: 100,
+  }));
+  const scaled = rampingArrivalRate.scale({
+    executor: "ramping-arrival-rate",
+    start_rate: 10,
+    stages: short,
+  }, smoke).stages!;
+  const ms = scaled.map((stage) => Number(stage.duration.replace("ms", "")));
+  // 4 s as written, 800 ms scaled: above the floor, so no stretching, and
+  // never longer than as written (each stage 40 ms, not 500).
+  assert.deepEqual(new Set(ms), new Set([40]));
+  const tiny = rampingArrivalRate.scale({
+    executor: "ramping-arrival-rate",
+    start_rate: 10,
+    stages: [{ duration: "1s", target: 50 }, { duration: "500ms", target: 0 }],
+  }, smoke).stages!;
+  // 300 ms scaled is under the floor: both stretched alike to 500 ms total.
+  assert.deepEqual(tiny.map((stage) => stage.duration), ["333ms", "167ms"]);
+});
