@@ -127,3 +127,14 @@ export function editDistance(a: string, b: string): number {
   }
   return previous[y.length];
 }
+
+/**
+ * What `table` holds under `name` as its own key, or `undefined`: a name a
+ * user typed (`constructor`, `__proto__`) never reaches Object.prototype.
+ */
+export function own<T>(
+  table: Readonly<Record<string, T>>,
+  name: string,
+): T | undefined {
+  return Object.hasOwn(table, name) ? table[name] : undefined;
+}

@@ -4,7 +4,7 @@
  * bound that can never pass (`">150%"`, `"<0ns"`) is refused with why.
  * @module
  */
-import { quote } from "../suggest.ts";
+import { own, quote } from "../suggest.ts";
 
 /** What a metric can measure, which decides the units its bounds may use. */
 export const METRIC_KINDS = [
@@ -104,17 +104,6 @@ export const METRIC_NAMES: readonly string[] = [
   "counters.<name>",
   "counters.<name>.rate",
 ];
-
-/**
- * `table[key]` when `key` is the table's own: a name a user wrote is never
- * looked up on `Object.prototype` (`constructor`, `toString`, `__proto__`).
- */
-function own<T>(
-  table: Readonly<Record<string, T>>,
-  key: string,
-): T | undefined {
-  return Object.hasOwn(table, key) ? table[key] : undefined;
-}
 
 /** The kind of a metric, or undefined when the name is unknown. */
 export function metricKind(metric: string): MetricKind | undefined {

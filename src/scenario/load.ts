@@ -27,7 +27,13 @@ import {
   type Threshold,
 } from "../grade/mod.ts";
 import type { Target } from "../target.ts";
-import { didYouMean, quote } from "../suggest.ts";
+import { didYouMean, own, quote } from "../suggest.ts";
+import {
+  clipPath,
+  describeZodIssue,
+  type Report,
+  reportSchemaIssues,
+} from "./_schema_issues.ts";
 import { parseSource, readSource, type Source } from "./_source.ts";
 import { ScenarioError, type ScenarioIssue } from "./errors.ts";
 import type { FaultPlan, Plan, Profile } from "./plan.ts";
@@ -59,14 +65,6 @@ export interface LoadOptions {
 
 /** Most problems listed for one file; the rest are counted on a last line. */
 const MAX_ISSUES = 50;
-
-/** `table[name]` when `name` is the table's own key, else undefined. */
-function own<T>(
-  table: Readonly<Record<string, T>>,
-  name: string,
-): T | undefined {
-  return Object.hasOwn(table, name) ? table[name] : undefined;
-}
 
 /** ` (renamed: "new")` when `table` knows `name` as an old name, else `""`. */
 function renamedHint(
@@ -580,11 +578,6 @@ function at(path: readonly PropertyKey[]): string {
   return path.length === 0 ? "" : ` in ${clipPath(path)}`;
 }
 
-/** A path for a message: user keys in it are shown safely, and short. */
-function clipPath(path: readonly PropertyKey[]): string {
-  return quote(path.map(String).join(".")).slice(1, -1);
-}
-
 /** How each profile scales counts and durations. */
 const SCALE: Record<Profile, Scale> = {
   smoke: { count: 0.1, time: 0.2 },
@@ -632,136 +625,6 @@ function resolveFaults(scenario: ScenarioInput): FaultPlan {
       ? { latency: { rate: latency.rate, min_ms: range[0], max_ms: range[1] } }
       : {}),
   };
-}
-
-function describeZodIssue(
-  issue: z.core.$ZodIssue,
-  path: readonly PropertyKey[] = issue.path as PropertyKey[],
-): string {
-  const where = path.length === 0 ? "" : clipPath(path);
-  const subject = where ? `"${where}"` : "value";
-  switch (issue.code) {
-    case "invalid_type":
-      return issue.input === undefined
-        ? `missing ${subject}: expected ${issue.expected}`
-        : `${subject} has the wrong type: expected ${issue.expected}, got ${
-          typeOf(issue.input)
-        }`;
-    case "invalid_value":
-      return `${subject} must be one of ${
-        issue.values.map((v) => JSON.stringify(v)).join(", ")
-      }${
-        typeof issue.input === "string"
-          ? `, got ${quote(issue.input)}${
-            didYouMean(issue.input, issue.values.map(String))
-          }`
-          : ""
-      }`;
-    case "too_small":
-    case "too_big":
-    case "invalid_format":
-    default:
-      return `${subject}: ${issue.message}`;
-  }
-}
-
-function typeOf(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") return quote(value);
-  return `${typeof value} ${String(value)}`;
-}
-
-/** Reports one problem at a path of the scenario. */
-type Report = (
-  path: readonly PropertyKey[],
-  message: string,
-  part?: "key" | "value",
-) => void;
-
-/** How to report a schema's issues. */
-interface SchemaIssueOptions {
-  /** Where the checked value sits in the scenario. */
-  prefix: readonly PropertyKey[];
-  /** Names an unknown key, e.g. `unknown option "x" for target "uow"`. */
-  unknown: (key: string, path: readonly PropertyKey[]) => string;
-  /** ` (renamed: "new")` for an old name, else `""` (then a typo hint). */
-  renamed?: (key: string) => string;
-  report: Report;
-}
-
-/** Reports every issue of a failed parse at its place, with hints for typos. */
-function reportSchemaIssues(
-  schema: z.ZodType,
-  error: z.ZodError,
-  options: SchemaIssueOptions,
-): void {
-  for (const issue of error.issues) {
-    const path = [...options.prefix, ...issue.path as PropertyKey[]];
-    if (issue.code === "unrecognized_keys") {
-      const known = knownKeys(schema, issue.path as PropertyKey[]);
-      for (const key of issue.keys) {
-        options.report(
-          [...path, key],
-          `${options.unknown(key, path)}${
-            options.renamed?.(key) || didYouMean(key, known)
-          }`,
-          "key",
-        );
-      }
-    } else options.report(path, describeZodIssue(issue, path));
-  }
-}
-
-/** The keys an object schema allows at a path, for did-you-mean hints. */
-function knownKeys(
-  schema: z.ZodType,
-  path: readonly PropertyKey[],
-): string[] {
-  let node: z.ZodType | undefined = schema;
-  for (const segment of path) {
-    node = unwrap(node);
-    const def = defOf(node);
-    if (def.type === "object") {
-      node = own(def.shape as Record<string, z.ZodType>, String(segment));
-    } else if (def.type === "array") node = def.element as z.ZodType;
-    else if (def.type === "record") node = def.valueType as z.ZodType;
-    else return [];
-    if (!node) return [];
-  }
-  // A union (a bound string or tiers) offers the keys of its mappings.
-  const def = defOf(unwrap(node));
-  const options = def.type === "union" ? def.options as z.ZodType[] : [node];
-  return options.flatMap((option) => {
-    const inner = defOf(unwrap(option));
-    return inner.type === "object"
-      ? Object.keys(inner.shape as Record<string, unknown>)
-      : [];
-  });
-}
-
-function defOf(schema: z.ZodType): Record<string, unknown> {
-  return (schema as unknown as { _zod: { def: Record<string, unknown> } })
-    ._zod.def;
-}
-
-function unwrap(schema: z.ZodType): z.ZodType {
-  let node = schema;
-  for (;;) {
-    const def = (node as unknown as { _zod: { def: Record<string, unknown> } })
-      ._zod.def;
-    if (
-      def.type === "optional" || def.type === "default" ||
-      def.type === "nullable" || def.type === "readonly" ||
-      def.type === "prefault"
-    ) node = def.innerType as z.ZodType;
-    else if (def.type === "pipe") {
-      // A preprocessed schema (a transform in front) is checked by its out.
-      const inner = (def.in as { _zod: { def: { type: string } } })._zod.def;
-      node = (inner.type === "transform" ? def.out : def.in) as z.ZodType;
-    } else return node;
-  }
 }
 
 /**
