@@ -382,3 +382,17 @@ function yamlMessage(code: string, message: string, found: string): string {
       return `invalid YAML: ${clip(message.split("\n")[0], 160)}`;
   }
 }
+
+/**
+ * A mapping as the file wrote it (own keys, `__proto__` included), or
+ * undefined when the value is not a mapping.
+ */
+export function mapping(value: unknown): Record<string, unknown> | undefined {
+  return isPlainObject(value) ? value : undefined;
+}
+
+export function isPlainObject(
+  value: unknown,
+): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}

@@ -18,14 +18,6 @@ import {
   type Scale,
   scaleLoad,
 } from "../executors/mod.ts";
-import {
-  METRIC_NAMES,
-  metricCounter,
-  metricKind,
-  metricOp,
-  readThreshold,
-  type Threshold,
-} from "../grade/mod.ts";
 import type { Target } from "../target.ts";
 import { didYouMean, own, quote } from "../suggest.ts";
 import {
@@ -34,11 +26,17 @@ import {
   type Report,
   reportSchemaIssues,
 } from "./_schema_issues.ts";
-import { parseSource, readSource, type Source } from "./_source.ts";
+import {
+  isPlainObject,
+  mapping,
+  parseSource,
+  readSource,
+  type Source,
+} from "./_source.ts";
+import { checkThresholds } from "./_thresholds.ts";
 import { ScenarioError, type ScenarioIssue } from "./errors.ts";
 import type { FaultPlan, Plan, Profile } from "./plan.ts";
 import {
-  BoundsSchema,
   MixEntrySchema,
   type ScenarioInput,
   ScenarioSchema,
@@ -212,14 +210,6 @@ function partsOf<S extends z.ZodObject>(
     if (result.success && result.data !== undefined) parts[key] = result.data;
   }
   return parts as Partial<z.output<S>>;
-}
-
-/**
- * A mapping as the file wrote it (own keys, `__proto__` included), or
- * undefined when the value is not a mapping.
- */
-function mapping(value: unknown): Record<string, unknown> | undefined {
-  return isPlainObject(value) ? value : undefined;
 }
 
 /** Whether a part can be used: it holds, or it was not written at all. */
@@ -477,103 +467,6 @@ function checkInvariants(
   });
 }
 
-/** What a threshold's names are checked against. */
-interface ThresholdContext {
-  /** The target, when it is known. */
-  target?: Target;
-  /** The ops of the mix, when the mix holds. */
-  mixOps?: ReadonlySet<string>;
-  /** The line a path's key is written on. */
-  line: (path: readonly PropertyKey[]) => number;
-  report: Report;
-}
-
-/**
- * Checks each threshold that holds on its own: its metric, every tier's
- * bound (each problem at its tier), and the counter or op it names. Metric
- * names are read as the file wrote them.
- */
-function checkThresholds(
-  raw: Record<string, unknown>,
-  context: ThresholdContext,
-): Threshold[] {
-  const { target, mixOps, line, report } = context;
-  // Metric names as written; each one's bounds as the schema reads them.
-  const entries = Object.entries(mapping(raw.thresholds) ?? {}).flatMap(
-    ([metric, written]) => {
-      const bounds = BoundsSchema.safeParse(written);
-      return bounds.success ? [{ metric, bounds: bounds.data }] : [];
-    },
-  );
-  return entries.flatMap(({ metric, bounds }) => {
-    const path = ["thresholds", metric];
-    if (!metricKind(metric)) {
-      report(
-        path,
-        `unknown metric ${quote(metric)} in thresholds${
-          didYouMean(metric, METRIC_SUGGESTIONS)
-        }: see docs/scenarios.md#thresholds`,
-        "key",
-      );
-      return [];
-    }
-    // `latency.p95: "<5ms"` is shorthand for a single pass/fail bound.
-    const tiers = typeof bounds === "string" ? { critical: bounds } : bounds;
-    const reading = readThreshold(metric, tiers);
-    if (!reading.ok) {
-      for (const problem of reading.problems) {
-        report(
-          problem.level && typeof bounds !== "string"
-            ? [...path, problem.level]
-            : path,
-          problem.message.replace(/^./, (first) => first.toLowerCase()),
-        );
-      }
-    }
-    let named = true;
-    const counter = metricCounter(metric);
-    const counters = Object.keys(target?.counters ?? {});
-    if (target && counter !== undefined && !counters.includes(counter)) {
-      report(
-        path,
-        `unknown counter ${quote(counter)} in threshold ${
-          quote(metric)
-        }: target ${quote(target.name)} reports ${
-          counters.join(", ") || "none"
-        }${didYouMean(counter, counters)}`,
-        "key",
-      );
-      named = false;
-    }
-    const op = metricOp(metric);
-    if (op !== undefined && mixOps && !mixOps.has(op)) {
-      report(
-        path,
-        `unknown op ${quote(op)} in threshold ${
-          quote(metric)
-        }: it is not in the mix${didYouMean(op, mixOps)}`,
-        "key",
-      );
-      named = false;
-    } else if (op !== undefined && target && !Object.hasOwn(target.ops, op)) {
-      const ops = Object.keys(target.ops);
-      report(
-        path,
-        `unknown op ${quote(op)} in threshold ${quote(metric)}: target ${
-          quote(target.name)
-        } has ${ops.join(", ")}${didYouMean(op, ops)}`,
-        "key",
-      );
-      named = false;
-    }
-    return reading.ok && named
-      ? [{ ...reading.threshold, line: line(path) }]
-      : [];
-  });
-}
-
-const METRIC_SUGGESTIONS = METRIC_NAMES.filter((name) => !name.includes("<"));
-
 function at(path: readonly PropertyKey[]): string {
   return path.length === 0 ? "" : ` in ${clipPath(path)}`;
 }
@@ -649,8 +542,4 @@ function deepMerge(
     });
   }
   return out;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
