@@ -5,7 +5,6 @@
  * closes everything, also when stopped early.
  * @module
  */
-import { cpuUsage } from "node:process";
 import { OUTCOMES } from "../errors.ts";
 import {
   type ArrivalSchedule,
@@ -35,6 +34,7 @@ import {
   opSlots,
   type ToWorker,
 } from "./_protocol.ts";
+import { Sampler } from "./_sampler.ts";
 
 /** How a run ended, before grading. */
 export type RunStatus = "completed" | "interrupted" | "error";
@@ -116,17 +116,12 @@ class Run {
   /** Op names, each once; `#ops` holds their results by the same index. */
   #names: string[];
   #ops: { histogram: Histogram; counts: number[] }[];
-  #interval: Histogram;
+  #sampler: Sampler;
   /** Open model only: the whole schedule, and service time per op name. */
   #arrivals: ArrivalSchedule | undefined;
   #service: Histogram[] | undefined;
   #dropped = 0;
   #maxLag = 0;
-  #intervalStarted = 0;
-  #intervalDropped = 0;
-  #intervalLag = 0;
-  #intervalOps = 0;
-  #intervalErrors = 0;
   #samples = new Map<string, ErrorSample>();
   #heaps: number[];
   #waiting?: {
@@ -158,10 +153,13 @@ class Run {
       histogram: createHistogram(),
       counts: OUTCOMES.map(() => 0),
     }));
-    this.#interval = createHistogram();
     this.#arrivals = arrivalSchedule(plan.load);
     this.#service = this.#arrivals && this.#names.map(() => createHistogram());
     this.#heaps = Array.from({ length: plan.load.workers }, () => 0);
+    this.#sampler = new Sampler({
+      heap: () => sum(this.#heaps),
+      arrivals: this.#arrivals,
+    });
     this.#failed = new Promise<never>((_, reject) => {
       this.#rejectFailed = reject;
     });
@@ -181,16 +179,8 @@ class Run {
     let measureStart = performance.now();
     let measureEnd = measureStart;
     let measured = false;
-    const memory = {
-      rss_start: 0,
-      rss_peak: 0,
-      rss_end: 0,
-      heap_start: 0,
-      heap_peak: 0,
-      heap_end: 0,
-    };
-    const timeseries: Interval[] = [];
-    let sampler: ReturnType<typeof setInterval> | undefined;
+    const sampler = this.#sampler;
+    let sampling: ReturnType<typeof setInterval> | undefined;
     let maxTimer: ReturnType<typeof setTimeout> | undefined;
     try {
       if (signal?.aborted) stop();
@@ -213,59 +203,16 @@ class Run {
       this.#spawned = true;
       await this.#phase("warm", () => this.#spawn(shared));
       findGc()?.();
-      memory.heap_start = sum(this.#heaps);
-      memory.rss_start = Deno.memoryUsage().rss;
-      memory.rss_peak = memory.rss_start;
-      memory.heap_peak = memory.heap_start;
       measureStart = performance.now();
-      let tickStart = measureStart;
-      let cpuStart = cpuUsage();
+      sampler.begin(measureStart);
       const tick = () => {
         const now = performance.now();
-        const cpu = cpuUsage(cpuStart);
-        cpuStart = cpuUsage();
-        const seconds = (now - tickStart) / 1000;
-        const tickFrom = tickStart;
-        tickStart = now;
-        const rss = Deno.memoryUsage().rss;
-        const heap = sum(this.#heaps);
-        memory.rss_peak = Math.max(memory.rss_peak, rss);
-        memory.heap_peak = Math.max(memory.heap_peak, heap);
-        const interval: Interval = {
-          t: round((now - measureStart) / 1000, 3),
-          ops: this.#intervalOps,
-          errors: this.#intervalErrors,
-          throughput: seconds > 0 ? this.#intervalOps / seconds : 0,
-          p99: this.#interval.totalCount > 0
-            ? this.#interval.getValueAtPercentile(99) / 1e6
-            : 0,
-          rss,
-          heap,
-          cpu: seconds > 0
-            ? round((cpu.user + cpu.system) / 1e4 / seconds, 1)
-            : 0,
-        };
-        const arrivals = this.#arrivals;
-        if (arrivals) {
-          const from = arrivals.expected(tickFrom - measureStart);
-          const to = arrivals.expected(now - measureStart);
-          interval.target = seconds > 0 ? round((to - from) / seconds, 3) : 0;
-          interval.achieved = seconds > 0
-            ? round(this.#intervalStarted / seconds, 3)
-            : 0;
-          interval.dropped = this.#intervalDropped;
-          interval.lag_ms = round(this.#intervalLag, 3);
-          this.#intervalStarted = this.#intervalDropped = this.#intervalLag = 0;
-        }
-        timeseries.push(interval);
-        this.#interval.reset();
-        this.#intervalOps = 0;
-        this.#intervalErrors = 0;
+        const interval = sampler.tick(now);
         this.#options.onProgress?.(
           this.#progress(interval, now - measureStart),
         );
       };
-      sampler = setInterval(tick, this.#options.sampleMs ?? 1000);
+      sampling = setInterval(tick, this.#options.sampleMs ?? 1000);
       await this.#phase(
         "done",
         () =>
@@ -276,15 +223,11 @@ class Run {
       );
       measureEnd = performance.now();
       measured = true;
-      clearInterval(sampler);
+      clearInterval(sampling);
       clearTimeout(maxTimer);
       // Every op has returned: the grace period is over, invariants may be slow.
       clearTimeout(this.#graceTimer);
-      if (this.#intervalOps > 0 || timeseries.length === 0) tick();
-      memory.heap_end = sum(this.#heaps);
-      memory.rss_end = Deno.memoryUsage().rss;
-      memory.rss_peak = Math.max(memory.rss_peak, memory.rss_end);
-      memory.heap_peak = Math.max(memory.heap_peak, memory.heap_end);
+      sampler.end(measureEnd);
       await this.#phase(
         "invariants",
         () => this.#broadcast({ type: "invariants", names: plan.invariants }),
@@ -303,13 +246,17 @@ class Run {
       this.#halt.abort();
       if (!measured) measureEnd = performance.now();
     } finally {
-      clearInterval(sampler);
+      clearInterval(sampling);
       clearTimeout(maxTimer);
       clearTimeout(this.#graceTimer);
       signal?.removeEventListener("abort", stop);
     }
     const duration = Math.max(1e-9, (measureEnd - measureStart) / 1000);
-    const measurements = this.#measurements(duration, timeseries, memory);
+    const measurements = this.#measurements(
+      duration,
+      sampler.timeseries,
+      sampler.memory,
+    );
     return {
       // A user's stop stays a stop, even when ops had to be cut off.
       status: interrupted
@@ -491,14 +438,12 @@ class Run {
         op.counts[i] += n;
         total += n;
       });
-      this.#intervalOps += total;
-      this.#intervalErrors += total - opBatch.counts[0];
       if (opBatch.histogram !== null) {
         const decoded = decodeHistogram(opBatch.histogram);
         op.histogram.add(decoded);
-        this.#interval.add(decoded);
+        this.#sampler.addOps(total, total - opBatch.counts[0], decoded);
         decoded.destroy();
-      }
+      } else this.#sampler.addOps(total, total - opBatch.counts[0]);
     });
     const open = batch.open;
     if (open && this.#service) {
@@ -509,9 +454,7 @@ class Run {
         decoded.destroy();
       });
       this.#dropped += open.dropped;
-      this.#intervalStarted += open.started;
-      this.#intervalDropped += open.dropped;
-      this.#intervalLag = Math.max(this.#intervalLag, open.lag);
+      this.#sampler.addArrivals(open.started, open.dropped, open.lag);
       this.#maxLag = Math.max(this.#maxLag, open.lag);
     }
     for (const sample of batch.errors) {
@@ -636,7 +579,7 @@ class Run {
     for (const worker of this.#workers) worker.terminate();
     for (const op of this.#ops) op.histogram.destroy();
     for (const histogram of this.#service ?? []) histogram.destroy();
-    this.#interval.destroy();
+    this.#sampler[Symbol.dispose]();
   }
 }
 
