@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { main } from "../src/cli/mod.ts";
+import { writeStaleLock } from "../src/artifact/testdata/stale_lock.ts";
 import { captureIo, runCli, withTempDir } from "./_helpers.ts";
 
 const QUICK = `name: quick
@@ -87,16 +88,7 @@ Deno.test("a lock left by a run that was killed does not block the next", async 
   await withTempDir(async (dir) => {
     const out = join(dir, "out");
     await Deno.mkdir(out);
-    const dead = new Deno.Command("true").spawn();
-    await dead.status;
-    await Deno.writeTextFile(
-      join(out, ".tensile.lock"),
-      JSON.stringify({
-        pid: dead.pid,
-        host: Deno.hostname(),
-        started_at: "2026-01-01T00:00:00.000Z",
-      }),
-    );
+    await writeStaleLock(out);
     const { code, err } = await run(dir, out);
     assert.equal(code, 0, err);
   });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { OutDir, OutDirError } from "./out_dir.ts";
+import { writeStaleLock } from "./testdata/stale_lock.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "tensile-out-dir-" });
@@ -11,24 +12,10 @@ async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-/** A lock left by a process that is gone. */
-async function staleLock(dir: string): Promise<void> {
-  const dead = new Deno.Command("true").spawn();
-  await dead.status;
-  await Deno.writeTextFile(
-    join(dir, ".tensile.lock"),
-    JSON.stringify({
-      pid: dead.pid,
-      host: Deno.hostname(),
-      started_at: "2026-01-01T00:00:00.000Z",
-    }) + "\n",
-  );
-}
-
 Deno.test("OutDir.open() lets exactly one of many runs take over a stale lock", async () => {
   for (let trial = 0; trial < 5; trial++) {
     await withTempDir(async (dir) => {
-      await staleLock(dir);
+      await writeStaleLock(dir);
       const opened = await Promise.allSettled(
         Array.from({ length: 8 }, () => OutDir.open(dir)),
       );
