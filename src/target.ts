@@ -42,6 +42,11 @@ export interface RunInfo {
   /** A directory private to this run, for files such as databases. */
   runDir: string;
   /**
+   * Host names the user allowed beyond loopback (`tensile run --allow-host`);
+   * a target that reaches a network service refuses any other host.
+   */
+  allowHosts?: readonly string[];
+  /**
    * Aborted when the run stops: at `max_duration`, at the user's stop
    * (Ctrl-C), or on a failure. Time spent preparing counts toward
    * `max_duration`, so a long `prepare()` works in steps, gives the event
@@ -101,7 +106,10 @@ export interface Target {
   peakCounters?: readonly string[];
   /**
    * Runs once in the main thread before workers start (create a database,
-   * seed rows). Its structured-cloneable result reaches every worker.
+   * seed rows). Its structured-cloneable result reaches every worker; or,
+   * to keep something running for the run (a server process), it returns a
+   * {@link PreparedRun}, which the run disposes after the load, also when
+   * the run fails or is stopped.
    */
   prepare?(options: unknown, run: RunInfo): Promise<unknown>;
   /** Opens this worker's instance. `options` were parsed by `options`. */
@@ -125,6 +133,38 @@ export interface TargetInstance {
   counters?(): Record<string, number>;
   /** Releases everything the instance opened. */
   close(): Promise<void>;
+}
+
+/** RSS and CPU of a process the run watched over the measured load. */
+export interface ProcessFigures {
+  /** RSS in bytes when the measured load started. */
+  rss_start: number;
+  /** RSS in bytes when it ended. */
+  rss_end: number;
+  /** The largest RSS sampled meanwhile, in bytes. */
+  rss_peak: number;
+  /** CPU time over wall time (1 = one core busy the whole time). */
+  cpu: number;
+}
+
+/**
+ * What {@link Target.prepare} returns to keep a resource for the run: the
+ * data workers get, a watch on a process (the system under test, such as a
+ * server the target started), and the teardown.
+ */
+export interface PreparedRun extends AsyncDisposable {
+  /** Structured-cloned to every worker as {@link WorkerInfo.shared}. */
+  shared: unknown;
+  /** Called when the measured load starts. */
+  begin?(): void;
+  /** Called when it ends: the watched process's figures, if measured. */
+  end?(): ProcessFigures | undefined;
+}
+
+/** Whether `prepare()` returned a {@link PreparedRun}. */
+export function isPreparedRun(value: unknown): value is PreparedRun {
+  return typeof value === "object" && value !== null &&
+    typeof (value as Partial<PreparedRun>)[Symbol.asyncDispose] === "function";
 }
 
 /** A param that is either a fixed number or an inclusive `[min, max]` range. */

@@ -27,7 +27,14 @@ import {
   type OutcomeCounts,
   summarize,
 } from "../stats/mod.ts";
-import type { InvariantResult, RunInfo, Target } from "../target.ts";
+import {
+  type InvariantResult,
+  isPreparedRun,
+  type PreparedRun,
+  type ProcessFigures,
+  type RunInfo,
+  type Target,
+} from "../target.ts";
 import {
   CONTROL,
   type FromWorker,
@@ -89,6 +96,8 @@ export interface RunOptions {
   sampleMs?: number;
   /** How long in-flight ops may run on after a stop; default 10 s. */
   stopGraceMs?: number;
+  /** Hosts beyond loopback a network target may reach (`--allow-host`). */
+  allowHosts?: readonly string[];
 }
 
 /** Runs one plan to the end (or until stopped) and returns what it measured. */
@@ -143,6 +152,9 @@ class Run {
   #rejectFailed!: (error: Error) => void;
   /** True once workers were started: the target was prepared. */
   #spawned = false;
+  /** What prepare() keeps running for the run; disposed with the run. */
+  #prepared: PreparedRun | undefined;
+  #server: ProcessFigures | undefined;
 
   constructor(plan: Plan, options: RunOptions) {
     this.#plan = plan;
@@ -203,6 +215,7 @@ class Run {
       this.#spawned = true;
       await this.#phase("warm", () => this.#spawn(shared));
       findGc()?.();
+      this.#prepared?.begin?.();
       measureStart = performance.now();
       sampler.begin(measureStart);
       const tick = () => {
@@ -222,6 +235,7 @@ class Run {
           }),
       );
       measureEnd = performance.now();
+      this.#server = this.#prepared?.end?.();
       measured = true;
       clearInterval(sampling);
       clearTimeout(maxTimer);
@@ -288,11 +302,19 @@ class Run {
       workers: this.#plan.load.workers,
       seed: this.#plan.load.seed,
       runDir: this.#options.runDir,
+      ...(this.#options.allowHosts
+        ? { allowHosts: this.#options.allowHosts }
+        : {}),
       signal: this.#halt.signal,
     };
     const preparing = (async () => await target.prepare?.(options, info))();
     try {
       const shared = await Promise.race([preparing, this.#failed]);
+      if (isPreparedRun(shared)) {
+        this.#prepared = shared;
+        if (this.#halt.signal.aborted) throw new PrepareStopped();
+        return shared.shared;
+      }
       if (this.#halt.signal.aborted) throw new PrepareStopped();
       return shared;
     } catch (error) {
@@ -300,7 +322,15 @@ class Run {
       if (this.#halt.signal.aborted) throw new PrepareStopped();
       throw error;
     } finally {
-      preparing.catch(() => {}); // may settle after the run gave up on it
+      // It may settle after the run gave up on it: dispose what it kept.
+      preparing.then(
+        (late) => {
+          if (isPreparedRun(late) && late !== this.#prepared) {
+            Promise.resolve(late[Symbol.asyncDispose]()).catch(() => {});
+          }
+        },
+        () => {},
+      );
     }
   }
 
@@ -542,6 +572,7 @@ class Run {
     const growth = overall.total > 0
       ? (memory.heap_end - memory.heap_start) / (overall.total / 1000)
       : 0;
+    const server = this.#server;
     return {
       ...overall,
       duration_s: round(duration, 6),
@@ -559,6 +590,20 @@ class Run {
         b.count - a.count
       ),
       counters: Object.fromEntries(this.#counters),
+      ...(server
+        ? {
+          server: {
+            ...server,
+            cpu: round(server.cpu, 4),
+            growth_per_1k_ops: round(
+              overall.total > 0
+                ? (server.rss_end - server.rss_start) / (overall.total / 1000)
+                : 0,
+              3,
+            ),
+          },
+        }
+        : {}),
     };
   }
 
@@ -577,6 +622,13 @@ class Run {
       clearTimeout(timer);
     }
     for (const worker of this.#workers) worker.terminate();
+    // After the workers: a server the target started outlives their close.
+    if (this.#prepared) {
+      await Promise.resolve(this.#prepared[Symbol.asyncDispose]()).catch(
+        (error: Error) =>
+          this.#notes.push(`the target's teardown failed: ${error?.message}`),
+      );
+    }
     for (const op of this.#ops) op.histogram.destroy();
     for (const histogram of this.#service ?? []) histogram.destroy();
     this.#sampler[Symbol.dispose]();

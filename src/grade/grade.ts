@@ -132,6 +132,12 @@ export function metricValue(
       return measured.memory.rss_peak;
     case "memory.peak_heap":
       return measured.memory.heap_peak;
+    case "server.rss.peak":
+      return measured.server?.rss_peak;
+    case "server.cpu":
+      return measured.server?.cpu;
+    case "server.memory.growth_per_1k_ops":
+      return measured.server?.growth_per_1k_ops;
     default:
       return opMetric(measured, metric);
   }

@@ -83,6 +83,10 @@ const SCENARIO_ONLY: Record<string, MetricKind> = {
   "memory.growth_per_1k_ops": "bytes",
   "memory.peak_rss": "bytes",
   "memory.peak_heap": "bytes",
+  // The process under test, when the target started it (http: server).
+  "server.rss.peak": "bytes",
+  "server.cpu": "percent",
+  "server.memory.growth_per_1k_ops": "bytes",
 };
 
 function opMetricKinds(): Record<string, MetricKind> {
@@ -146,6 +150,8 @@ function rangeOf(metric: string, kind: MetricKind): MetricRange {
       // A counter per op can pass 100% (3 retries per op is 300%).
       return name.startsWith("counters.")
         ? { min: 0, above: false, why: "a counter rate cannot be below 0%" }
+        : name === "server.cpu" // 150% is one and a half cores busy
+        ? { min: 0, above: false, why: "CPU use cannot be below 0%" }
         : {
           min: 0,
           above: false,
@@ -156,7 +162,8 @@ function rangeOf(metric: string, kind: MetricKind): MetricRange {
       return { min: 0, above: false, why: "throughput cannot be below 0" };
     case "bytes":
       // Heap growth can be negative, but bounds are written as sizes.
-      return name === "memory.growth_per_1k_ops"
+      return name === "memory.growth_per_1k_ops" ||
+          name === "server.memory.growth_per_1k_ops"
         ? { min: -Infinity, above: false, why: "a size is 0 or more" }
         : { min: 0, above: true, why: "memory in use is always above 0" };
     case "number":

@@ -105,6 +105,22 @@ export const MemorySchema = z.object({
 /** Memory over the run, in bytes. */
 export type Memory = z.infer<typeof MemorySchema>;
 
+/**
+ * The process under test, when a target started it for the run (the `http`
+ * target's `server: context`): sampled from outside, in bytes and cores.
+ */
+export const ServerSchema = z.object({
+  rss_start: z.number(),
+  rss_end: z.number(),
+  rss_peak: z.number(),
+  /** CPU time over wall time of the measured load (1 = one core). */
+  cpu: z.number(),
+  /** (rss_end − rss_start) per 1000 measured ops. */
+  growth_per_1k_ops: z.number(),
+});
+/** The process under test's RSS and CPU. */
+export type ServerFigures = z.infer<typeof ServerSchema>;
+
 /** The first distinct messages of failed ops, so a failure can be read. */
 export const ErrorSampleSchema = z.object({
   op: z.string(),
@@ -133,6 +149,8 @@ export const MeasurementsSchema = OpMeasurementSchema.extend({
   max_lag_ms: z.number().optional(),
   /** Target counters over the measured load, summed over workers. */
   counters: z.record(z.string(), z.number()).default({}),
+  /** The server the target started for the run, sampled from outside. */
+  server: ServerSchema.optional(),
 });
 /** Everything one scenario run measured. */
 export type Measurements = z.infer<typeof MeasurementsSchema>;

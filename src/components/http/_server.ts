@@ -1,0 +1,300 @@
+/**
+ * The built-in context server, started for a run in its own process, so its
+ * CPU and memory are the system under test's and are sampled apart from the
+ * load generator's.
+ *
+ * From source (`deno run main.ts`) the child is `deno run <flags> main.ts
+ * serve ...`; from a compiled binary it is the binary itself with `serve
+ * ...`. The child prints one JSON line first (`{"url","token","pid"}`).
+ *
+ * Sampling reads `/proc/<pid>/status` (VmRSS) and `/proc/<pid>/stat` (utime
+ * + stime) every 100 ms on Linux. Elsewhere there is no `/proc`: the server
+ * still runs and is loaded, but `server.*` figures are not measured (a
+ * threshold on them then has no value to grade).
+ * @module
+ */
+import type { ProcessFigures } from "../../target.ts";
+
+/** How to start the server. */
+export interface ServerStart {
+  /** Where dumps are written (the server's `--dump-dir`). */
+  dumpDir: string;
+  /** A deliberate server defect (`--defect`), or undefined. */
+  defect?: string;
+  /** Extra arguments after `serve` (such as a bind address). */
+  args?: readonly string[];
+  /** Gives up waiting for the first line when aborted. */
+  signal?: AbortSignal;
+  /** How long the first line may take; default 15 s. */
+  startMs?: number;
+}
+
+/** What the server's first stdout line says. */
+export interface ServerHello {
+  /** Base URL, `http://127.0.0.1:PORT`. */
+  url: string;
+  /** The bearer token every request needs. */
+  token: string;
+  /** The server's process id. */
+  pid: number;
+}
+
+const MAIN = new URL("../../../main.ts", import.meta.url);
+const SAMPLE_MS = 100;
+
+/** The command line that starts `tensile serve` as a child process. */
+export function serveCommand(args: readonly string[]): [string, string[]] {
+  const exec = Deno.execPath();
+  const base = exec.replace(/\\/g, "/").split("/").pop() ?? "";
+  const fromSource = /^deno(\.exe)?$/.test(base) && MAIN.protocol === "file:";
+  if (!fromSource) return [exec, ["serve", ...args]];
+  return [exec, [
+    "run",
+    "--no-prompt",
+    "--allow-net=127.0.0.1,localhost",
+    "--allow-read",
+    "--allow-write",
+    "--allow-env",
+    "--allow-sys",
+    MAIN.pathname,
+    "serve",
+    ...args,
+  ]];
+}
+
+/** A running context server process; dispose it to stop it. */
+export class ServerProcess implements AsyncDisposable {
+  readonly #child: Deno.ChildProcess;
+  readonly #stderr: string[] = [];
+  /** What the server announced. */
+  readonly hello: ServerHello;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #peak = 0;
+  #start?: { rss: number; cpu: number; at: number };
+  #exited = false;
+
+  private constructor(child: Deno.ChildProcess, hello: ServerHello) {
+    this.#child = child;
+    this.hello = hello;
+    child.status.then(() => this.#exited = true);
+  }
+
+  /** Starts the server and waits for its first line. */
+  static async start(options: ServerStart): Promise<ServerProcess> {
+    const args = ["--port", "0", "--dump-dir", options.dumpDir];
+    if (options.defect) args.push("--defect", options.defect);
+    args.push(...options.args ?? []);
+    const [command, argv] = serveCommand(args);
+    const child = new Deno.Command(command, {
+      args: argv,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const stderr: string[] = [];
+    drain(child.stderr, stderr);
+    const reader = child.stdout.pipeThrough(new TextDecoderStream())
+      .getReader();
+    const ms = options.startMs ?? 15_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const giveUp = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no first line within ${ms} ms`)),
+        ms,
+      );
+      options.signal?.addEventListener(
+        "abort",
+        () => reject(new Error("stopped while starting")),
+        { once: true },
+      );
+    });
+    let text = "";
+    try {
+      while (!text.includes("\n")) {
+        const { value, done } = await Promise.race([reader.read(), giveUp]);
+        if (done) throw new Error("it exited before printing its first line");
+        text += value;
+      }
+    } catch (error) {
+      clearTimeout(timer);
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+      await child.status;
+      throw new Error(
+        `Cannot start the context server (${command} ${argv.join(" ")}): ${
+          (error as Error).message
+        }${stderr.length ? `: ${stderr.join("").trim().slice(0, 500)}` : ""}`,
+      );
+    }
+    clearTimeout(timer);
+    // The rest of stdout is read and dropped, so the pipe never fills.
+    reader.releaseLock();
+    child.stdout.pipeTo(new WritableStream()).catch(() => {});
+    const line = text.slice(0, text.indexOf("\n"));
+    let hello: ServerHello;
+    try {
+      hello = JSON.parse(line);
+      if (typeof hello.url !== "string" || typeof hello.token !== "string") {
+        throw new Error("expected url and token");
+      }
+    } catch (error) {
+      child.kill("SIGKILL");
+      await child.status;
+      throw new Error(
+        `The context server's first line is not {"url","token","pid"}: ${
+          JSON.stringify(line.slice(0, 200))
+        } (${(error as Error).message})`,
+      );
+    }
+    const server = new ServerProcess(child, { ...hello, pid: child.pid });
+    server.#stderr.push(...stderr);
+    server.#sampleNow();
+    server.#timer = setInterval(() => server.#sampleNow(), SAMPLE_MS);
+    return server;
+  }
+
+  /** The child's process id. */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  /** Marks the start of the measured load. */
+  begin(): void {
+    const sample = readProc(this.pid);
+    this.#peak = sample?.rss ?? 0;
+    this.#start = sample && { ...sample, at: performance.now() };
+  }
+
+  /** The figures since {@link begin}, or undefined where /proc is missing. */
+  end(): ProcessFigures | undefined {
+    const sample = readProc(this.pid);
+    const start = this.#start;
+    if (!sample || !start) return undefined;
+    this.#peak = Math.max(this.#peak, sample.rss);
+    const seconds = Math.max(1e-9, (performance.now() - start.at) / 1000);
+    return {
+      rss_start: start.rss,
+      rss_end: sample.rss,
+      rss_peak: this.#peak,
+      cpu: (sample.cpu - start.cpu) / seconds,
+    };
+  }
+
+  /** Addresses the server's process listens on (Linux), as `host:port`. */
+  async listening(): Promise<string[] | undefined> {
+    return await listenAddresses(this.pid);
+  }
+
+  /** Stops the server: SIGTERM, then SIGKILL after 3 s. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    clearInterval(this.#timer);
+    if (this.#exited) return;
+    try {
+      this.#child.kill("SIGTERM");
+    } catch { /* already gone */ }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise((resolve) => timer = setTimeout(resolve, 3000));
+    await Promise.race([this.#child.status, late]);
+    clearTimeout(timer);
+    if (!this.#exited) {
+      try {
+        this.#child.kill("SIGKILL");
+      } catch { /* gone */ }
+      await this.#child.status;
+    }
+  }
+
+  #sampleNow(): void {
+    const sample = readProc(this.pid);
+    if (sample) this.#peak = Math.max(this.#peak, sample.rss);
+  }
+}
+
+async function drain(stream: ReadableStream<Uint8Array>, into: string[]) {
+  try {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      if (into.join("").length < 4000) into.push(chunk);
+    }
+  } catch { /* closed */ }
+}
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** RSS in bytes and CPU seconds of a process, from /proc; undefined elsewhere. */
+export function readProc(pid: number): { rss: number; cpu: number } | undefined {
+  try {
+    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+    const rss = /VmRSS:\s+(\d+) kB/.exec(status);
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    // Fields after the command name, which may hold spaces: ") S ppid ..."
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
+    if (!rss || !Number.isFinite(ticks)) return undefined;
+    return { rss: Number(rss[1]) * 1024, cpu: ticks / CLOCK_TICKS };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The TCP addresses a process listens on, from its socket inodes and
+ * /proc/net/tcp{,6} (Linux); undefined where they cannot be read.
+ */
+export async function listenAddresses(
+  pid: number,
+): Promise<string[] | undefined> {
+  try {
+    const inodes = new Set<string>();
+    for await (const entry of Deno.readDir(`/proc/${pid}/fd`)) {
+      try {
+        const link = await Deno.readLink(`/proc/${pid}/fd/${entry.name}`);
+        const m = /^socket:\[(\d+)\]$/.exec(link);
+        if (m) inodes.add(m[1]);
+      } catch { /* closed meanwhile */ }
+    }
+    const found: string[] = [];
+    for (const file of ["tcp", "tcp6"]) {
+      let text: string;
+      try {
+        text = await Deno.readTextFile(`/proc/${pid}/net/${file}`);
+      } catch {
+        continue;
+      }
+      for (const row of text.trim().split("\n").slice(1)) {
+        const cols = row.trim().split(/\s+/);
+        // local_address rem_address st ... inode (10th column)
+        if (cols[3] !== "0A" || !inodes.has(cols[9])) continue;
+        found.push(hexAddress(cols[1]));
+      }
+    }
+    return found;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `0100007F:1F90` → `127.0.0.1:8080`; IPv6 words likewise. */
+function hexAddress(hex: string): string {
+  const [addr, port] = hex.split(":");
+  const p = parseInt(port, 16);
+  if (addr.length === 8) {
+    const bytes = addr.match(/../g)!.map((h) => parseInt(h, 16)).reverse();
+    return `${bytes.join(".")}:${p}`;
+  }
+  const words: string[] = [];
+  for (let i = 0; i < 32; i += 8) {
+    const word = addr.slice(i, i + 8).match(/../g)!.reverse().join("");
+    words.push(word.slice(0, 4), word.slice(4));
+  }
+  const v6 = words.map((w) => parseInt(w, 16).toString(16)).join(":")
+    .replace(/(^|:)0(:0)+(:|$)/, "::");
+  return `[${v6}]:${p}`;
+}
+
+/** Whether a listen address (`host:port`) is on loopback. */
+export function isLoopbackAddress(address: string): boolean {
+  const host = address.slice(0, address.lastIndexOf(":"));
+  return host.startsWith("127.") || host === "[::1]" ||
+    host === "[::ffff:127.0.0.1]";
+}
