@@ -85,6 +85,12 @@ export async function main(
       false,
     )
     .option("--quiet", "no progress and no per-scenario summaries", false)
+    .option(
+      "--allow-host <name>",
+      "let network targets reach this host beyond loopback (repeatable)",
+      (name: string, names: string[]) => [...names, name],
+      [] as string[],
+    )
     .action(async (scenarios, options) => {
       code = await runCommand(scenarios, {
         ...options,

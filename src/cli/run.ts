@@ -40,6 +40,8 @@ export interface RunCommandOptions {
   only?: string[];
   json: boolean;
   quiet: boolean;
+  /** Hosts beyond loopback network targets may reach (`--allow-host`). */
+  allowHost?: string[];
 }
 
 const WORKER_URL = new URL("../worker.ts", import.meta.url);
@@ -147,6 +149,7 @@ export async function runCommand(
           workerUrl: WORKER_URL,
           runDir,
           signal: stopping.signal,
+          allowHosts: options.allowHost,
           onProgress: showProgress
             ? (progress) =>
               io.err(

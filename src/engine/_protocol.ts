@@ -54,14 +54,18 @@ export interface OpSlots {
 }
 
 /** The {@link OpSlots} of a mix; a `Map`, so any op name is an own key. */
-export function opSlots(mix: readonly { op: string }[]): OpSlots {
+export function opSlots(
+  mix: readonly { op: string; name?: string }[],
+): OpSlots {
   const slots = new Map<string, number>();
   const slotOf = new Int32Array(mix.length);
   mix.forEach((entry, k) => {
-    let slot = slots.get(entry.op);
+    // Filed under the entry's name (a plan from an older caller: the op).
+    const name = entry.name ?? entry.op;
+    let slot = slots.get(name);
     if (slot === undefined) {
       slot = slots.size;
-      slots.set(entry.op, slot);
+      slots.set(name, slot);
     }
     slotOf[k] = slot;
   });

@@ -315,6 +315,7 @@ function checkScenario(
       checkOp(target, { ...entry, params }, index, report);
     }
   }
+  checkMixNames(mix, report);
   if (target && data.invariants) {
     checkInvariants(target, data.invariants, report);
   }
@@ -322,7 +323,9 @@ function checkScenario(
     target,
     line: (path) => locate(where, path, "key")[0],
     // With the mix in doubt, an op is only checked against the target.
-    mixOps: data.mix ? new Set(data.mix.map((entry) => entry.op)) : undefined,
+    mixOps: data.mix
+      ? new Set(data.mix.map((entry) => entry.name ?? entry.op))
+      : undefined,
     report,
   });
   if (issues.length > before || !parsed.success || !target || !load) {
@@ -341,6 +344,7 @@ function checkScenario(
     load,
     mix: scenario.mix.map((entry) => ({
       op: entry.op,
+      name: entry.name ?? entry.op,
       weight: entry.weight ?? 1,
       params: entry.params ?? {},
     })),
@@ -350,6 +354,31 @@ function checkScenario(
     profile: context.profile,
     config: scenario,
   };
+}
+
+/**
+ * A `name:` given in the mix must be the only entry filed under it: entries
+ * under one name share one histogram, which only unnamed entries of one op
+ * may (as they always have).
+ */
+function checkMixNames(
+  mix: { entry: z.output<typeof MixEntrySchema>; index: number }[],
+  report: Report,
+): void {
+  for (const { entry, index } of mix) {
+    const name = entry.name ?? entry.op;
+    const clash = mix.find((other) =>
+      other.index !== index && (other.entry.name ?? other.entry.op) === name &&
+      (entry.name !== undefined || other.entry.name !== undefined)
+    );
+    if (!clash || entry.name === undefined) continue;
+    report(
+      ["mix", index, "name"],
+      `duplicate mix name ${quote(name)}: mix entry ${
+        clash.index + 1
+      } is filed under it too, and two requests under one name would share one set of figures: give each entry its own name`,
+    );
+  }
 }
 
 /** The entries of a list that hold on their own, with their index. */

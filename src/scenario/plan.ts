@@ -9,6 +9,11 @@ export { type Profile, PROFILES } from "../profiles.ts";
 export interface MixPlan {
   /** Op name. */
   op: string;
+  /**
+   * What its figures are filed under (`ops.<name>`): the entry's `name:`,
+   * or the op's name (the loader always sets it; absent means the op).
+   */
+  name?: string;
   /** Relative weight in the mix. */
   weight: number;
   /** As written; checked by the op's schema, parsed again in each worker. */

@@ -41,6 +41,12 @@ const DescriptionSchema = z.string().max(LIMITS.description, {
 /** One entry of `mix:`. */
 export const MixEntrySchema = z.strictObject({
   op: z.string().min(1),
+  /**
+   * What reports and thresholds call this entry (`ops.<name>.…`); default
+   * the op's name. Entries without a name that share an op share its
+   * figures; a name given must be the only entry with that name.
+   */
+  name: NameSchema.optional(),
   weight: z.number().positive().optional(),
   params: z.record(z.string(), z.unknown()).optional(),
 });
