@@ -6,6 +6,7 @@
 import type { Target } from "../target.ts";
 import { calibrateTarget } from "./calibrate/mod.ts";
 import { fsmTarget } from "./fsm/mod.ts";
+import { httpTarget } from "./http/mod.ts";
 import { storeTarget } from "./store/mod.ts";
 import { uowTarget } from "./uow/mod.ts";
 import { workflowTarget } from "./workflow/mod.ts";
@@ -14,6 +15,7 @@ import { workflowTarget } from "./workflow/mod.ts";
 export const TARGETS: Readonly<Record<string, Target>> = Object.freeze({
   [calibrateTarget.name]: calibrateTarget,
   [fsmTarget.name]: fsmTarget,
+  [httpTarget.name]: httpTarget,
   [storeTarget.name]: storeTarget,
   [uowTarget.name]: uowTarget,
   [workflowTarget.name]: workflowTarget,
@@ -37,4 +39,11 @@ export const RENAMED: Renamed = Object.freeze({
   options: Object.freeze({ fault: "defect" }),
 });
 
-export { calibrateTarget, fsmTarget, storeTarget, uowTarget, workflowTarget };
+export {
+  calibrateTarget,
+  fsmTarget,
+  httpTarget,
+  storeTarget,
+  uowTarget,
+  workflowTarget,
+};

@@ -95,7 +95,10 @@ export function checkThresholds(
         "key",
       );
       named = false;
-    } else if (op !== undefined && target && !Object.hasOwn(target.ops, op)) {
+    } else if (
+      op !== undefined && target && !Object.hasOwn(target.ops, op) &&
+      !writtenNames(raw).has(op)
+    ) {
       const ops = Object.keys(target.ops);
       report(
         path,
@@ -113,3 +116,15 @@ export function checkThresholds(
 }
 
 const METRIC_SUGGESTIONS = METRIC_NAMES.filter((name) => !name.includes("<"));
+
+/** The `name:`s written in a mix that did not validate whole. */
+function writtenNames(raw: unknown): Set<string> {
+  const mix = (raw as { mix?: unknown } | null)?.mix;
+  if (!Array.isArray(mix)) return new Set();
+  return new Set(
+    mix.flatMap((entry) => {
+      const name = (entry as { name?: unknown } | null)?.name;
+      return typeof name === "string" ? [name] : [];
+    }),
+  );
+}

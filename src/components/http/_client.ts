@@ -265,7 +265,10 @@ function connectFailure(
   ms: number,
 ): HttpFailure {
   if (error instanceof Deno.errors.ConnectionRefused) {
-    return new HttpFailure("connect_refused", `${where} refused the connection`);
+    return new HttpFailure(
+      "connect_refused",
+      `${where} refused the connection`,
+    );
   }
   const name = (error as Error | null)?.name;
   if (name === "TimeoutError" || name === "AbortError") {
@@ -511,7 +514,9 @@ class Connection {
       if (colon < 0 || colon > eol) {
         throw new HttpFailure(
           "protocol_error",
-          `a header line without a colon: ${preview(b.subarray(line), eol - line)}`,
+          `a header line without a colon: ${
+            preview(b.subarray(line), eol - line)
+          }`,
         );
       }
       const nameLen = colon - line;
@@ -580,7 +585,9 @@ class Connection {
       if (digits === 0 || (at < eol && b[at] !== 59 && b[at] !== 32)) {
         throw new HttpFailure(
           "protocol_error",
-          `a bad chunk size: ${preview(b.subarray(this.#cursor), eol - this.#cursor)}`,
+          `a bad chunk size: ${
+            preview(b.subarray(this.#cursor), eol - this.#cursor)
+          }`,
         );
       }
       if (size === 0) {
@@ -691,7 +698,9 @@ function preview(b: Uint8Array, length: number): string {
   let text = "";
   for (let i = 0; i < Math.min(length, 40); i++) {
     const c = b[i];
-    text += c >= 32 && c < 127 ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, "0")}`;
+    text += c >= 32 && c < 127
+      ? String.fromCharCode(c)
+      : `\\x${c.toString(16).padStart(2, "0")}`;
   }
   return JSON.stringify(length > 40 ? text + "..." : text);
 }

@@ -222,7 +222,9 @@ async function drain(stream: ReadableStream<Uint8Array>, into: string[]) {
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 /** RSS in bytes and CPU seconds of a process, from /proc; undefined elsewhere. */
-export function readProc(pid: number): { rss: number; cpu: number } | undefined {
+export function readProc(
+  pid: number,
+): { rss: number; cpu: number } | undefined {
   try {
     const status = Deno.readTextFileSync(`/proc/${pid}/status`);
     const rss = /VmRSS:\s+(\d+) kB/.exec(status);
