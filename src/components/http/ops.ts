@@ -74,7 +74,7 @@ const StatusSchema = z.union([
 const ExpectedSchema = z.union([StatusSchema, z.array(StatusSchema).min(1)])
   .default("2xx");
 
-const RequestSchema = z.strictObject({
+const RequestShape = z.strictObject({
   path: z.string().startsWith("/", { error: 'expected a path starting "/"' })
     .regex(/^[^\s]*$/, { error: "a path has no spaces or line breaks" })
     .describe(
@@ -85,12 +85,26 @@ const RequestSchema = z.strictObject({
   status: ExpectedSchema
     .describe('expected status: 200, "2xx", or a list of them'),
 });
+/** Reports a template that does not compile as the param's issue. */
+function templatesCompile(
+  request: z.output<typeof RequestShape>,
+  ctx: z.RefinementCtx,
+): void {
+  try {
+    compileRequest(request);
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    ctx.addIssue({ code: "custom", message: error.message, input: request });
+  }
+}
 
-const SetupSchema = RequestSchema.extend({
+const RequestSchema = RequestShape.superRefine(templatesCompile);
+
+const SetupSchema = RequestShape.extend({
   method: z.enum(["GET", "PUT", "POST", "PATCH", "DELETE"]).default("PUT"),
   count: z.int().min(1).max(1_000_000).default(1)
     .describe("how many times, {seq} going 0, 1, 2, ..."),
-});
+}).superRefine(templatesCompile);
 
 const httpOptions = z.strictObject({
   base_url: z.url({ protocol: /^http$/, error: "expected an http:// URL" })
@@ -120,7 +134,7 @@ const httpOptions = z.strictObject({
 
 /** The `http` target's options, parsed. */
 export type HttpOptions = z.output<typeof httpOptions>;
-type RequestParams = z.output<typeof RequestSchema>;
+type RequestParams = z.output<typeof RequestShape>;
 
 const METHODS = ["get", "head", "post", "put", "patch", "delete"] as const;
 
