@@ -47,6 +47,12 @@ export interface RunInfo {
    */
   allowHosts?: readonly string[];
   /**
+   * The command line that runs this program again, ready for a subcommand
+   * (`deno run <flags> main.ts`, or a compiled binary alone): how a target
+   * starts `tensile serve` in a process of its own. Set by the CLI.
+   */
+  self?: SelfCommand;
+  /**
    * Aborted when the run stops: at `max_duration`, at the user's stop
    * (Ctrl-C), or on a failure. Time spent preparing counts toward
    * `max_duration`, so a long `prepare()` works in steps, gives the event
@@ -55,6 +61,14 @@ export interface RunInfo {
    * abandoned after the stop's grace period, and the run fails.
    */
   signal: AbortSignal;
+}
+
+/** A program and its first arguments; a subcommand's follow. */
+export interface SelfCommand {
+  /** The executable. */
+  command: string;
+  /** Arguments before the subcommand. */
+  args: readonly string[];
 }
 
 /** One correctness check's result, evaluated after the load stops. */

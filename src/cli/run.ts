@@ -4,6 +4,7 @@
  * @module
  */
 import { join } from "node:path";
+import { fileURLToPath as fromFileUrl } from "node:url";
 import {
   type Artifact,
   buildArtifact,
@@ -27,6 +28,7 @@ import {
   renderScenario,
 } from "../report/mod.ts";
 import type { Plan, Profile } from "../scenario/mod.ts";
+import type { SelfCommand } from "../target.ts";
 import { selectPlans, UsageError } from "./_scenarios.ts";
 import { EXIT, type ExitCode, exitCodeOf } from "./exit_codes.ts";
 import { type Io, quotedText } from "./io.ts";
@@ -150,6 +152,7 @@ export async function runCommand(
           runDir,
           signal: stopping.signal,
           allowHosts: options.allowHost,
+          self: selfCommand(),
           onProgress: showProgress
             ? (progress) =>
               io.err(
@@ -208,6 +211,31 @@ export async function runCommand(
     throw new TypeError("A finished run cannot be running");
   }
   return exitCodeOf(artifact.status);
+}
+
+/**
+ * How to run tensile again (a target's `tensile serve` child): a compiled
+ * binary is its own command; from source it is `deno run` with the stress
+ * task's permissions (net on loopback only) and this main module.
+ */
+function selfCommand(): SelfCommand {
+  const exec = Deno.execPath();
+  const base = exec.replace(/\\/g, "/").split("/").pop() ?? "";
+  if (!/^deno(\.exe)?$/.test(base)) return { command: exec, args: [] };
+  return {
+    command: exec,
+    args: [
+      "run",
+      "--no-prompt",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-sys",
+      "--allow-net=127.0.0.1,localhost",
+      "--v8-flags=--expose-gc",
+      fromFileUrl(Deno.mainModule),
+    ],
+  };
 }
 
 function override(plan: Plan, options: RunCommandOptions): Plan {

@@ -33,6 +33,7 @@ import {
   type PreparedRun,
   type ProcessFigures,
   type RunInfo,
+  type SelfCommand,
   type Target,
 } from "../target.ts";
 import {
@@ -98,6 +99,8 @@ export interface RunOptions {
   stopGraceMs?: number;
   /** Hosts beyond loopback a network target may reach (`--allow-host`). */
   allowHosts?: readonly string[];
+  /** How to start this program again (see {@link RunInfo.self}). */
+  self?: SelfCommand;
 }
 
 /** Runs one plan to the end (or until stopped) and returns what it measured. */
@@ -305,6 +308,7 @@ class Run {
       ...(this.#options.allowHosts
         ? { allowHosts: this.#options.allowHosts }
         : {}),
+      ...(this.#options.self ? { self: this.#options.self } : {}),
       signal: this.#halt.signal,
     };
     const preparing = (async () => await target.prepare?.(options, info))();

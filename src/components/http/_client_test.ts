@@ -159,7 +159,7 @@ Deno.test("HttpClient counts a server that closes mid-response as reset", async 
 });
 
 Deno.test("HttpClient counts a connection reset (unread data, then close) as reset", async () => {
-  const server = rawServer(async (conn) => {
+  const server = rawServer(async (_conn) => {
     // Closing with the request unread makes the kernel answer with RST.
     await new Promise((r) => setTimeout(r, 20));
   });

@@ -3,9 +3,10 @@
  * CPU and memory are the system under test's and are sampled apart from the
  * load generator's.
  *
- * From source (`deno run main.ts`) the child is `deno run <flags> main.ts
- * serve ...`; from a compiled binary it is the binary itself with `serve
- * ...`. The child prints one JSON line first (`{"url","token","pid"}`).
+ * The command comes from the CLI (`RunInfo.self`): from source the child is
+ * `deno run <flags> main.ts serve ...`, from a compiled binary the binary
+ * itself with `serve ...`. The child prints one JSON line first
+ * (`{"url","token","pid"}`).
  *
  * Sampling reads `/proc/<pid>/status` (VmRSS) and `/proc/<pid>/stat` (utime
  * + stime) every 100 ms on Linux. Elsewhere there is no `/proc`: the server
@@ -13,10 +14,12 @@
  * threshold on them then has no value to grade).
  * @module
  */
-import type { ProcessFigures } from "../../target.ts";
+import type { ProcessFigures, SelfCommand } from "../../target.ts";
 
 /** How to start the server. */
 export interface ServerStart {
+  /** How to run tensile (`RunInfo.self`); `serve ...` is appended. */
+  self: SelfCommand;
   /** Where dumps are written (the server's `--dump-dir`). */
   dumpDir: string;
   /** A deliberate server defect (`--defect`), or undefined. */
@@ -39,28 +42,7 @@ export interface ServerHello {
   pid: number;
 }
 
-const MAIN = new URL("../../../main.ts", import.meta.url);
 const SAMPLE_MS = 100;
-
-/** The command line that starts `tensile serve` as a child process. */
-export function serveCommand(args: readonly string[]): [string, string[]] {
-  const exec = Deno.execPath();
-  const base = exec.replace(/\\/g, "/").split("/").pop() ?? "";
-  const fromSource = /^deno(\.exe)?$/.test(base) && MAIN.protocol === "file:";
-  if (!fromSource) return [exec, ["serve", ...args]];
-  return [exec, [
-    "run",
-    "--no-prompt",
-    "--allow-net=127.0.0.1,localhost",
-    "--allow-read",
-    "--allow-write",
-    "--allow-env",
-    "--allow-sys",
-    MAIN.pathname,
-    "serve",
-    ...args,
-  ]];
-}
 
 /** A running context server process; dispose it to stop it. */
 export class ServerProcess implements AsyncDisposable {
@@ -84,7 +66,8 @@ export class ServerProcess implements AsyncDisposable {
     const args = ["--port", "0", "--dump-dir", options.dumpDir];
     if (options.defect) args.push("--defect", options.defect);
     args.push(...options.args ?? []);
-    const [command, argv] = serveCommand(args);
+    const command = options.self.command;
+    const argv = [...options.self.args, "serve", ...args];
     const child = new Deno.Command(command, {
       args: argv,
       stdin: "null",

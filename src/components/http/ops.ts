@@ -226,9 +226,15 @@ async function prepare(
   let server: ServerProcess | undefined;
   let shared: Shared;
   if (options.server === "context") {
+    if (!run.self) {
+      throw new Error(
+        "server: context starts `tensile serve` in its own process, but the run does not say how to start tensile (RunOptions.self): run it through the tensile CLI",
+      );
+    }
     const dumpDir = `${run.runDir}/dumps`;
     await Deno.mkdir(dumpDir, { recursive: true });
     server = await ServerProcess.start({
+      self: run.self,
       dumpDir,
       defect: options.defect === "none" ? undefined : options.defect,
       args: options.server_args,
