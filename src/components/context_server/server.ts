@@ -49,6 +49,9 @@ export interface CloseResult {
   abandoned: number;
 }
 
+/** How long a hard stop waits for cancelled handlers to return, in ms. */
+const HARD_STOP_MS = 500;
+
 /** Addresses that count as loopback for `host`. */
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 
@@ -76,6 +79,9 @@ export class ContextServer implements AsyncDisposable {
   #inFlight = 0;
   #graceMs: number;
   #closing: Promise<CloseResult> | undefined;
+  #draining = false;
+  /** Aborted by a hard stop. */
+  #kill = new AbortController();
 
   /**
    * Starts a server; the same as {@link serve}. Throws `RangeError` for bad
@@ -117,6 +123,7 @@ export class ContextServer implements AsyncDisposable {
       this.#server = Deno.serve({
         hostname: options.host,
         port: options.port,
+        signal: this.#kill.signal,
         onListen: () => {},
         onError: (error) =>
           failure(500, `Internal error: ${(error as Error)?.message}`),
@@ -168,29 +175,44 @@ export class ContextServer implements AsyncDisposable {
   }
 
   async #stop(): Promise<CloseResult> {
-    const drained = this.#server.shutdown().then(() => false);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<true>((resolve) => {
-      timer = setTimeout(() => resolve(true), this.#graceMs);
-    });
-    let forced = await Promise.race([drained, late]);
-    clearTimeout(timer);
-    let abandoned = 0;
+    // Drain first: Deno's shutdown() cuts the body of a request still
+    // uploading, so it is called only once nothing is in flight. Meanwhile
+    // new requests get 503 and their connection closed.
+    this.#draining = true;
+    const started = performance.now();
+    let forced = !await this.#idleWithin(this.#graceMs);
     if (forced) {
       // Hard stop: unblock handlers stuck reading a slow client's body.
       for (const reader of this.#ctx.readers) reader.cancel().catch(() => {});
-      const settled = await Promise.race([
-        drained.then(() => true),
-        new Promise<false>((resolve) => {
-          timer = setTimeout(() => resolve(false), 500);
-        }),
-      ]);
-      clearTimeout(timer);
-      abandoned = settled ? 0 : this.#inFlight;
-      forced = true;
+      await this.#idleWithin(HARD_STOP_MS);
+    } else {
+      // Idle connections close now; one a client keeps busy gets the rest
+      // of the grace period.
+      const left = Math.max(
+        HARD_STOP_MS,
+        this.#graceMs - (performance.now() - started),
+      );
+      forced = !await settlesWithin(this.#server.shutdown(), left);
+    }
+    const abandoned = this.#inFlight;
+    if (forced) {
+      // Cancels the listener and every connection, a stalled one included
+      // (shutdown() would wait for its client).
+      this.#kill.abort();
+      await settlesWithin(this.#server.finished, HARD_STOP_MS);
     }
     await this.#ctx.store.close();
     return { forced, abandoned };
+  }
+
+  /** Whether nothing is in flight within `ms` (polled: a stop is rare). */
+  async #idleWithin(ms: number): Promise<boolean> {
+    const deadline = performance.now() + ms;
+    while (this.#inFlight > 0) {
+      if (performance.now() >= deadline) return false;
+      await sleep(Math.min(10, ms));
+    }
+    return true;
   }
 
   #handle = (req: Request): Response | Promise<Response> => {
@@ -210,7 +232,12 @@ export class ContextServer implements AsyncDisposable {
     const method = methodId(req.method);
     let answer: Response | Promise<Response>;
     try {
-      if (!this.#hostAllowed(req.headers.get("host"))) {
+      if (this.#draining) {
+        answer = failure(503, "The server is stopping", {}, {
+          connection: "close",
+          "retry-after": "1",
+        });
+      } else if (!this.#hostAllowed(req.headers.get("host"))) {
         answer = failure(
           403,
           "Forbidden Host header: this server answers only to its own address",
@@ -259,6 +286,29 @@ export class ContextServer implements AsyncDisposable {
     if (this.#hosts.has(host)) return true;
     return this.#anyIpHost && isIpLiteralHost(host, this.port);
   }
+}
+
+/** Whether `promise` settles within `ms` (its timer cleared either way). */
+async function settlesWithin(
+  promise: Promise<unknown>,
+  ms: number,
+): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      promise.then(() => true, () => true),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function internal(error: unknown): Response {
