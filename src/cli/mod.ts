@@ -18,6 +18,7 @@ import { listCommand } from "./list.ts";
 import { FORMAT_CHOICES, reportCommand } from "./report.ts";
 import { runCommand } from "./run.ts";
 import { schemaCommand } from "./schema.ts";
+import { serveCommand } from "./serve.ts";
 import { validateCommand } from "./validate.ts";
 
 export { EXIT, type ExitCode } from "./exit_codes.ts";
@@ -130,6 +131,33 @@ export async function main(
     )
     .action(async (result, options) => {
       code = await reportCommand(result, options, io);
+    });
+
+  program.command("serve")
+    .description(
+      "run the context server (an HTTP load target) until SIGINT/SIGTERM; first stdout line: {url, token, pid}",
+    )
+    .option("--port <n>", "port (0: a free one)", wholeNumber(0, 65535), 0)
+    .option("--host <address>", "address to bind", "127.0.0.1")
+    .option(
+      "--allow-remote",
+      "allow a --host other than loopback (prints a warning)",
+      false,
+    )
+    .option("--token <token>", "bearer token (default: random per start)")
+    .option("--db <file>", "SQLite file to load and write the context through")
+    .option("--dump-dir <dir>", "folder POST /v1/dump writes into")
+    .option(
+      "--max-body <bytes>",
+      "largest request body",
+      wholeNumber(0, 2 ** 31),
+      1024 * 1024,
+    )
+    .addOption(
+      new Option("--defect <name>", "break the server on purpose").hideHelp(),
+    )
+    .action(async (options) => {
+      code = await serveCommand(options, io);
     });
 
   const argv = args.length === 0 || (args[0].startsWith("-") &&
