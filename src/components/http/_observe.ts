@@ -10,7 +10,7 @@
  * request runs while the server's counters are read.
  * @module
  */
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { type CheckResult, Problems } from "../../invariants.ts";
 import type { HttpClient } from "./_client.ts";
@@ -236,6 +236,7 @@ export interface CheckInputs {
 /** The most keys no_lost_writes reads back, and dump files it parses. */
 const MAX_KEYS_READ = 20_000;
 const MAX_DUMPS_READ = 100;
+const READS_IN_FLIGHT = 16;
 
 /**
  * metrics_match: the client's complete responses by method and status equal
@@ -309,9 +310,10 @@ export async function noLostWrites(
   const problems = new Problems();
   const keys = Object.keys(seen.writes).slice(0, MAX_KEYS_READ);
   let checked = 0;
-  for (const key of keys) {
+  let next = 0;
+  const check = async (key: string) => {
     const w = seen.writes[key];
-    if (w.deleted) continue;
+    if (w.deleted) return;
     const res = await inputs.client.request({
       method: "GET",
       path: KEY_PREFIX + encodeURIComponent(key),
@@ -322,7 +324,7 @@ export async function noLostWrites(
       problems.add(
         `"${key}": ${w.acked} writes acknowledged, but GET answered ${res.status}`,
       );
-      continue;
+      return;
     }
     const got = parseJson(res.body!) as { value?: unknown; version?: number };
     const version = got?.version ?? 0;
@@ -352,7 +354,13 @@ export async function noLostWrites(
         `"${key}": version ${w.top} acknowledged, but it reads version ${version}`,
       );
     }
-  }
+  };
+  // A few reads in flight (the pool's connections), keys in order.
+  await Promise.all(
+    Array.from({ length: Math.min(READS_IN_FLIGHT, keys.length) }, async () => {
+      while (next < keys.length) await check(keys[next++]);
+    }),
+  );
   const more = Object.keys(seen.writes).length - keys.length;
   return problems.result(
     `${checked} keys read back, each at a version accounting for its acknowledged writes${
@@ -404,30 +412,31 @@ export async function dumpExact(seen: Observed): Promise<CheckResult> {
   }
   let entries = 0;
   for (const dump of dumps) {
+    const name = basename(dump.file);
     let doc: { version: number; entries: { key: string; version: number }[] };
     try {
       doc = parseDump(await Deno.readTextFile(dump.file), dump.format);
     } catch (error) {
       problems.add(
-        `${dump.file}: cannot read it back: ${(error as Error).message}`,
+        `${name}: cannot read it back: ${(error as Error).message}`,
       );
       continue;
     }
     entries += doc.entries.length;
     if (doc.version !== dump.version) {
       problems.add(
-        `${dump.file}: says version ${doc.version}, the response said ${dump.version}`,
+        `${name}: says version ${doc.version}, the response said ${dump.version}`,
       );
     }
     if (doc.entries.length !== dump.keys) {
       problems.add(
-        `${dump.file}: ${doc.entries.length} entries, the response said ${dump.keys} keys`,
+        `${name}: ${doc.entries.length} entries, the response said ${dump.keys} keys`,
       );
     }
     const keys = new Set<string>();
     for (const entry of doc.entries) {
       if (keys.has(entry.key)) {
-        problems.add(`${dump.file}: "${entry.key}" twice`);
+        problems.add(`${name}: "${entry.key}" twice`);
       }
       keys.add(entry.key);
       const w = seen.writes[entry.key];
@@ -437,7 +446,7 @@ export async function dumpExact(seen: Observed): Promise<CheckResult> {
         !seen.truncated
       ) {
         problems.add(
-          `${dump.file}: "${entry.key}" at version ${entry.version}, which no write was acknowledged at`,
+          `${name}: "${entry.key}" at version ${entry.version}, which no write was acknowledged at`,
         );
       }
     }

@@ -9,9 +9,12 @@
  * (`{"url","token","pid"}`).
  *
  * Sampling reads `/proc/<pid>/status` (VmRSS) and `/proc/<pid>/stat` (utime
- * + stime) every 100 ms on Linux. Elsewhere there is no `/proc`: the server
- * still runs and is loaded, but `server.*` figures are not measured (a
- * threshold on them then has no value to grade).
+ * + stime) every 100 ms on Linux, through one small `sh` loop (Deno asks for
+ * --allow-all to read another process's `/proc` files itself; a child that
+ * reads them needs only --allow-run). Elsewhere there is no `/proc`: the
+ * server still runs and is loaded, but `server.*` figures are not measured
+ * (a threshold on them then has no value to grade) and `loopback_listen`
+ * judges the announced URL only.
  * @module
  */
 import type { ProcessFigures, SelfCommand } from "../../target.ts";
@@ -50,14 +53,14 @@ export class ServerProcess implements AsyncDisposable {
   readonly #stderr: string[] = [];
   /** What the server announced. */
   readonly hello: ServerHello;
-  #timer: ReturnType<typeof setInterval> | undefined;
-  #peak = 0;
-  #start?: { rss: number; cpu: number; at: number };
+  #watch: ProcWatch;
+  #start?: Sample;
   #exited = false;
 
   private constructor(child: Deno.ChildProcess, hello: ServerHello) {
     this.#child = child;
     this.hello = hello;
+    this.#watch = new ProcWatch(child.pid);
     child.status.then(() => this.#exited = true);
   }
 
@@ -132,8 +135,7 @@ export class ServerProcess implements AsyncDisposable {
     }
     const server = new ServerProcess(child, { ...hello, pid: child.pid });
     server.#stderr.push(...stderr);
-    server.#sampleNow();
-    server.#timer = setInterval(() => server.#sampleNow(), SAMPLE_MS);
+    await server.#watch.first();
     return server;
   }
 
@@ -142,24 +144,22 @@ export class ServerProcess implements AsyncDisposable {
     return this.#child.pid;
   }
 
-  /** Marks the start of the measured load. */
+  /** Marks the start of the measured load (the newest sample, ≤ 100 ms old). */
   begin(): void {
-    const sample = readProc(this.pid);
-    this.#peak = sample?.rss ?? 0;
-    this.#start = sample && { ...sample, at: performance.now() };
+    this.#start = this.#watch.latest;
+    this.#watch.peak = this.#start?.rss ?? 0;
   }
 
   /** The figures since {@link begin}, or undefined where /proc is missing. */
   end(): ProcessFigures | undefined {
-    const sample = readProc(this.pid);
+    const sample = this.#watch.latest;
     const start = this.#start;
-    if (!sample || !start) return undefined;
-    this.#peak = Math.max(this.#peak, sample.rss);
-    const seconds = Math.max(1e-9, (performance.now() - start.at) / 1000);
+    if (!sample || !start || sample === start) return undefined;
+    const seconds = Math.max(1e-9, (sample.at - start.at) / 1000);
     return {
       rss_start: start.rss,
       rss_end: sample.rss,
-      rss_peak: this.#peak,
+      rss_peak: Math.max(this.#watch.peak, sample.rss),
       cpu: (sample.cpu - start.cpu) / seconds,
     };
   }
@@ -171,7 +171,7 @@ export class ServerProcess implements AsyncDisposable {
 
   /** Stops the server: SIGTERM, then SIGKILL after 3 s. */
   async [Symbol.asyncDispose](): Promise<void> {
-    clearInterval(this.#timer);
+    await this.#watch.close();
     if (this.#exited) return;
     try {
       this.#child.kill("SIGTERM");
@@ -187,11 +187,6 @@ export class ServerProcess implements AsyncDisposable {
       await this.#child.status;
     }
   }
-
-  #sampleNow(): void {
-    const sample = readProc(this.pid);
-    if (sample) this.#peak = Math.max(this.#peak, sample.rss);
-  }
 }
 
 async function drain(stream: ReadableStream<Uint8Array>, into: string[]) {
@@ -204,59 +199,137 @@ async function drain(stream: ReadableStream<Uint8Array>, into: string[]) {
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
-/** RSS in bytes and CPU seconds of a process, from /proc; undefined elsewhere. */
-export function readProc(
-  pid: number,
-): { rss: number; cpu: number } | undefined {
-  try {
-    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-    const rss = /VmRSS:\s+(\d+) kB/.exec(status);
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    // Fields after the command name, which may hold spaces: ") S ppid ..."
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
-    if (!rss || !Number.isFinite(ticks)) return undefined;
-    return { rss: Number(rss[1]) * 1024, cpu: ticks / CLOCK_TICKS };
-  } catch {
-    return undefined;
-  }
+/** One reading of a process: RSS in bytes, CPU seconds, when it arrived. */
+interface Sample {
+  rss: number;
+  cpu: number;
+  at: number;
 }
 
 /**
- * The TCP addresses a process listens on, from its socket inodes and
- * /proc/net/tcp{,6} (Linux); undefined where they cannot be read.
+ * Samples a process's RSS and CPU time every 100 ms through one `sh` loop
+ * that prints its /proc files; keeps the newest sample and the peak RSS.
+ */
+class ProcWatch {
+  readonly #child: Deno.ChildProcess | undefined;
+  readonly #done: Promise<void>;
+  latest: Sample | undefined;
+  peak = 0;
+  #first!: () => void;
+  readonly #firstSeen = new Promise<void>((resolve) => this.#first = resolve);
+
+  constructor(pid: number) {
+    const script = `while [ -r /proc/${pid}/stat ]; do ` +
+      `cat /proc/${pid}/stat /proc/${pid}/status 2>/dev/null; echo @@; ` +
+      `sleep ${SAMPLE_MS / 1000}; done`;
+    try {
+      this.#child = new Deno.Command("sh", {
+        args: ["-c", script],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+    } catch {
+      this.#child = undefined; // no sh: nothing measured
+    }
+    this.#done = this.#read();
+  }
+
+  /** Resolves at the first sample, or after 2 s without one. */
+  async first(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.#firstSeen,
+      new Promise((resolve) => timer = setTimeout(resolve, 2000)),
+    ]);
+    clearTimeout(timer);
+  }
+
+  async close(): Promise<void> {
+    try {
+      this.#child?.kill("SIGKILL");
+    } catch { /* gone */ }
+    await this.#child?.status;
+    await this.#done;
+  }
+
+  async #read(): Promise<void> {
+    if (!this.#child) return this.#first();
+    let text = "";
+    try {
+      for await (
+        const chunk of this.#child.stdout.pipeThrough(new TextDecoderStream())
+      ) {
+        text += chunk;
+        let end: number;
+        while ((end = text.indexOf("@@\n")) >= 0) {
+          const sample = parseSample(text.slice(0, end));
+          text = text.slice(end + 3);
+          if (!sample) continue;
+          this.latest = sample;
+          this.peak = Math.max(this.peak, sample.rss);
+          this.#first();
+        }
+      }
+    } catch { /* the loop was stopped */ }
+    this.#first();
+  }
+}
+
+/** A sample from `/proc/<pid>/stat` followed by `/proc/<pid>/status`. */
+function parseSample(text: string): Sample | undefined {
+  const rss = /VmRSS:\s+(\d+) kB/.exec(text);
+  const close = text.indexOf(")");
+  if (!rss || close < 0) return undefined;
+  // Fields after the command name, which may hold spaces: ") S ppid ..."
+  const fields = text.slice(close + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
+  if (!Number.isFinite(ticks)) return undefined;
+  return {
+    rss: Number(rss[1]) * 1024,
+    cpu: ticks / CLOCK_TICKS,
+    at: performance.now(),
+  };
+}
+
+/**
+ * The TCP addresses a process listens on, from its socket inodes and its
+ * /proc/<pid>/net/tcp{,6} (Linux, read by `sh`); undefined where they
+ * cannot be read.
  */
 export async function listenAddresses(
   pid: number,
 ): Promise<string[] | undefined> {
+  const script = `for f in /proc/${pid}/fd/*; do readlink "$f"; done; ` +
+    `echo @@; cat /proc/${pid}/net/tcp /proc/${pid}/net/tcp6 2>/dev/null`;
+  let text: string;
   try {
-    const inodes = new Set<string>();
-    for await (const entry of Deno.readDir(`/proc/${pid}/fd`)) {
-      try {
-        const link = await Deno.readLink(`/proc/${pid}/fd/${entry.name}`);
-        const m = /^socket:\[(\d+)\]$/.exec(link);
-        if (m) inodes.add(m[1]);
-      } catch { /* closed meanwhile */ }
-    }
-    const found: string[] = [];
-    for (const file of ["tcp", "tcp6"]) {
-      let text: string;
-      try {
-        text = await Deno.readTextFile(`/proc/${pid}/net/${file}`);
-      } catch {
-        continue;
-      }
-      for (const row of text.trim().split("\n").slice(1)) {
-        const cols = row.trim().split(/\s+/);
-        // local_address rem_address st ... inode (10th column)
-        if (cols[3] !== "0A" || !inodes.has(cols[9])) continue;
-        found.push(hexAddress(cols[1]));
-      }
-    }
-    return found;
+    const out = await new Deno.Command("sh", {
+      args: ["-c", script],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    text = new TextDecoder().decode(out.stdout);
   } catch {
     return undefined;
   }
+  const split = text.indexOf("@@\n");
+  if (split < 0) return undefined;
+  const inodes = new Set(
+    [...text.slice(0, split).matchAll(/socket:\[(\d+)\]/g)].map((m) => m[1]),
+  );
+  const rows = text.slice(split + 3).trim().split("\n")
+    .filter((row) => /^\s*\d+:/.test(row));
+  if (inodes.size === 0 && rows.length === 0) return undefined;
+  const found: string[] = [];
+  for (const row of rows) {
+    const cols = row.trim().split(/\s+/);
+    // sl local_address rem_address st ... inode (the 10th column)
+    if (cols[3] !== "0A" || !inodes.has(cols[9])) continue;
+    found.push(hexAddress(cols[1]));
+  }
+  return found;
 }
 
 /** `0100007F:1F90` → `127.0.0.1:8080`; IPv6 words likewise. */
