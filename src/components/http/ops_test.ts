@@ -1,0 +1,231 @@
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { runPlan, type RunResult } from "../../engine/mod.ts";
+import { SeededRng } from "../../engine/rng.ts";
+import { testPlan } from "../../engine/testdata/plan.ts";
+import type { PreparedRun, RunInfo, SelfCommand } from "../../target.ts";
+import { httpTarget } from "./mod.ts";
+import { type CheckInputs, loopbackListen } from "./_observe.ts";
+import { listenAddresses } from "./_server.ts";
+
+const WORKER = new URL("../../worker.ts", import.meta.url);
+const SELF: SelfCommand = {
+  command: Deno.execPath(),
+  args: [
+    "run",
+    "--allow-all",
+    fileURLToPath(new URL("../../../main.ts", import.meta.url)),
+  ],
+};
+
+function runInfo(runDir: string, allowHosts?: string[]): RunInfo {
+  return {
+    workers: 1,
+    seed: 1,
+    runDir,
+    signal: new AbortController().signal,
+    self: SELF,
+    ...(allowHosts ? { allowHosts } : {}),
+  };
+}
+
+Deno.test("httpTarget refuses a host beyond loopback unless --allow-host names it", async () => {
+  const runDir = await Deno.makeTempDir();
+  const options = httpTarget.options!.parse({
+    base_url: "http://example.com:8080",
+  });
+  await assert.rejects(
+    () => httpTarget.prepare!(options, runInfo(runDir)),
+    (error: Error) => {
+      assert.equal(
+        error.message,
+        'Refusing to load "example.com" (base_url "http://example.com:8080"): only loopback hosts are loaded unless allowed: run with --allow-host example.com if you own it',
+      );
+      return true;
+    },
+  );
+  // Allowed: prepared without a single connection (no setup requests).
+  const prepared = await httpTarget.prepare!(
+    options,
+    runInfo(runDir, ["example.com"]),
+  ) as PreparedRun;
+  await prepared[Symbol.asyncDispose]();
+  await Deno.remove(runDir, { recursive: true });
+});
+
+Deno.test("httpTarget counts responses and failures by class, and each op's outcome by status", async () => {
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (req) =>
+      new Response("x", { status: Number(new URL(req.url).pathname.slice(1)) }),
+  );
+  const runDir = await Deno.makeTempDir();
+  const options = httpTarget.options!.parse({
+    base_url: `http://127.0.0.1:${server.addr.port}`,
+    timeout: "2s",
+  });
+  const prepared = await httpTarget.prepare!(
+    options,
+    runInfo(runDir),
+  ) as PreparedRun;
+  const instance = await httpTarget.open(options, {
+    index: 0,
+    count: 1,
+    concurrency: 1,
+    seed: 1,
+    runDir,
+    shared: structuredClone(prepared.shared),
+  });
+  const rng = new SeededRng(1, 1, 0, 0);
+  const get = (path: string, status?: unknown) =>
+    instance.ops.get(
+      httpTarget.ops.get.params!.parse({ path, ...(status ? { status } : {}) }),
+      rng,
+    );
+  assert.equal(await get("/200"), 200);
+  assert.equal(await get("/404", 404), 404);
+  const outcome = async (path: string) => {
+    try {
+      await get(path);
+    } catch (error) {
+      return (error as { outcome: string }).outcome;
+    }
+    return "ok";
+  };
+  assert.equal(await outcome("/409"), "conflict");
+  assert.equal(await outcome("/503"), "busy");
+  assert.equal(await outcome("/400"), "validation");
+  assert.equal(await outcome("/500"), "error");
+  assert.equal(await outcome("/302"), "error");
+  const counters = instance.counters!();
+  assert.equal(counters.status_2xx, 1);
+  assert.equal(counters.status_3xx, 1);
+  assert.equal(counters.status_4xx, 3);
+  assert.equal(counters.status_5xx, 2);
+  assert.equal(counters.unexpected_status, 5);
+  assert.equal(counters.connects, 1);
+  await instance.close();
+  await prepared[Symbol.asyncDispose]();
+  await Deno.remove(runDir, { recursive: true });
+});
+
+Deno.test("loopback_listen reads the process's listening sockets and fails on a wildcard address", async () => {
+  const inputs = async (): Promise<CheckInputs> => ({
+    client: undefined as never,
+    host: "127.0.0.1",
+    listening: await listenAddresses(Deno.pid),
+  });
+  const local = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const held = loopbackListen(await inputs());
+    assert.ok(held.ok, held.detail);
+    assert.match(held.detail, new RegExp(`127\\.0\\.0\\.1:${local.addr.port}`));
+    // Bound for a moment on every interface, accepting nothing.
+    const wide = Deno.listen({ hostname: "0.0.0.0", port: 0 });
+    try {
+      const broke = loopbackListen(await inputs());
+      assert.equal(broke.ok, false);
+      assert.match(
+        broke.detail,
+        new RegExp(`listens on 0\\.0\\.0\\.0:${wide.addr.port}, not loopback`),
+      );
+    } finally {
+      wide.close();
+    }
+  } finally {
+    local.close();
+  }
+});
+
+/** A short mixed run on a context server started for it. */
+async function contextRun(
+  defect: string,
+  workers = 1,
+): Promise<RunResult> {
+  const runDir = await Deno.makeTempDir();
+  try {
+    return await runPlan(
+      testPlan({
+        target: "http",
+        options: {
+          server: "context",
+          defect,
+          setup: [{
+            method: "PUT",
+            path: "/v1/context/k{seq}",
+            body: { value: "{seq}" },
+            count: 50,
+          }],
+        },
+        mix: [
+          {
+            op: "get",
+            name: "read",
+            weight: 6,
+            params: { path: "/v1/context/k{key:0..49}" },
+          },
+          {
+            op: "put",
+            name: "write",
+            weight: 4,
+            params: {
+              path: "/v1/context/k{key:0..49}",
+              body: { value: { n: "{seq}" } },
+            },
+          },
+          {
+            op: "post",
+            name: "dump",
+            weight: 0.1,
+            params: { path: "/v1/dump?format=json" },
+          },
+        ],
+        invariants: [
+          "no_lost_writes",
+          "versions_increase",
+          "dump_exact",
+          "metrics_match",
+          "loopback_listen",
+        ],
+        load: { workers, concurrency: 8, iterations: 3000, warmup: 100 },
+      }),
+      { target: httpTarget, workerUrl: WORKER, runDir, self: SELF },
+    );
+  } finally {
+    await Deno.remove(runDir, { recursive: true });
+  }
+}
+
+function broken(result: RunResult): string[] {
+  assert.equal(result.status, "completed", result.error);
+  return result.invariants.filter((i) => !i.ok).map((i) => i.name).sort();
+}
+
+Deno.test("httpTarget on a context server: every invariant holds on the server as shipped, over two workers", async () => {
+  const result = await contextRun("none", 2);
+  assert.deepEqual(broken(result), [], JSON.stringify(result.invariants));
+  const server = result.measurements.server;
+  assert.ok(server && server.rss_peak > 0, "the server's RSS was sampled");
+  // Every request of both workers, the setup's and none lost in transit.
+  assert.match(
+    result.invariants.find((i) => i.name === "metrics_match")!.detail,
+    /client got (\d+) responses, server counted \1 /,
+  );
+});
+
+Deno.test("httpTarget on a context server: each defect breaks its invariant", async (t) => {
+  const expected: Record<string, string[]> = {
+    // A dropped write leaves its key a version short and its version reused.
+    lost_write: ["no_lost_writes", "versions_increase"],
+    // The previous version again: no longer one version per write; dumps
+    // hold versions no answer gave.
+    stale_version: ["dump_exact", "versions_increase"],
+    dump_skips_key: ["dump_exact"],
+    metrics_undercount: ["metrics_match"],
+  };
+  for (const [defect, invariants] of Object.entries(expected)) {
+    await t.step(defect, async () => {
+      assert.deepEqual(broken(await contextRun(defect)), invariants);
+    });
+  }
+});
