@@ -376,7 +376,7 @@ function checkMixNames(
       ["mix", index, "name"],
       `duplicate mix name ${quote(name)}: mix entry ${
         clash.index + 1
-      } is filed under it too, and two requests under one name would share one set of figures: give each entry its own name`,
+      } is filed under it too, and two entries under one name would share one set of figures: give each entry its own name`,
     );
   }
 }
