@@ -44,7 +44,8 @@ Deno.test("parseScenarios() refuses a name two mix entries would share", () => {
         scenario(`  - { op: spin, name: same }\n  - { op: noop, name: same }`),
         { targets, profile: "ci" },
       ),
-    (error: ScenarioError) => {
+    (error: Error) => {
+      assert.ok(error instanceof ScenarioError);
       assert.match(
         error.message,
         /named\.yaml:5:23: duplicate mix name "same": mix entry 2 is filed under it too/,
