@@ -134,6 +134,30 @@ const ROWS: Row[] = [
     broken: { defect: "duplicate-outbox" },
     invariant: "transition_log_consistent",
   },
+  {
+    suite: "context",
+    scenario: "context-writes",
+    broken: { defect: "lost_write" },
+    invariant: "no_lost_writes",
+  },
+  {
+    suite: "context",
+    scenario: "context-mixed",
+    broken: { defect: "stale_version" },
+    invariant: "versions_increase",
+  },
+  {
+    suite: "context",
+    scenario: "context-dumps",
+    broken: { defect: "dump_skips_key" },
+    invariant: "dump_exact",
+  },
+  {
+    suite: "context",
+    scenario: "context-percentiles",
+    broken: { defect: "metrics_undercount" },
+    invariant: "metrics_match",
+  },
 ];
 
 async function runScenario(

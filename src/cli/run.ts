@@ -3,8 +3,7 @@
  * the Markdown report, print the summary.
  * @module
  */
-import { join } from "node:path";
-import { fileURLToPath as fromFileUrl } from "node:url";
+import { dirname, join } from "node:path";
 import {
   type Artifact,
   buildArtifact,
@@ -29,6 +28,7 @@ import {
 } from "../report/mod.ts";
 import type { Plan, Profile } from "../scenario/mod.ts";
 import type { SelfCommand } from "../target.ts";
+import { BUILTIN_DIR } from "./_builtin.ts";
 import { selectPlans, UsageError } from "./_scenarios.ts";
 import { EXIT, type ExitCode, exitCodeOf } from "./exit_codes.ts";
 import { type Io, quotedText } from "./io.ts";
@@ -216,7 +216,8 @@ export async function runCommand(
 /**
  * How to run tensile again (a target's `tensile serve` child): a compiled
  * binary is its own command; from source it is `deno run` with the stress
- * task's permissions (net on loopback only) and this main module.
+ * task's permissions (net on loopback only) and the repository's `main.ts`
+ * (beside `scenarios/`, also when a test runs the CLI in its own process).
  */
 function selfCommand(): SelfCommand {
   const exec = Deno.execPath();
@@ -233,7 +234,7 @@ function selfCommand(): SelfCommand {
       "--allow-sys",
       "--allow-net=127.0.0.1,localhost",
       "--v8-flags=--expose-gc",
-      fromFileUrl(Deno.mainModule),
+      join(dirname(BUILTIN_DIR), "main.ts"),
     ],
   };
 }
