@@ -83,6 +83,21 @@ export interface HttpResponse {
 }
 
 const encoder = new TextEncoder();
+const CONTENT_HEAD = encoder.encode(
+  "content-type: application/json\r\ncontent-length: ",
+);
+
+/** Writes `text` at `at` (ASCII by hand, else UTF-8); returns the new end. */
+function ascii(text: string, out: Uint8Array, at: number): number {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 127) {
+      return at + encoder.encodeInto(text, out.subarray(at)).written;
+    }
+    out[at + i] = code;
+  }
+  return at + text.length;
+}
 /** Largest response head or body the client accepts. */
 const MAX_HEAD = 64 * 1024;
 const MAX_BODY = 64 * 1024 * 1024;
@@ -304,6 +319,7 @@ class Connection {
   readonly #tcp: Deno.TcpConn | undefined;
   readonly #fixed: Uint8Array;
   #out = new Uint8Array(4096);
+  #outView: Uint8Array | undefined;
   #buf = new Uint8Array(16 * 1024);
   #len = 0;
   // The response being parsed.
@@ -342,14 +358,16 @@ class Connection {
     this.received = 0;
     try {
       const size = this.#encode(request);
-      let written = 0;
+      let written = await tcp.write(this.#outTo(size));
       while (written < size) {
         written += await tcp.write(this.#out.subarray(written, size));
       }
       this.#begin(request.method === "HEAD");
       for (;;) {
         if (this.#len === this.#buf.length) this.#grow();
-        const n = await tcp.read(this.#buf.subarray(this.#len));
+        const n = await tcp.read(
+          this.#len === 0 ? this.#buf : this.#buf.subarray(this.#len),
+        );
         if (n === null) {
           if (this.#stage === Stage.UntilClose) {
             this.#bodyLen = this.#len - this.#bodyStart;
@@ -425,25 +443,44 @@ class Connection {
   /** Writes the request into the reused buffer; returns its length. */
   #encode(request: HttpRequest): number {
     const body = request.body;
-    const extra = body
-      ? `content-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`
-      : "\r\n";
-    const need = (request.method.length + request.path.length + extra.length) *
-        3 + this.#fixed.length + 1 + (body?.length ?? 0);
-    if (need > this.#out.length) this.#out = new Uint8Array(need * 2);
+    const method = request.method;
+    const path = request.path;
+    const need = (method.length + path.length) * 3 + this.#fixed.length +
+      CONTENT_HEAD.length + 24 + (body?.length ?? 0);
+    if (need > this.#out.length) {
+      this.#out = new Uint8Array(need * 2);
+      this.#outView = undefined;
+    }
     const out = this.#out;
-    let at = encoder.encodeInto(request.method, out).written;
+    // ASCII by hand (no result object per call); anything else by encodeInto.
+    let at = ascii(method, out, 0);
     out[at++] = 32; // " "
-    at += encoder.encodeInto(request.path, out.subarray(at)).written;
+    at = ascii(path, out, at);
     out.set(this.#fixed, at);
     at += this.#fixed.length;
-    at += encoder.encodeInto(extra, out.subarray(at)).written;
+    if (body) {
+      out.set(CONTENT_HEAD, at);
+      at += CONTENT_HEAD.length;
+      at = ascii(String(body.length), out, at);
+      out[at++] = 13;
+      out[at++] = 10;
+    }
+    out[at++] = 13;
+    out[at++] = 10;
     if (body) {
       out.set(body, at);
       at += body.length;
     }
     return at;
   }
+
+  /** `#out` up to `size`, the view kept while the size repeats. */
+  #outTo(size: number): Uint8Array {
+    const view = this.#outView;
+    if (view !== undefined && view.length === size) return view;
+    return this.#outView = this.#out.subarray(0, size);
+  }
+
 
   #begin(head: boolean): void {
     this.#stage = Stage.Head;

@@ -273,3 +273,30 @@ Deno.test("HttpClient queues tasks beyond its connections and keeps them alive",
   assert.ok(statuses.every((res) => res.status === 200));
   assert.equal(http.connects, 3);
 });
+
+Deno.test("HttpClient sends a body with its length, and a path beyond ASCII as UTF-8", async () => {
+  const seen: string[] = [];
+  const server = rawServer(async (conn) => {
+    const buf = new Uint8Array(4096);
+    let text = "";
+    while (!/\r\n\r\n[\s\S]{7}$/.test(text)) {
+      const n = await conn.read(buf);
+      if (n === null) return;
+      text += decoder.decode(buf.subarray(0, n));
+    }
+    seen.push(text);
+    await write(conn, "HTTP/1.1 204 No Content\r\n\r\n");
+    await readHead(conn);
+  });
+  await using http = client(server.port);
+  const res = await http.request({
+    method: "PUT",
+    path: "/k/é",
+    body: encoder.encode('{"a":1}'),
+  });
+  assert.equal(res.status, 204);
+  assert.match(seen[0], /^PUT \/k\/é HTTP\/1\.1\r\n/);
+  assert.match(seen[0], /\r\ncontent-length: 7\r\n\r\n\{"a":1\}$/);
+  await http.close();
+  await server.close();
+});
