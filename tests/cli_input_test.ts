@@ -383,7 +383,7 @@ thresholds: { latency.p96: "<5ms", latency.p99: "<5sec" }
         lines.map((line) => line.replace(/^[^:]+:/, "")),
         [
           '1:1: missing "load": expected object',
-          '2:9: unknown target "calibrat": expected one of calibrate, fsm, store, uow, workflow (did you mean "calibrate"?)',
+          '2:9: unknown target "calibrat": expected one of calibrate, fsm, http, store, uow, workflow (did you mean "calibrate"?)',
           '4:15: unknown metric "latency.p96" in thresholds (did you mean "latency.p90"?): see docs/scenarios.md#thresholds',
           '4:49: cannot parse bound "<5sec": unknown unit "sec" (use ns, us, ms or s, like "<5ms")',
         ],

@@ -59,8 +59,8 @@ Deno.test("parseScenarios() merges suite defaults under each scenario", () => {
     "latency.p95",
   ]);
   assert.deepEqual(second.mix, [
-    { op: "spin", weight: 2, params: { us: 5 } },
-    { op: "noop", weight: 1, params: {} },
+    { op: "spin", name: "spin", weight: 2, params: { us: 5 } },
+    { op: "noop", name: "noop", weight: 1, params: {} },
   ]);
 });
 

@@ -481,7 +481,6 @@ class Connection {
     return this.#outView = this.#out.subarray(0, size);
   }
 
-
   #begin(head: boolean): void {
     this.#stage = Stage.Head;
     this.#scanned = 0;
