@@ -229,3 +229,75 @@ Deno.test("httpTarget on a context server: each defect breaks its invariant", as
     });
   }
 });
+
+Deno.test("httpTarget records a timed-out request at its timeout, in the percentiles and counted", async () => {
+  // Accepts and reads, never answers.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    try {
+      for await (const conn of listener) held.push(conn);
+    } catch { /* closed */ }
+  })();
+  const runDir = await Deno.makeTempDir();
+  try {
+    const result = await runPlan(
+      testPlan({
+        target: "http",
+        options: {
+          base_url: `http://127.0.0.1:${listener.addr.port}`,
+          timeout: "100ms",
+        },
+        mix: [{ op: "get", name: "stalled", weight: 1, params: { path: "/" } }],
+        load: { workers: 1, concurrency: 4, iterations: 8 },
+      }),
+      { target: httpTarget, workerUrl: WORKER, runDir, self: SELF },
+    );
+    const m = result.measurements;
+    assert.equal(m.total, 8);
+    assert.equal(m.outcomes.timeout, 8);
+    assert.equal(m.counters.request_timeout, 8);
+    // Every one is in the histogram, none faster than its timeout.
+    assert.equal(m.ops.stalled.latency.count, 8);
+    assert.ok(
+      m.ops.stalled.latency.min >= 99,
+      `min ${m.ops.stalled.latency.min}`,
+    );
+  } finally {
+    listener.close();
+    await accepting;
+    for (const conn of held) conn.close();
+    await Deno.remove(runDir, { recursive: true });
+  }
+});
+
+Deno.test("httpTarget runs under an open-model executor", async () => {
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response("ok"),
+  );
+  const runDir = await Deno.makeTempDir();
+  try {
+    const result = await runPlan(
+      testPlan({
+        target: "http",
+        options: { base_url: `http://127.0.0.1:${server.addr.port}` },
+        mix: [{ op: "get", weight: 1, params: { path: "/k{n:1..9}" } }],
+        load: {
+          executor: "constant-arrival-rate",
+          rate: 200,
+          time_unit_ms: 1000,
+          duration_ms: 500,
+          concurrency: 20,
+        },
+      }),
+      { target: httpTarget, workerUrl: WORKER, runDir },
+    );
+    const m = result.measurements;
+    assert.equal(result.status, "completed", result.error);
+    assert.equal(m.outcomes.ok + (m.dropped ?? 0), 100);
+    assert.equal(m.counters.status_2xx, m.outcomes.ok);
+  } finally {
+    await Deno.remove(runDir, { recursive: true });
+  }
+});
