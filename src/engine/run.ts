@@ -159,6 +159,7 @@ class Run {
     this.#sampler = new Sampler({
       heap: () => sum(this.#heaps),
       arrivals: this.#arrivals,
+      names: this.#names,
     });
     this.#failed = new Promise<never>((_, reject) => {
       this.#rejectFailed = reject;
@@ -256,6 +257,10 @@ class Run {
       duration,
       sampler.timeseries,
       sampler.memory,
+    );
+    measurements.start_epoch_ms = round(
+      performance.timeOrigin + measureStart,
+      3,
     );
     return {
       // A user's stop stays a stop, even when ops had to be cut off.
@@ -441,9 +446,11 @@ class Run {
       if (opBatch.histogram !== null) {
         const decoded = decodeHistogram(opBatch.histogram);
         op.histogram.add(decoded);
-        this.#sampler.addOps(total, total - opBatch.counts[0], decoded);
+        this.#sampler.addOps(total, total - opBatch.counts[0], decoded, k);
         decoded.destroy();
-      } else this.#sampler.addOps(total, total - opBatch.counts[0]);
+      } else {
+        this.#sampler.addOps(total, total - opBatch.counts[0], undefined, k);
+      }
     });
     const open = batch.open;
     if (open && this.#service) {

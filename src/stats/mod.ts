@@ -17,6 +17,8 @@ export {
   type ErrorSample,
   ErrorSampleSchema,
   type Interval,
+  type IntervalOp,
+  IntervalOpSchema,
   IntervalSchema,
   type LatencySummary,
   LatencySummarySchema,
