@@ -14,6 +14,7 @@ import {
 } from "../grade/mod.ts";
 import type { RunResult } from "../engine/mod.ts";
 import { loadRecord } from "../executors/mod.ts";
+import { regressionValues } from "./compare.ts";
 import type { Profile } from "../profiles.ts";
 import type { Plan } from "../scenario/mod.ts";
 import {
@@ -27,11 +28,41 @@ import {
 /** The tool's version, from deno.json. */
 export const VERSION: string = denoJson.version;
 
+/** What else grading may use. */
+export interface ScenarioResultOptions {
+  /**
+   * The baseline run (`tensile run --baseline FILE`): `regression.*`
+   * thresholds are graded against its scenario of the same name, and
+   * skipped with a note without it.
+   */
+  baseline?: { file: string; artifact: Artifact };
+}
+
 /** Grades one run into its artifact entry. */
-export function scenarioResult(plan: Plan, run: RunResult): ScenarioResult {
+export function scenarioResult(
+  plan: Plan,
+  run: RunResult,
+  options: ScenarioResultOptions = {},
+): ScenarioResult {
+  const baseline = options.baseline?.artifact.scenarios.find((s) =>
+    s.name === plan.name && s.measurements.total > 0
+  );
   const graded = gradeScenario(run.measurements, {
     thresholds: plan.thresholds,
     invariants: run.invariants,
+    ...(baseline
+      ? {
+        regression: regressionValues(baseline, {
+          measurements: run.measurements,
+        }),
+      }
+      : options.baseline
+      ? {
+        noBaseline: `the baseline ${
+          JSON.stringify(options.baseline.file)
+        } has no measured scenario ${JSON.stringify(plan.name)}`,
+      }
+      : {}),
   });
   // A run that measured nothing has no verdict to give, and no grade to
   // pass on: finished that way it is an error; stopped, it stays
@@ -79,7 +110,7 @@ export function scenarioResult(plan: Plan, run: RunResult): ScenarioResult {
     invariants: run.invariants,
     measurements: run.measurements,
     recommendations: recommend(run.measurements, run.invariants),
-    notes: run.notes,
+    notes: [...run.notes, ...graded.skipped ?? []],
   };
 }
 

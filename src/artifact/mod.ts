@@ -39,6 +39,7 @@ export {
   buildArtifact,
   type RunFacts,
   scenarioResult,
+  type ScenarioResultOptions,
   VERSION,
 } from "./build.ts";
 export {
@@ -55,3 +56,19 @@ export {
   writeFileAtomic,
 } from "./write.ts";
 export { OUT_FILES, OutDir, OutDirError } from "./out_dir.ts";
+export {
+  ALL_OPS,
+  type Compare,
+  COMPARE_SCHEMA,
+  compareArtifacts,
+  compareJsonSchema,
+  type CompareOptions,
+  CompareSchema,
+  hasRegression,
+  type MetricComparison,
+  type NamedArtifact,
+  type OpComparison,
+  regressionValues,
+  type ScenarioComparison,
+} from "./compare.ts";
+export type { Change, CompareMetric } from "../stats/mod.ts";

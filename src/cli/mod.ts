@@ -14,6 +14,12 @@ import { type Profile, PROFILES, ScenarioError } from "../scenario/mod.ts";
 import { UsageError } from "./_scenarios.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
 import { denoIo, type Io, quotedText } from "./io.ts";
+import {
+  COMPARE_FORMATS,
+  compareCommand,
+  type CompareFormat,
+  parseNoise,
+} from "./compare.ts";
 import { listCommand } from "./list.ts";
 import { FORMAT_CHOICES, reportCommand } from "./report.ts";
 import { runCommand } from "./run.ts";
@@ -124,6 +130,66 @@ export async function main(
     )
     .action(async (result, options) => {
       code = await reportCommand(result, options, io);
+    });
+
+  program.command("compare")
+    .description(
+      "compare BASE and HEAD results: regression, improvement or within noise",
+    )
+    .argument("[files...]", "BASE.json HEAD.json (without --base/--head)")
+    .option("--base <files...>", "BASE result.json files (several runs)")
+    .option("--head <files...>", "HEAD result.json files (several runs)")
+    .addOption(
+      new Option("--format <format>", "output format")
+        .choices(COMPARE_FORMATS)
+        .default("terminal" as CompareFormat),
+    )
+    .option("--out <dir>", "also write compare.json and compare.md there")
+    .option(
+      "--fail-on-regression",
+      "exit 4 when any metric regressed",
+      false,
+    )
+    .option(
+      "--noise <percent>",
+      "smallest change that counts (default 5%)",
+      (value: string) => {
+        try {
+          return parseNoise(value);
+        } catch (error) {
+          throw new InvalidArgumentError((error as Error).message);
+        }
+      },
+      0.05,
+    )
+    .option(
+      "--alpha <p>",
+      "significance level (default 0.05)",
+      (value: string) => {
+        const n = Number(value);
+        if (!(n > 0 && n < 0.5)) {
+          throw new InvalidArgumentError(
+            `expected a level between 0 and 0.5, like 0.05, got "${value}"`,
+          );
+        }
+        return n;
+      },
+      0.05,
+    )
+    .option(
+      "--resamples <n>",
+      "bootstrap resamples (default 1000)",
+      wholeNumber(100, 100_000),
+      1000,
+    )
+    .option(
+      "--seed <n>",
+      "bootstrap seed (default 1)",
+      wholeNumber(0, 2 ** 32 - 1),
+      1,
+    )
+    .action(async (files, options) => {
+      code = await compareCommand(files, options, io);
     });
 
   const argv = args.length === 0 || (args[0].startsWith("-") &&

@@ -110,3 +110,14 @@ export {
 } from "./format.ts";
 export { table } from "./_layout.ts";
 export { terminalText } from "./_escape.ts";
+export {
+  type CompareRow,
+  type CompareScenarioView,
+  type CompareTerminalOptions,
+  type CompareView,
+  compareView,
+  renderCompareGithub,
+  renderCompareJson,
+  renderCompareMarkdown,
+  renderCompareTerminal,
+} from "./compare.ts";

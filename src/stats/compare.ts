@@ -448,3 +448,20 @@ export function classify(evidence: Evidence): Change {
   if (!significant) return "within noise";
   return worse ? "regression" : nicer ? "improvement" : "within noise";
 }
+
+/** One distribution holding every value of the given ones. */
+export function mergeDistributions(
+  parts: readonly Distribution[],
+): Distribution {
+  const byValue = new Map<number, number>();
+  for (const part of parts) {
+    part.values.forEach((v, i) =>
+      byValue.set(v, (byValue.get(v) ?? 0) + part.counts[i])
+    );
+  }
+  const values = Float64Array.from([...byValue.keys()].sort((a, b) => a - b));
+  return {
+    values,
+    counts: values.map((v) => byValue.get(v)!),
+  };
+}

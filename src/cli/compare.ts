@@ -1,0 +1,141 @@
+/**
+ * `tensile compare`: BASE artifacts against HEAD artifacts, each metric of
+ * each scenario and op judged regression, improvement or within noise;
+ * printed in a format, written to `--out`, and exit 4 on a regression with
+ * `--fail-on-regression`.
+ * @module
+ */
+import { join } from "node:path";
+import {
+  compareArtifacts,
+  hasRegression,
+  type NamedArtifact,
+  readArtifact,
+  writeFileAtomic,
+} from "../artifact/mod.ts";
+import {
+  renderCompareGithub,
+  renderCompareJson,
+  renderCompareMarkdown,
+  renderCompareTerminal,
+} from "../report/mod.ts";
+import { UsageError } from "./_scenarios.ts";
+import { EXIT, type ExitCode } from "./exit_codes.ts";
+import { type Io, quotedText } from "./io.ts";
+
+/** The formats `tensile compare --format` accepts, the default first. */
+export const COMPARE_FORMATS = [
+  "terminal",
+  "markdown",
+  "github",
+  "json",
+] as const;
+/** A format of `tensile compare`. */
+export type CompareFormat = typeof COMPARE_FORMATS[number];
+
+/** Options of `tensile compare`. */
+export interface CompareCommandOptions {
+  base?: string[];
+  head?: string[];
+  format: CompareFormat;
+  out?: string;
+  failOnRegression: boolean;
+  /** Minimum effect as a fraction (0.05). */
+  noise: number;
+  alpha: number;
+  resamples: number;
+  seed: number;
+}
+
+/** Which files are BASE and which HEAD, from positionals or the options. */
+function sides(
+  files: readonly string[],
+  options: CompareCommandOptions,
+): { base: string[]; head: string[] } {
+  if (options.base || options.head) {
+    if (!options.base || !options.head || files.length > 0) {
+      throw new UsageError(
+        "Cannot compare: give both --base FILES... and --head FILES..., or exactly two files (BASE HEAD) without them",
+      );
+    }
+    return { base: options.base, head: options.head };
+  }
+  if (files.length !== 2) {
+    throw new UsageError(
+      `Cannot compare ${files.length} file${
+        files.length === 1 ? "" : "s"
+      }: expected BASE.json HEAD.json, or --base FILES... --head FILES...`,
+    );
+  }
+  return { base: [files[0]], head: [files[1]] };
+}
+
+/** Runs `tensile compare`; returns the exit code. */
+export async function compareCommand(
+  files: readonly string[],
+  options: CompareCommandOptions,
+  io: Io,
+): Promise<ExitCode> {
+  const { base, head } = sides(files, options);
+  const read = (paths: string[]) =>
+    Promise.all(
+      paths.map(async (file): Promise<NamedArtifact> => ({
+        file,
+        artifact: await readArtifact(file),
+      })),
+    );
+  const compare = compareArtifacts(await read(base), await read(head), {
+    alpha: options.alpha,
+    noise: options.noise,
+    resamples: options.resamples,
+    seed: options.seed,
+  });
+  switch (options.format) {
+    case "terminal":
+      io.out(renderCompareTerminal(compare, {
+        color: io.color.out,
+        unicode: io.unicode,
+        columns: io.columns.out,
+      }));
+      break;
+    case "markdown":
+      io.out(renderCompareMarkdown(compare));
+      break;
+    case "github":
+      io.out(renderCompareGithub(compare));
+      break;
+    case "json":
+      io.out(renderCompareJson(compare));
+      break;
+    default: {
+      const never: never = options.format;
+      throw new TypeError(`Unknown format "${never}"`);
+    }
+  }
+  if (options.out !== undefined) {
+    await Deno.mkdir(options.out, { recursive: true });
+    const json = join(options.out, "compare.json");
+    const md = join(options.out, "compare.md");
+    await writeFileAtomic(json, renderCompareJson(compare));
+    await writeFileAtomic(md, renderCompareMarkdown(compare));
+    io.err(`Wrote ${quotedText(json, io)} and ${quotedText(md, io)}\n`);
+  }
+  return options.failOnRegression && hasRegression(compare)
+    ? EXIT.regression
+    : EXIT.ok;
+}
+
+/**
+ * Reads `--noise`: a percentage (`5%`) or a fraction (`0.05`), from 0 up
+ * to 100%.
+ */
+export function parseNoise(text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(text);
+  const value = match ? Number(match[1]) / (match[2] === "%" ? 100 : 1) : NaN;
+  if (!(value >= 0 && value < 1)) {
+    throw new RangeError(
+      `expected a minimum effect like "5%" or "0.05" (from 0 to below 100%), got "${text}"`,
+    );
+  }
+  return value;
+}
