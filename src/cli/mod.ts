@@ -91,6 +91,10 @@ export async function main(
       false,
     )
     .option("--quiet", "no progress and no per-scenario summaries", false)
+    .option(
+      "--baseline <file>",
+      "a result.json to grade regression.* thresholds against",
+    )
     .action(async (scenarios, options) => {
       code = await runCommand(scenarios, {
         ...options,
@@ -115,7 +119,11 @@ export async function main(
   program.command("schema")
     .description("print the JSON Schema of scenario files")
     .option("--artifact", "print the result artifact's schema instead", false)
-    .option("--write", "write both schemas into schema/", false)
+    .option(
+      "--write",
+      "write the scenario, result and compare schemas into schema/",
+      false,
+    )
     .action(async (options) => {
       code = await schemaCommand(options, io);
     });

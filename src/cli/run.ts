@@ -8,6 +8,7 @@ import {
   type Artifact,
   buildArtifact,
   OutDir,
+  readArtifact,
   type ScenarioResult,
   scenarioResult,
   writeArtifact,
@@ -40,6 +41,8 @@ export interface RunCommandOptions {
   only?: string[];
   json: boolean;
   quiet: boolean;
+  /** A result.json whose scenarios `regression.*` thresholds compare with. */
+  baseline?: string;
 }
 
 const WORKER_URL = new URL("../worker.ts", import.meta.url);
@@ -61,6 +64,11 @@ export async function runCommand(
       "Cannot run: V8's gc is not exposed, so memory growth and leak checks cannot be measured: start tensile with --v8-flags=--expose-gc (deno task stress and the release binaries do)",
     );
   }
+  // Read before any load: a bad baseline is a usage error, found at once.
+  const baseline = options.baseline === undefined ? undefined : {
+    file: options.baseline,
+    artifact: await readArtifact(options.baseline),
+  };
   const startedAt = io.now();
   // Milliseconds and a random suffix: parallel shards never share a folder.
   const outPath = options.out ??
@@ -160,7 +168,7 @@ export async function runCommand(
             : undefined,
         });
         if (showProgress) io.err("\r\x1b[2K");
-        const result = scenarioResult(plan, run);
+        const result = scenarioResult(plan, run, { baseline });
         results.push(result);
         if (!options.quiet) {
           human(renderScenario(result, humanStyle()) + "\n\n");

@@ -41,7 +41,7 @@ export interface CompareScenarioView {
   /** `1 vs 1 runs, 6 vs 6 intervals`. */
   facts: string;
   rows: CompareRow[];
-  /** Notes of ours (they hold no user string). */
+  /** Notes of ours, each once with the metrics it is about (no user string). */
   notes: string[];
   /** Op names only one side has (escape them). */
   unmatched: { base: string[]; head: string[] };
@@ -98,6 +98,28 @@ function change(ratio: number | null): string {
   return `${percent >= 0 ? "+" : ""}${text === "-0.0" ? "0.0" : text}%`;
 }
 
+/**
+ * The rows' notes, each text once with the rows it is about (`noop
+ * throughput, error_rate: ...`); what the scenario's own notes already say
+ * (no per-interval data) is left to them. Op names are escaped by the
+ * printer, so they are kept apart: `[op, text]`.
+ */
+function rowNotes(scenario: Compare["scenarios"][number]): string[] {
+  const noIntervals = scenario.ops[0]?.intervals.base === 0 ||
+    scenario.ops[0]?.intervals.head === 0;
+  const byText = new Map<string, string[]>();
+  for (const op of scenario.ops) {
+    for (const m of op.metrics) {
+      if (!m.note) continue;
+      if (noIntervals && m.note.startsWith("no per-interval data")) continue;
+      byText.set(m.note, [...byText.get(m.note) ?? [], m.metric]);
+    }
+  }
+  return [...byText].map(([text, metrics]) =>
+    `${[...new Set(metrics)].join(", ")}: ${text}`
+  );
+}
+
 /** The shared view of a compare document. */
 export function compareView(compare: Compare): CompareView {
   const { settings, summary } = compare;
@@ -143,7 +165,7 @@ export function compareView(compare: Compare): CompareView {
             note: m.note ?? "",
           }))
         ),
-        notes: scenario.notes,
+        notes: [...rowNotes(scenario), ...scenario.notes],
         unmatched: scenario.unmatched_ops,
       };
     }),
@@ -216,11 +238,6 @@ export function renderCompareTerminal(
       }).map((line) => `  ${line}`),
     );
     const notes = [
-      ...new Set(
-        scenario.rows.filter((r) => r.note).map((r) =>
-          `${text(r.op)} ${r.metric}: ${r.note}`
-        ),
-      ),
       ...scenario.notes,
       ...unmatchedLines(scenario.unmatched, "op", text),
     ];
@@ -308,11 +325,6 @@ export function renderCompareMarkdown(compare: Compare): string {
       );
     }
     const notes = [
-      ...new Set(
-        scenario.rows.filter((r) => r.note).map((r) =>
-          `${markdownCode(r.op)} ${r.metric}: ${r.note}`
-        ),
-      ),
       ...scenario.notes,
       ...unmatchedLines(scenario.unmatched, "op", markdownCode),
     ];
