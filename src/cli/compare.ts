@@ -7,6 +7,7 @@
  */
 import { join } from "node:path";
 import {
+  type Compare,
   compareArtifacts,
   hasRegression,
   type NamedArtifact,
@@ -14,11 +15,14 @@ import {
   writeFileAtomic,
 } from "../artifact/mod.ts";
 import {
+  compareGithubAppends,
   renderCompareGithub,
   renderCompareJson,
   renderCompareMarkdown,
   renderCompareTerminal,
 } from "../report/mod.ts";
+import { plainReason } from "../files.ts";
+import { quote } from "../suggest.ts";
 import { UsageError } from "./_scenarios.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
 import { type Io, quotedText } from "./io.ts";
@@ -103,6 +107,7 @@ export async function compareCommand(
       break;
     case "github":
       io.out(renderCompareGithub(compare));
+      await appendGithub(compare, io);
       break;
     case "json":
       io.out(renderCompareJson(compare));
@@ -123,6 +128,29 @@ export async function compareCommand(
   return options.failOnRegression && hasRegression(compare)
     ? EXIT.regression
     : EXIT.ok;
+}
+
+/**
+ * Appends the job summary and step outputs to the files GitHub names; says
+ * on standard error what was skipped when a variable is not set.
+ */
+async function appendGithub(compare: Compare, io: Io): Promise<void> {
+  for (const { env, what, text } of compareGithubAppends(compare)) {
+    const file = io.env(env);
+    if (file === undefined) {
+      io.err(`note: ${env} is not set: skipped writing the ${what}\n`);
+      continue;
+    }
+    try {
+      await io.appendFile(file, text);
+    } catch (error) {
+      throw new Error(
+        `Cannot append the ${what} to $${env} ${quote(file, 200)}: ${
+          plainReason(error)
+        }`,
+      );
+    }
+  }
 }
 
 /**

@@ -13,7 +13,8 @@ import {
   markdownText,
   terminalText,
 } from "./_escape.ts";
-import { layoutTable } from "./_layout.ts";
+import { layoutTable, wrap } from "./_layout.ts";
+import type { ReportAppend } from "./mod.ts";
 import { formatBytes, formatMs, formatPercent, formatRate } from "./format.ts";
 
 /** One metric row, every figure formatted. */
@@ -210,30 +211,35 @@ export function renderCompareTerminal(
     bold(`tensile compare: ${view.title}`),
     `  BASE: ${view.files.base.map(text).join(", ")}`,
     `  HEAD: ${view.files.head.map(text).join(", ")}`,
-    ascii(view.settings),
+    ...(options.columns === undefined
+      ? [ascii(view.settings)]
+      : wrap(ascii(view.settings), options.columns, 2)),
     "",
   ];
   for (const scenario of view.scenarios) {
     lines.push(`${bold(text(scenario.name))}  (${scenario.facts})`);
+    const ci = `${Math.round((1 - compare.settings.alpha) * 1000) / 10}% CI`;
     const rows = [
-      ["op", "metric", "BASE", "HEAD", "change", "95% CI", "test", "verdict"],
+      ["op", "metric", "verdict", "change", "BASE", "HEAD", ci, "test"],
       ...scenario.rows.map((r) => [
         text(r.op),
         r.metric,
+        paint(r.change, r.change),
+        r.effect,
         r.base,
         r.head,
-        r.effect,
         ascii(r.ci),
         r.test,
-        paint(r.change, r.change),
       ]),
     ];
-    rows[0][5] = `${Math.round((1 - compare.settings.alpha) * 1000) / 10}% CI`;
     lines.push(
       ...layoutTable(rows, {
-        right: [2, 3, 4],
-        columns: options.columns,
-        drop: [5, 6],
+        right: [3, 4, 5],
+        columns: options.columns === undefined
+          ? undefined
+          : options.columns - 2,
+        drop: [6, 7, 5, 4],
+        shrink: 0,
         ellipsis: unicode ? "…" : "...",
       }).map((line) => `  ${line}`),
     );
@@ -241,7 +247,14 @@ export function renderCompareTerminal(
       ...scenario.notes,
       ...unmatchedLines(scenario.unmatched, "op", text),
     ];
-    for (const note of notes) lines.push(`  note: ${ascii(note)}`);
+    for (const note of notes) {
+      const line = `  note: ${ascii(note)}`;
+      lines.push(
+        ...(options.columns === undefined
+          ? [line]
+          : wrap(line, options.columns, 8)),
+      );
+    }
     lines.push("");
   }
   lines.push(...unmatchedLines(view.unmatched, "scenario", text));
@@ -337,16 +350,18 @@ export function renderCompareMarkdown(compare: Compare): string {
 }
 
 /**
- * The compare document for GitHub: the Markdown (for
- * `$GITHUB_STEP_SUMMARY`), then at most 10 `::error` annotations, one per
- * regression.
+ * The compare document for a GitHub Actions log: at most 10 `::error`
+ * annotations, one per regression, then a one-line result. The job
+ * summary and the step outputs are {@link compareGithubAppends}.
  */
 export function renderCompareGithub(compare: Compare): string {
   const annotations: string[] = [];
+  let regressions = 0;
   for (const scenario of compare.scenarios) {
     for (const op of scenario.ops) {
       for (const m of op.metrics) {
-        if (m.change !== "regression" || annotations.length >= 10) continue;
+        if (m.change !== "regression") continue;
+        if (regressions++ >= GITHUB_ANNOTATIONS) continue;
         annotations.push(
           `::error title=${
             workflowText(`regression in ${scenario.name}`, true)
@@ -360,8 +375,55 @@ export function renderCompareGithub(compare: Compare): string {
       }
     }
   }
-  return renderCompareMarkdown(compare) +
-    (annotations.length > 0 ? `\n${annotations.join("\n")}\n` : "");
+  if (regressions > annotations.length) {
+    annotations.push(
+      `::notice::${
+        regressions - annotations.length
+      } more regressions: see the job summary`,
+    );
+  }
+  const view = compareView(compare);
+  return [...annotations, `tensile compare: ${view.summary}`].join("\n") +
+    "\n";
+}
+
+/** Annotations GitHub shows per kind for a step; the rest it drops. */
+const GITHUB_ANNOTATIONS = 10;
+
+/** Bytes a job summary may take (GitHub refuses over 1 MiB). */
+const GITHUB_SUMMARY_MAX_BYTES = 1_000_000;
+
+/**
+ * What the github format appends to the files GitHub names: the Markdown
+ * as the job summary (cut at a line under 1 MiB, no line starting with
+ * `::`), and the step outputs `regression` (true or false) and
+ * `regressions` (how many).
+ */
+export function compareGithubAppends(compare: Compare): ReportAppend[] {
+  const encoder = new TextEncoder();
+  let summary = renderCompareMarkdown(compare).replace(/^::/gm, "\\::");
+  if (encoder.encode(summary).length > GITHUB_SUMMARY_MAX_BYTES) {
+    const lines: string[] = [];
+    let kept = 0;
+    for (const line of summary.split("\n")) {
+      kept += encoder.encode(line).length + 1;
+      if (kept > GITHUB_SUMMARY_MAX_BYTES - 200) break;
+      lines.push(line);
+    }
+    summary = `${
+      lines.join("\n")
+    }\n\n> **Truncated** at GitHub's 1 MiB: the whole comparison is compare.md (--out DIR)\n`;
+  }
+  return [
+    { env: "GITHUB_STEP_SUMMARY", what: "job summary", text: summary },
+    {
+      env: "GITHUB_OUTPUT",
+      what: "step outputs",
+      text: `regression=${
+        compare.summary.regression > 0
+      }\nregressions=${compare.summary.regression}\n`,
+    },
+  ];
 }
 
 /** Escapes a workflow command's data (and property, `,` and `:` too). */

@@ -111,6 +111,7 @@ export {
 export { table } from "./_layout.ts";
 export { terminalText } from "./_escape.ts";
 export {
+  compareGithubAppends,
   type CompareRow,
   type CompareScenarioView,
   type CompareTerminalOptions,
