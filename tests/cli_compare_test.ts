@@ -228,3 +228,34 @@ Deno.test("tensile compare: usage errors and unmatched scenarios", async (t) => 
     });
   });
 });
+
+Deno.test("tensile validate accepts regression.* thresholds and refuses wrong ones", async (t) => {
+  await withTempDir(async (dir) => {
+    const file = join(dir, "s.yaml");
+    const write = (thresholds: string) =>
+      Deno.writeTextFile(
+        file,
+        `target: calibrate\nname: s\ndescription: d\nload: { executor: shared-iterations, iterations: 10 }\nmix: [{ op: noop }]\nthresholds:\n${thresholds}`,
+      );
+    await t.step("scenario-wide and per-op regression bounds", async () => {
+      await write(
+        '  regression.latency.p99: { critical: "<10%" }\n  regression.throughput: "<5%"\n  regression.error_rate: "<1%"\n  regression.ops.noop.latency.p50: { warning: "<5%", critical: "<20%" }\n',
+      );
+      const { io, err } = captureIo();
+      assert.equal(await main(["validate", file], io), 0, err());
+    });
+    await t.step(
+      "an unknown regression metric, a > bound, an op not in the mix",
+      async () => {
+        await write(
+          '  regression.latency.p98: "<10%"\n  regression.throughput: ">5%"\n  regression.ops.nop.latency.p50: "<5%"\n',
+        );
+        const { io, err } = captureIo();
+        assert.equal(await main(["validate", file], io), 2);
+        assert.match(err(), /unknown metric "regression\.latency\.p98"/);
+        assert.match(err(), /a regression is bounded from above, like "<10%"/);
+        assert.match(err(), /unknown op "nop" in threshold/);
+      },
+    );
+  });
+});
