@@ -104,7 +104,7 @@ export interface SideFigures {
 class Side {
   #samples: readonly Sample[];
   #grid: Float64Array;
-  #dense: Float64Array[];
+  #sparse: { at: Int32Array; counts: Float64Array }[];
   #acc: Float64Array;
   #picked: Int32Array;
 
@@ -115,13 +115,12 @@ class Side {
     this.#grid = Float64Array.from([...all].sort((a, b) => a - b));
     const index = new Map<number, number>();
     this.#grid.forEach((v, i) => index.set(v, i));
-    this.#dense = samples.map((s) => {
-      const dense = new Float64Array(this.#grid.length);
-      s.latency?.values.forEach((v, i) => {
-        dense[index.get(v)!] += s.latency!.counts[i];
-      });
-      return dense;
-    });
+    // Sparse: each interval's buckets as grid positions and counts, so a
+    // resample costs the buckets it draws, not the grid times the draws.
+    this.#sparse = samples.map((s) => ({
+      at: Int32Array.from(s.latency?.values ?? [], (v) => index.get(v)!),
+      counts: s.latency?.counts ?? new Float64Array(0),
+    }));
     this.#acc = new Float64Array(this.#grid.length);
     this.#picked = new Int32Array(samples.length);
   }
@@ -152,8 +151,8 @@ class Side {
       ops += sample.ops;
       errors += sample.errors;
       seconds += sample.seconds;
-      const dense = this.#dense[k];
-      for (let i = 0; i < dense.length; i++) acc[i] += dense[i];
+      const { at, counts } = this.#sparse[k];
+      for (let i = 0; i < at.length; i++) acc[at[i]] += counts[i];
     }
     return {
       latency: percentiles(this.#grid, acc),
