@@ -69,7 +69,7 @@ export type MetricComparison = z.infer<typeof MetricComparisonSchema>;
 /** Every metric of one op (or of all of a scenario's ops). */
 export const OpComparisonSchema = z.object({
   op: z.string(),
-  /** Timeseries intervals per side the bootstrap drew from (0: none). */
+  /** Timeseries intervals per side with per-op data (0: none recorded). */
   intervals: z.object({ base: z.int().min(0), head: z.int().min(0) }),
   metrics: z.array(MetricComparisonSchema),
 });
@@ -425,7 +425,7 @@ function compareOp(
   });
   return {
     op: name,
-    intervals: { base: cis ? bi.length : 0, head: cis ? hi.length : 0 },
+    intervals: { base: bi.length, head: hi.length },
     metrics,
   };
 }
