@@ -9,16 +9,15 @@ import {
   InvalidArgumentError,
   Option,
 } from "@commander-js/extra-typings";
-import { ArtifactError, OutDirError, VERSION } from "../artifact/mod.ts";
-import { type Profile, PROFILES, ScenarioError } from "../scenario/mod.ts";
-import { UsageError } from "./_scenarios.ts";
+// Only what parsing needs loads here; each command's action imports its own
+// module (`await import("./x.ts")`), so `--version`, `--help` and `validate`
+// never load the engine, SQLite or the histogram WebAssembly
+// (tests/cold_start_test.ts checks the static graph).
+import denoJson from "../../deno.json" with { type: "json" };
+import { type Profile, PROFILES } from "../profiles.ts";
+import { FORMAT_CHOICES } from "./_formats.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
 import { denoIo, type Io, quotedText } from "./io.ts";
-import { listCommand } from "./list.ts";
-import { FORMAT_CHOICES, reportCommand } from "./report.ts";
-import { runCommand } from "./run.ts";
-import { schemaCommand } from "./schema.ts";
-import { validateCommand } from "./validate.ts";
 
 export { EXIT, type ExitCode } from "./exit_codes.ts";
 export { denoIo, type Io } from "./io.ts";
@@ -57,7 +56,7 @@ export async function main(
     .description(
       "Stress-test stateful components: real load, a grade, hard numbers.",
     )
-    .version(VERSION)
+    .version(denoJson.version)
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
 
@@ -86,6 +85,7 @@ export async function main(
     )
     .option("--quiet", "no progress and no per-scenario summaries", false)
     .action(async (scenarios, options) => {
+      const { runCommand } = await import("./run.ts");
       code = await runCommand(scenarios, {
         ...options,
         only: options.only?.split(",").map((name) => name.trim()),
@@ -97,12 +97,14 @@ export async function main(
     .argument("<files...>", "scenario files")
     .addOption(profileOption())
     .action(async (files, options) => {
+      const { validateCommand } = await import("./validate.ts");
       code = await validateCommand(files, options, io);
     });
 
   program.command("list")
     .description("list built-in scenarios and targets")
     .action(async () => {
+      const { listCommand } = await import("./list.ts");
       code = await listCommand(io);
     });
 
@@ -111,6 +113,7 @@ export async function main(
     .option("--artifact", "print the result artifact's schema instead", false)
     .option("--write", "write both schemas into schema/", false)
     .action(async (options) => {
+      const { schemaCommand } = await import("./schema.ts");
       code = await schemaCommand(options, io);
     });
 
@@ -123,6 +126,7 @@ export async function main(
         .default("markdown" as const),
     )
     .action(async (result, options) => {
+      const { reportCommand } = await import("./report.ts");
       code = await reportCommand(result, options, io);
     });
 
@@ -134,25 +138,27 @@ export async function main(
     await program.parseAsync(argv, { from: "user" });
     return code;
   } catch (error) {
-    return report(error, io);
+    return await report(error, io);
   }
 }
 
-function report(error: unknown, io: Io): ExitCode {
+async function report(error: unknown, io: Io): Promise<ExitCode> {
   if (error instanceof CommanderError) {
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
+  // The error classes load lazily, as the commands do: the module that threw
+  // is loaded already, and a check that matches stops the imports.
   // Messages quote what the user wrote (paths, keys, values): escaped.
+  const { ScenarioError } = await import("../scenario/mod.ts");
   if (error instanceof ScenarioError) {
     io.err(`${quotedText(error.message, io)}\n`);
     return EXIT.usage;
   }
-  if (
-    error instanceof UsageError || error instanceof ArtifactError ||
-    error instanceof OutDirError
-  ) {
-    io.err(`error: ${quotedText(error.message, io)}\n`);
-    return EXIT.usage;
+  const { UsageError } = await import("./_scenarios.ts");
+  if (error instanceof UsageError) return usageError(error, io);
+  const { ArtifactError, OutDirError } = await import("../artifact/mod.ts");
+  if (error instanceof ArtifactError || error instanceof OutDirError) {
+    return usageError(error, io);
   }
   const message = error instanceof Error ? error.message : String(error);
   io.err(`error: ${quotedText(message, io)}\n`);
@@ -160,4 +166,9 @@ function report(error: unknown, io: Io): ExitCode {
     io.err(`${error.stack}\n`);
   }
   return EXIT.runtime;
+}
+
+function usageError(error: Error, io: Io): ExitCode {
+  io.err(`error: ${quotedText(error.message, io)}\n`);
+  return EXIT.usage;
 }
