@@ -74,6 +74,16 @@ Deno.test("main.ts loads neither engine, SQLite nor histograms before a command 
   const graph = await staticGraph("main.ts");
   assert.ok(graph.has(src("src/cli/mod.ts")), "the graph follows main.ts");
   assert.deepEqual(heavyIn(graph), []);
+  // Parsing needs commander only: the scenario loader (zod, yaml) and the
+  // targets load with the command that needs them. An option parser that
+  // needs more belongs in the command (or in a light file).
+  const npm = [...graph].filter((s) => s.startsWith("npm:"))
+    .map((s) => s.replace(/^npm:\/?/, "").replace(/@[^@/]*$/, ""));
+  assert.deepEqual(npm, ["@commander-js/extra-typings"]);
+  const parts = [...graph].filter((s) =>
+    /\/src\/(scenario|components|executors|grade|artifact)\//.test(s)
+  );
+  assert.deepEqual(parts, []);
   // No command module is reached statically: each action imports its own.
   const commands = [...graph].filter((s) =>
     /\/src\/cli\/(run|validate|list|schema|report)\.ts$/.test(s)
