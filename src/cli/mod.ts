@@ -9,12 +9,24 @@ import {
   InvalidArgumentError,
   Option,
 } from "@commander-js/extra-typings";
-import { ArtifactError, OutDirError, VERSION } from "../artifact/mod.ts";
-import { type Profile, PROFILES, ScenarioError } from "../scenario/mod.ts";
+import {
+  ArtifactError,
+  MergeError,
+  OutDirError,
+  VERSION,
+} from "../artifact/mod.ts";
+import {
+  parseShard,
+  type Profile,
+  PROFILES,
+  ScenarioError,
+  type Shard,
+} from "../scenario/mod.ts";
 import { UsageError } from "./_scenarios.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
 import { denoIo, type Io, quotedText } from "./io.ts";
 import { listCommand } from "./list.ts";
+import { mergeCommand } from "./merge.ts";
 import { FORMAT_CHOICES, reportCommand } from "./report.ts";
 import { runCommand } from "./run.ts";
 import { schemaCommand } from "./schema.ts";
@@ -34,6 +46,17 @@ function wholeNumber(min: number, max: number) {
     }
     return n;
   };
+}
+
+function shardOption(value: string): Shard {
+  try {
+    return parseShard(value);
+  } catch (error) {
+    if (error instanceof RangeError) {
+      throw new InvalidArgumentError(error.message);
+    }
+    throw error;
+  }
 }
 
 function profileOption() {
@@ -80,6 +103,15 @@ export async function main(
     )
     .option("--only <names>", "comma-separated scenario names to keep")
     .option(
+      "--shard <i/n>",
+      "run shard i (from 0) of n: the shards together run the load once (docs/sharding.md)",
+      shardOption,
+    )
+    .option(
+      "--start-at <time>",
+      'start the load at this wall-clock time: ISO ("2026-11-26T15:30:00Z") or "+30s"',
+    )
+    .option(
       "--json",
       "print the artifact to stdout (summary goes to stderr)",
       false,
@@ -90,6 +122,25 @@ export async function main(
         ...options,
         only: options.only?.split(",").map((name) => name.trim()),
       }, io);
+    });
+
+  program.command("merge")
+    .description(
+      "merge the result.json of every shard of a split run into one graded result",
+    )
+    .argument("<results...>", "each shard's result.json (tensile run --shard)")
+    .requiredOption(
+      "--out <dir>",
+      "where to write the merged result.json and report.md",
+    )
+    .option(
+      "--json",
+      "print the merged artifact to stdout (summary goes to stderr)",
+      false,
+    )
+    .option("--quiet", "no per-scenario summaries", false)
+    .action(async (results, options) => {
+      code = await mergeCommand(results, options, io);
     });
 
   program.command("validate")
@@ -149,7 +200,7 @@ function report(error: unknown, io: Io): ExitCode {
   }
   if (
     error instanceof UsageError || error instanceof ArtifactError ||
-    error instanceof OutDirError
+    error instanceof OutDirError || error instanceof MergeError
   ) {
     io.err(`error: ${quotedText(error.message, io)}\n`);
     return EXIT.usage;
