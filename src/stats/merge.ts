@@ -260,8 +260,9 @@ interface IntervalOps {
 
 /**
  * Timeseries of parts as one, in one-second buckets of absolute time: an
- * interval lands in the bucket its end falls in (its part's start plus `t`;
- * parts with no known start count from a common start). In a bucket, each
+ * interval lands in the bucket its middle falls in (its part's start plus
+ * the middle of its span; parts with no known start count from a common
+ * start). In a bucket, each
  * part brings its ops and errors, its throughput (its ops over the time its
  * intervals there cover), its last RSS and heap and its CPU, and these add
  * up over parts, as do target and achieved rates and drops; lag takes the
@@ -278,11 +279,12 @@ export function mergeTimeseries(parts: readonly MeasuredPart[]): Interval[] {
     const offset = known ? part.startMs! - origin : 0;
     let previous = 0;
     for (const interval of part.measurements.timeseries) {
-      const end = offset + interval.t * 1000;
+      // By the interval's middle: a tick a few ms past the second (timers
+      // fire late) still lands in the second it mostly covers.
+      const middle = offset + (previous + interval.t) / 2 * 1000;
       const length = Math.max(0, interval.t - previous);
       previous = interval.t;
-      // An end exactly on a second belongs to the second it closes.
-      const bucket = Math.max(0, Math.ceil(end / 1000 - 1e-9) - 1);
+      const bucket = Math.max(0, Math.floor(middle / 1000));
       const byPart = buckets.get(bucket) ?? new Map<number, Timed[]>();
       buckets.set(bucket, byPart);
       byPart.set(index, [...byPart.get(index) ?? [], { interval, length }]);
