@@ -174,7 +174,7 @@ export async function runCommand(
             } s; Ctrl-C stops)\n`,
           );
         }
-        await waitUntil(startAt, io, stopping.signal);
+        await waitUntil(startAt, { io, signal: stopping.signal });
         if (!stopping.signal.aborted) {
           startSkew = io.now().getTime() - startAt.getTime();
         }
@@ -264,8 +264,11 @@ async function splitPlan(plan: Plan, shard: Shard | undefined): Promise<Plan> {
   }
 }
 
-/** Waits for the wall clock to reach `at`, or for `signal` to abort. */
-async function waitUntil(at: Date, io: Io, signal: AbortSignal): Promise<void> {
+/** Waits for the wall clock (`io.now`) to reach `at`, or for `signal`. */
+async function waitUntil(
+  at: Date,
+  { io, signal }: { io: Io; signal: AbortSignal },
+): Promise<void> {
   while (!signal.aborted) {
     const left = at.getTime() - io.now().getTime();
     if (left <= 0) return;

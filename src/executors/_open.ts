@@ -183,10 +183,20 @@ export function openSchedule(
     budget: () => () => 0,
     arrivals: {
       schedule,
-      ...stripe(schedule.total, plan.workers, worker, shard),
+      ...stripe(schedule.total, { workers: plan.workers, worker, shard }),
       maxInFlight: plan.concurrency,
     },
   };
+}
+
+/** Whose share of a schedule {@link stripe} works out. */
+export interface StripeOf {
+  /** Workers per process. */
+  workers: number;
+  /** This worker, from 0. */
+  worker: number;
+  /** This process's shard ({ index: 0, count: 1 } unsplit). */
+  shard: Shard;
 }
 
 /**
@@ -195,9 +205,7 @@ export function openSchedule(
  */
 export function stripe(
   total: number,
-  workers: number,
-  worker: number,
-  shard: Shard,
+  { workers, worker, shard }: StripeOf,
 ): { first: number; step: number; count: number } {
   const first = shard.index + shard.count * worker;
   const step = shard.count * workers;

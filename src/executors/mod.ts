@@ -18,7 +18,7 @@ import { rampingWorkers } from "./ramping_workers.ts";
 import { sharedIterations } from "./shared_iterations.ts";
 
 export { fixedBudget, MAX_OPS, MAX_TASKS } from "./_common.ts";
-export { stripe } from "./_open.ts";
+export { stripe, type StripeOf } from "./_open.ts";
 export { type RateShape, type RateStage } from "./_arrivals.ts";
 import { ArrivalSchedule } from "./_arrivals.ts";
 export { ArrivalSchedule };
