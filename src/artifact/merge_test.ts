@@ -204,3 +204,27 @@ Deno.test("mergeArtifacts() refuses shards of different plans (fingerprints)", a
     /different plans: scenario "test" is sha256:[0-9a-f]+ in "shard-0\/result.json" but sha256:[0-9a-f]+ in "shard-1\/result.json"/,
   );
 });
+
+Deno.test("mergeArtifacts() aligns shards by their absolute measurement start when the artifacts record it", async () => {
+  // `start_epoch_ms` is optional in the measurements: set apart from the
+  // literal, as a newer engine writes it.
+  const started = (at: number, r: RunResult) => {
+    Object.assign(r.measurements, { start_epoch_ms: at });
+    return r;
+  };
+  const t0 = Date.parse("2026-11-26T15:00:00Z");
+  const inputs = await Promise.all([
+    shardFile(0, 2, started(t0, run(100, 1, 0))),
+    shardFile(1, 2, started(t0 + 1500, run(50, 1, 0))),
+  ]);
+  const merged = await mergeArtifacts(inputs);
+  const m = merged.scenarios[0].measurements;
+  // Each shard measured 1 s; the second started 1.5 s after the first.
+  assert.equal(m.duration_s, 2.5);
+  assert.equal(m.throughput, 60);
+  assert.deepEqual(m.timeseries.map((i) => [i.t, i.ops]), [[1, 100], [
+    3,
+    50,
+  ]]);
+  assert.equal((m as { start_epoch_ms?: number }).start_epoch_ms, t0);
+});
