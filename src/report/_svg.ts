@@ -49,7 +49,7 @@ export interface LineChartOptions {
 const WIDTH = 360;
 const HEIGHT = 170;
 const LEFT = 58;
-const RIGHT = 10;
+const RIGHT = 18;
 const TOP = 32;
 const BOTTOM = 24;
 const PLOT_W = WIDTH - LEFT - RIGHT;
@@ -80,12 +80,18 @@ function linearTicks(
   return ticks;
 }
 
-/** Decades covering `min`..`max` (both positive). */
+/**
+ * Powers of ten covering `min`..`max` (both positive): every decade, or
+ * every second or third one when there are many, so labels do not overlap.
+ */
 function logTicks(min: number, max: number): number[] {
   const lo = Math.floor(Math.log10(min));
   let hi = Math.ceil(Math.log10(max));
-  if (hi <= lo) hi = lo + 1;
-  return Array.from({ length: hi - lo + 1 }, (_, i) => 10 ** (lo + i));
+  const step = Math.ceil(Math.max(1, hi - lo) / 5);
+  hi = lo + Math.ceil(Math.max(1, hi - lo) / step) * step;
+  const ticks: number[] = [];
+  for (let e = lo; e <= hi; e += step) ticks.push(10 ** e);
+  return ticks;
 }
 
 /** The chart's frame: the svg element, its title and the legend. */

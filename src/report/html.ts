@@ -28,6 +28,7 @@ import {
   latencyCells,
 } from "./format.ts";
 import { htmlAttr, htmlText } from "./_escape.ts";
+import { percentileOf } from "./_spectrum.ts";
 import { lineChart, type Series, stackedBar } from "./_svg.ts";
 import {
   buildView,
@@ -166,18 +167,37 @@ function sloTable(view: ScenarioView): string {
   }</thead><tbody>${rows.join("")}</tbody></table>`;
 }
 
-/** Percentiles the spectrum shows, and where each comes from. */
+/**
+ * The encoded histograms of all ops (`histogram`, `service_histogram`), for
+ * the percentiles past the artifact's summaries.
+ */
+interface Histograms {
+  latency: string;
+  service?: string;
+}
+
+/** Percentiles the spectrum shows: from the summary, or from the histogram. */
 const SPECTRUM = [
   ["p50", "p50"],
   ["p90", "p90"],
   ["p95", "p95"],
   ["p99", "p99"],
   ["p99.9", "p99_9"],
+  ["p99.99", 99.99],
   ["max", "max"],
 ] as const;
 
-function spectrumPoints(row: LatencyRow): [number, number][] {
-  return SPECTRUM.map(([, key], i) => [i, row.latency[key]]);
+function spectrumPoints(
+  row: LatencyRow,
+  histogram: string | undefined,
+): [number, number][] {
+  return SPECTRUM.flatMap(([, from], i): [number, number][] => {
+    if (typeof from === "string") return [[i, row.latency[from]]];
+    const value = histogram === undefined
+      ? undefined
+      : percentileOf(histogram, from);
+    return value === undefined ? [] : [[i, value]];
+  });
 }
 
 function latencyTable(title: string, rows: LatencyRow[]): string {
@@ -191,17 +211,22 @@ function latencyTable(title: string, rows: LatencyRow[]): string {
   }</thead><tbody>${body.join("")}</tbody></table>`;
 }
 
-function latencySection(m: MeasuredView): string {
+function latencySection(m: MeasuredView, histograms: Histograms): string {
   const series: Series[] = [{
     label: m.service ? "latency (intended start)" : "latency",
-    points: spectrumPoints(m.latency[0]),
+    points: spectrumPoints(m.latency[0], histograms.latency),
   }];
   if (m.service) {
     series.push({
       label: "service time (actual start)",
-      points: spectrumPoints(m.service[0]),
+      points: spectrumPoints(m.service[0], histograms.service),
     });
   }
+  // p99.99 is read from the histogram: say its value, the table stops at p99.9.
+  const p9999 = series.map((s) => {
+    const point = s.points.find(([i]) => SPECTRUM[i][0] === "p99.99");
+    return point ? `${s.label} ${formatMs(point[1])}` : undefined;
+  }).filter((text) => text !== undefined);
   const chart = lineChart({
     title: "Latency percentiles, all ops (log scale)",
     series,
@@ -213,7 +238,11 @@ function latencySection(m: MeasuredView): string {
       latencyTable("service time (from actual start)", m.service) +
       `<p><b>Arrivals:</b> ${formatArrivals(m.arrivals!)}</p>`
     : latencyTable("latency", m.latency);
-  return `<h3>Latency</h3><div class="charts">${chart}</div>${tables}`;
+  return `<h3>Latency</h3><div class="charts">${chart}</div>${
+    p9999.length > 0
+      ? `<p class="meta">p99.99 (from the histogram): ${p9999.join(" · ")}</p>`
+      : ""
+  }${tables}`;
 }
 
 function overTime(m: MeasuredView): string {
@@ -369,7 +398,16 @@ function whySection(view: ScenarioView): string {
   return parts.join("");
 }
 
-function scenarioSection(view: ScenarioView, index: number): string {
+/** Where a scenario's section sits, and what the view leaves out. */
+interface SectionContext {
+  /** Its place in the run, from 0 (the anchor is `s` + index + 1). */
+  index: number;
+  /** Its encoded histograms. */
+  histograms: Histograms;
+}
+
+function scenarioSection(view: ScenarioView, context: SectionContext): string {
+  const { index } = context;
   const { totals } = view;
   const shape = formatShape({
     ...view.load,
@@ -393,7 +431,10 @@ function scenarioSection(view: ScenarioView, index: number): string {
     }</code></p>`,
     view.error ? `<p class="bad">Error: ${h(view.error)}</p>` : "",
     sloTable(view),
-    m ? latencySection(m) + overTime(m) + outcomesSection(m) : "",
+    m
+      ? latencySection(m, context.histograms) + overTime(m) +
+        outcomesSection(m)
+      : "",
     invariantsSection(view),
     m ? memorySection(m) : "",
     whySection(view),
@@ -451,7 +492,13 @@ export function renderHtml(artifact: Artifact): string {
     metadata(overall, seeds),
     `<h3>Scenarios</h3>`,
     scenarioTable(view.scenarios),
-    ...view.scenarios.map(scenarioSection),
+    ...view.scenarios.map((s, index) => {
+      const m = artifact.scenarios[index].measurements;
+      return scenarioSection(s, {
+        index,
+        histograms: { latency: m.histogram, service: m.service_histogram },
+      });
+    }),
     `<script>${SCRIPT}</script>`,
     "</body></html>",
     "",
