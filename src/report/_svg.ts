@@ -55,9 +55,39 @@ const BOTTOM = 24;
 const PLOT_W = WIDTH - LEFT - RIGHT;
 const PLOT_H = HEIGHT - TOP - BOTTOM;
 
-/** A coordinate, short: one decimal is finer than a pixel. */
+/** A coordinate, short: whole units are pixels at the chart's own size. */
 function n(value: number): string {
-  return String(Math.round(value * 10) / 10);
+  return String(Math.round(value));
+}
+
+/** The most points a line keeps; longer series keep each bucket's extremes. */
+const MAX_POINTS = 120;
+
+/**
+ * At most {@link MAX_POINTS} points: a longer series is cut into buckets
+ * and each keeps its lowest and highest point, in order, so a spike still
+ * shows while the page stays small however long the run.
+ */
+export function thin(
+  points: readonly (readonly [number, number])[],
+): (readonly [number, number])[] {
+  if (points.length <= MAX_POINTS) return [...points];
+  const buckets = MAX_POINTS / 2;
+  const kept: (readonly [number, number])[] = [];
+  for (let b = 0; b < buckets; b++) {
+    const from = Math.floor((b * points.length) / buckets);
+    const to = Math.floor(((b + 1) * points.length) / buckets);
+    let lo = from;
+    let hi = from;
+    for (let i = from; i < to; i++) {
+      if (points[i][1] < points[lo][1]) lo = i;
+      if (points[i][1] > points[hi][1]) hi = i;
+    }
+    for (const i of lo === hi ? [lo] : [Math.min(lo, hi), Math.max(lo, hi)]) {
+      kept.push(points[i]);
+    }
+  }
+  return kept;
 }
 
 /** About `count` round tick values from 0 (or `min`) up past `max`. */
@@ -65,7 +95,7 @@ function linearTicks(
   min: number,
   max: number,
   integer = false,
-  count = 4,
+  count = 3,
 ): number[] {
   if (!(max > min)) max = min + (min === 0 ? 1 : Math.abs(min));
   const raw = Math.max((max - min) / count, integer ? 1 : 0);
@@ -109,8 +139,8 @@ function frame(title: string, body: string[], legend: string[]): string {
 }
 
 /**
- * A line chart of one or more series, each with a dot per point when there
- * are few (so a single interval still shows).
+ * A line chart of one or more series. Dots
+ * mark its points (the spectrum, or a line of one or two intervals).
  */
 export function lineChart(options: LineChartOptions): string {
   const { series, x, y } = options;
@@ -129,7 +159,7 @@ export function lineChart(options: LineChartOptions): string {
       TOP + PLOT_H -
       ((Math.log10(Math.max(v, yTicks[0])) - a) / (b - a)) * PLOT_H;
   } else {
-    yTicks = linearTicks(0, Math.max(0, ...ys), y.integer);
+    yTicks = linearTicks(0, Math.max(0, ...ys), y.integer, 2);
     const top = yTicks.at(-1)!;
     yPos = (v) => TOP + PLOT_H - (v / top) * PLOT_H;
   }
@@ -162,13 +192,14 @@ export function lineChart(options: LineChartOptions): string {
   ];
   series.forEach((s, i) => {
     if (s.points.length === 0) return;
-    const at = s.points.map(([px, py]) => [xPos(px), yPos(py)] as const);
+    const at = thin(s.points).map(([px, py]) => [xPos(px), yPos(py)] as const);
     const line = at.map(([px, py], j) =>
       `${j === 0 ? "M" : "L"}${n(px)} ${n(py)}`
     )
       .join("");
     if (at.length > 1) body.push(`<path class="line s${i}" d="${line}"/>`);
-    if (at.length <= 24) {
+    // Dots mark the spectrum's percentiles, or a line too short to show.
+    if (x.kind === "category" || at.length < 3) {
       const dots = at.map(([px, py]) => `M${n(px)} ${n(py)}h0`).join("");
       body.push(`<path class="dot s${i}" d="${dots}"/>`);
     }

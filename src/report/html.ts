@@ -4,7 +4,9 @@
  * inline script only sorts the scenario table. A Content-Security-Policy
  * allows nothing but that script and the style (by hash), so the page can
  * make no request of any kind, and injected markup could run nothing.
- * Strings from outside the tool go through {@link htmlText}.
+ * Strings from outside the tool go through {@link htmlText}. Table cells and
+ * rows leave out their end tags (HTML needs none there): a run of 40
+ * scenarios has thousands, and the page must stay small.
  * @module
  */
 import { createHash } from "node:crypto";
@@ -124,26 +126,24 @@ const CSP = `default-src 'none'; style-src ${sha256(STYLE)}; script-src ${
 function headRow(names: readonly string[], sortable = false): string {
   return `<tr>${
     names.map((name) =>
-      sortable
-        ? `<th><button type="button">${name}</button></th>`
-        : `<th>${name}</th>`
+      sortable ? `<th><button type="button">${name}</button>` : `<th>${name}`
     ).join("")
-  }</tr>`;
+  }`;
 }
 
 function scenarioTable(view: ScenarioView[]): string {
   const rows = view.map((s, i) =>
     `<tr><td data-v="${htmlAttr(s.name.raw)}"><a href="#s${i + 1}">${
       h(s.name)
-    }</a></td><td data-v="${GRADE_RANK[s.grade]}"><span class="badge ${
+    }</a><td data-v="${GRADE_RANK[s.grade]}"><span class="badge ${
       gradeClass(s.grade)
-    }">${s.grade}</span></td><td>${s.verdict}</td><td data-v="${
+    }">${s.grade}</span><td>${s.verdict}<td data-v="${
       SCENARIO_STATUSES.indexOf(s.status)
-    }">${s.status}</td><td data-v="${s.totals.ops}">${
+    }">${s.status}<td data-v="${s.totals.ops}">${
       formatCount(s.totals.ops)
-    }</td><td data-v="${s.totals.throughput}">${
+    }<td data-v="${s.totals.throughput}">${
       formatRate(s.totals.throughput)
-    }</td><td data-v="${s.totals.p99}">${formatMs(s.totals.p99)}</td></tr>`
+    }<td data-v="${s.totals.p99}">${formatMs(s.totals.p99)}`
   );
   return `<table class="sortable" id="scenarios"><thead>${
     headRow(
@@ -156,11 +156,9 @@ function scenarioTable(view: ScenarioView[]): string {
 function sloTable(view: ScenarioView): string {
   if (view.thresholds.length === 0) return "";
   const rows = view.thresholds.map((t) =>
-    `<tr><td><code>${h(t.metric)}</code></td><td>${formatActual(t)}</td><td>${
+    `<tr><td><code>${h(t.metric)}</code><td>${formatActual(t)}<td>${
       h(t.optimal)
-    }</td><td>${h(t.warning)}</td><td>${
-      h(t.critical)
-    }</td><td class="l-${t.level}">${t.level}</td></tr>`
+    }<td>${h(t.warning)}<td>${h(t.critical)}<td class="l-${t.level}">${t.level}`
   );
   return `<h3>SLOs</h3><table class="slo"><thead>${
     headRow(["metric", "actual", "optimal", "warning", "critical", "level"])
@@ -202,9 +200,9 @@ function spectrumPoints(
 
 function latencyTable(title: string, rows: LatencyRow[]): string {
   const body = rows.map((r) =>
-    `<tr><td>${r.op ? h(r.op) : "all"}</td>${
-      latencyCells(r).map((c) => `<td>${c}</td>`).join("")
-    }</tr>`
+    `<tr><td>${r.op ? h(r.op) : "all"}${
+      latencyCells(r).map((c) => `<td>${c}`).join("")
+    }`
   );
   return `<table class="latency"><thead>${
     headRow([title, ...LATENCY_COLUMNS])
@@ -318,9 +316,9 @@ function outcomesSection(m: MeasuredView): string {
     })),
   );
   const rows = seen.map((o) =>
-    `<tr><td>${o}</td><td>${formatCount(m.outcomes[o])}</td><td>${
+    `<tr><td>${o}<td>${formatCount(m.outcomes[o])}<td>${
       formatPercent(m.outcomes[o] / m.total)
-    }</td></tr>`
+    }`
   );
   return `<h3>Outcomes</h3>${bar}<table class="outcomes"><thead>${
     headRow(["outcome", "ops", "share"])
@@ -334,9 +332,9 @@ function memorySection(m: MeasuredView): string {
       headRow(["counter", "value"])
     }</thead><tbody>${
       m.counters.map((c) =>
-        `<tr><td><code>${h(c.name)}</code></td><td>${
+        `<tr><td><code>${h(c.name)}</code><td>${
           Number.isInteger(c.value) ? formatCount(c.value) : c.value.toFixed(2)
-        }</td></tr>`
+        }`
       ).join("")
     }</tbody></table>`
     : "";
@@ -358,7 +356,7 @@ function invariantsSection(view: ScenarioView): string {
   const rows = view.invariants.map((inv) =>
     `<tr><td class="${inv.ok ? "good" : "bad"}">${
       inv.ok ? "held" : "broken"
-    }</td><td><code>${h(inv.name)}</code></td><td>${h(inv.detail)}</td></tr>`
+    }<td><code>${h(inv.name)}</code><td>${h(inv.detail)}`
   );
   return `<h3>Invariants</h3><table class="invariants"><thead>${
     headRow(["", "invariant", "detail"])
@@ -381,9 +379,9 @@ function whySection(view: ScenarioView): string {
         headRow(["outcome", "count", "op", "message"])
       }</thead><tbody>${
         view.errorSamples.map((s) =>
-          `<tr><td>${s.outcome}</td><td>${formatCount(s.count)}</td><td><code>${
+          `<tr><td>${s.outcome}<td>${formatCount(s.count)}<td><code>${
             h(s.op)
-          }</code></td><td><pre>${h(s.message)}</pre></td></tr>`
+          }</code><td><pre>${h(s.message)}</pre>`
         ).join("")
       }</tbody></table>`,
     );
