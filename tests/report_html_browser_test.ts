@@ -6,8 +6,8 @@
  * chart, sort its scenario table, and give a screenshot.
  *
  * Chromium is found through `CHROME_PATH` or `PUPPETEER_EXECUTABLE_PATH`, or
- * as `chromium` / `chromium-browser` on PATH; without it the test is
- * skipped and says why. Set `TENSILE_SCREENSHOT_DIR` to keep the screenshot.
+ * as `chromium`, `chromium-browser` or `google-chrome` on PATH; without it
+ * the test is skipped and says why. Set `TENSILE_SCREENSHOT_DIR` to keep the screenshot.
  * @module
  */
 import assert from "node:assert/strict";
@@ -16,6 +16,14 @@ import { pathToFileURL } from "node:url";
 import puppeteer from "puppeteer-core";
 import { readArtifact } from "../src/artifact/mod.ts";
 import { runCli, withTempDir } from "./_helpers.ts";
+
+/** Browser commands looked for on PATH, Debian's first. */
+const BROWSERS = [
+  "chromium",
+  "chromium-browser",
+  "google-chrome",
+  "google-chrome-stable",
+];
 
 /** The browser to drive, or why there is none. */
 function findChromium(): { path: string } | { why: string } {
@@ -33,13 +41,14 @@ function findChromium(): { path: string } | { why: string } {
     return { why: `${name} is "${path}", which is not a file` };
   }
   for (const dir of (Deno.env.get("PATH") ?? "").split(delimiter)) {
-    for (const name of ["chromium", "chromium-browser"]) {
+    for (const name of BROWSERS) {
       if (dir && isFile(join(dir, name))) return { path: join(dir, name) };
     }
   }
   return {
-    why:
-      "no chromium or chromium-browser on PATH, and neither CHROME_PATH nor PUPPETEER_EXECUTABLE_PATH is set (Debian: apt-get install chromium)",
+    why: `none of ${
+      BROWSERS.join(", ")
+    } on PATH, and neither CHROME_PATH nor PUPPETEER_EXECUTABLE_PATH is set (Debian: apt-get install chromium)`,
   };
 }
 
