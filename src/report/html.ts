@@ -39,6 +39,7 @@ import {
   type OverallView,
   type ScenarioView,
   type UserText,
+  type View,
 } from "./_view.ts";
 
 /** Outside text, escaped for element content. */
@@ -440,7 +441,17 @@ function scenarioSection(view: ScenarioView, context: SectionContext): string {
   ].join("");
 }
 
-function banner(overall: OverallView): string {
+/** How many deciding scenarios the banner names, with their first reason. */
+const DECIDED_BY_CAP = 5;
+
+function banner(view: View): string {
+  const { overall } = view;
+  const deciding = overall.decidedBy
+    ? view.scenarios.flatMap((s, index) =>
+      s.grade === overall.grade ? [{ s, index }] : []
+    )
+    : [];
+  const more = deciding.length - DECIDED_BY_CAP;
   const tally = overall.tally.map((t) => `${t.count} ${t.status}`).join(" · ");
   return `<div class="banner"><div class="grade ${
     gradeClass(overall.grade)
@@ -449,10 +460,14 @@ function banner(overall: OverallView): string {
   } · ${tally}</p>${
     overall.incomplete ? `<p class="bad">${overall.incomplete}</p>` : ""
   }${
-    overall.decidedBy
-      ? `<p>Grade decided by: ${
-        overall.decidedBy.map((n) => `<b>${h(n)}</b>`).join(", ")
-      }</p>`
+    deciding.length > 0
+      ? `<p>Grade decided by:</p><ul class="why">${
+        deciding.slice(0, DECIDED_BY_CAP).map(({ s, index }) =>
+          `<li><a href="#s${index + 1}">${h(s.name)}</a>${
+            s.reasons.length > 0 ? `: ${h(s.reasons[0])}` : ""
+          }</li>`
+        ).join("")
+      }${more > 0 ? `<li>and ${more} more</li>` : ""}</ul>`
       : ""
   }</div></div>`;
 }
@@ -486,7 +501,7 @@ export function renderHtml(artifact: Artifact): string {
     `<meta name="viewport" content="width=device-width,initial-scale=1">`,
     `<title>tensile ${overall.grade} (${overall.verdict})</title>`,
     `<style>${STYLE}</style></head><body>`,
-    banner(overall),
+    banner(view),
     metadata(overall, seeds),
     `<h3>Scenarios</h3>`,
     scenarioTable(view.scenarios),
