@@ -3,7 +3,9 @@
  * puppeteer-core. A real run of three built-in scenarios writes
  * `report.html`; the page is loaded from a file with every request but its
  * own blocked and recorded, and must make none, log no error, draw every
- * chart, sort its scenario table, and give a screenshot.
+ * chart, sort its scenario table, and give a screenshot. Then the same run
+ * with markup (an image, a script, an event handler) in its names and
+ * messages must show it as text: no request, no script, no dialog.
  *
  * Chromium is found through `CHROME_PATH` or `PUPPETEER_EXECUTABLE_PATH`, or
  * as `chromium`, `chromium-browser` or `google-chrome` on PATH; without it
@@ -15,6 +17,7 @@ import { delimiter, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import puppeteer from "puppeteer-core";
 import { readArtifact } from "../src/artifact/mod.ts";
+import { renderHtml } from "../src/report/mod.ts";
 import { runCli, withTempDir } from "./_helpers.ts";
 
 /** Browser commands looked for on PATH, Debian's first. */
@@ -94,7 +97,7 @@ interface ChartFacts {
 
 Deno.test({
   name:
-    "renderHtml() in headless Chromium: no request, no console error, every chart drawn, the table sorts, a screenshot",
+    "renderHtml() in headless Chromium: no request, no console error, every chart drawn, the table sorts, a screenshot, markup runs nothing",
   ignore: "why" in chromium,
   async fn(t) {
     const executablePath = (chromium as { path: string }).path;
@@ -114,6 +117,8 @@ Deno.test({
       const artifact = await readArtifact(join(out, "result.json"));
       const file = join(out, "report.html");
       const url = pathToFileURL(file).href;
+      const hostileFile = join(dir, "hostile.html");
+      const hostileUrl = pathToFileURL(hostileFile).href;
 
       const browser = await puppeteer.launch({
         executablePath,
@@ -128,7 +133,10 @@ Deno.test({
         const errors: string[] = [];
         await page.setRequestInterception(true);
         page.on("request", (request) => {
-          if (request.url() === url && requests.length === 0) {
+          if (
+            (request.url() === url || request.url() === hostileUrl) &&
+            !requests.includes(request.url())
+          ) {
             requests.push(request.url());
             return void request.continue();
           }
@@ -141,6 +149,10 @@ Deno.test({
           }
         });
         page.on("pageerror", (error) => errors.push(`page error: ${error}`));
+        page.on("dialog", (dialog) => {
+          errors.push(`dialog: ${dialog.message()}`);
+          void dialog.dismiss();
+        });
         await page.goto(url, { waitUntil: "load" });
 
         await t.step("the page makes no request and logs no error", () => {
@@ -226,6 +238,46 @@ Deno.test({
           );
           assert.ok(png.length > 10_000, `${png.length} bytes`);
         });
+
+        await t.step(
+          "markup in names and messages shows as text and runs nothing",
+          async () => {
+            const hostile = structuredClone(artifact);
+            const markup = (n: number) =>
+              `<img src="https://example.com/${n}.png" onerror="alert(${n})">` +
+              `<script>alert(${n})</script><b>bold${n}</b>`;
+            hostile.scenarios.forEach((s, i) => {
+              s.name = `${s.name}${markup(i)}`;
+              s.description = markup(10 + i);
+              s.reasons = [markup(20 + i)];
+              s.invariants.push({
+                name: "inv",
+                ok: false,
+                detail: markup(30 + i),
+              });
+              s.measurements.error_samples.push({
+                op: "op",
+                outcome: "error",
+                message: markup(40 + i),
+                count: 1,
+              });
+            });
+            await Deno.writeTextFile(hostileFile, renderHtml(hostile));
+            await page.goto(hostileUrl, { waitUntil: "load" });
+            assert.deepEqual(requests, [url, hostileUrl], "no image requested");
+            assert.deepEqual(errors, [], "no script ran, no dialog opened");
+            // No element from the artifact: no image, no second script, no
+            // bold text of its own; its markup reads as text.
+            const found = await page.evaluate(
+              `[document.querySelectorAll("img").length,
+                document.querySelectorAll("script").length,
+                [...document.querySelectorAll("b")]
+                  .some((b) => b.textContent.startsWith("bold")),
+                document.body.textContent.includes("<script>alert(1)</script>")]`,
+            );
+            assert.deepEqual(found, [0, 1, false, true]);
+          },
+        );
       } finally {
         await browser.close();
       }
