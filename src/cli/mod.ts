@@ -90,7 +90,10 @@ export async function main(
     )
     .argument("[scenarios...]", "files, built-in suite names or scenario names")
     .addOption(profileOption())
-    .option("--out <dir>", "where to write result.json and report.md")
+    .option(
+      "--out <dir>",
+      "where to write result.json, report.md and report.html",
+    )
     .option(
       "--seed <n>",
       "override every scenario's seed",

@@ -1,6 +1,6 @@
 /**
  * `tensile run`: load scenarios, drive them, grade, write the artifact and
- * the Markdown report, print the summary.
+ * the Markdown and HTML reports, print the summary.
  * @module
  */
 import { join } from "node:path";
@@ -21,6 +21,7 @@ import { totalsProblem } from "../executors/mod.ts";
 import { plainReason } from "../files.ts";
 import { findGc } from "../runtime.ts";
 import {
+  renderHtml,
   renderJson,
   renderMarkdown,
   renderOverall,
@@ -123,6 +124,7 @@ export async function runCommand(
     try {
       await writeArtifact(out.file("result.json"), artifact);
       await writeFileAtomic(out.file("report.md"), renderMarkdown(artifact));
+      await writeFileAtomic(out.file("report.html"), renderHtml(artifact));
     } catch (error) {
       if (unsaved === undefined) {
         io.err(
@@ -231,9 +233,9 @@ export async function runCommand(
   human(renderOverall(artifact, humanStyle()));
   if (unsaved === undefined) {
     human(
-      `Wrote ${quotedText(out.file("result.json"), io)} and ${
+      `Wrote ${quotedText(out.file("result.json"), io)}, ${
         quotedText(out.file("report.md"), io)
-      }\n`,
+      } and ${quotedText(out.file("report.html"), io)}\n`,
     );
   } else {
     human(
