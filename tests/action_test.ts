@@ -384,7 +384,6 @@ const INPUT_FLAGS: {
     input: "shard",
     command: "run",
     flag: "--shard",
-    pending: "tensile run --shard comes with branch `shard`",
   },
   {
     input: "baseline",

@@ -86,7 +86,7 @@ Deno.test("main.ts loads neither engine, SQLite nor histograms before a command 
   assert.deepEqual(parts, []);
   // No command module is reached statically: each action imports its own.
   const commands = [...graph].filter((s) =>
-    /\/src\/cli\/(run|validate|list|schema|report)\.ts$/.test(s)
+    /\/src\/cli\/(run|validate|list|schema|report|merge)\.ts$/.test(s)
   );
   assert.deepEqual(commands, []);
 });

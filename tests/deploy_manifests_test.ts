@@ -211,9 +211,7 @@ Deno.test("the README applies every manifest and fills the shared start time", a
  * smoke profile keeps it short).
  */
 Deno.test({
-  name:
-    "the Jobs' commands run and merge locally (pending: tensile run --shard and tensile merge come with branch `shard`)",
-  ignore: true,
+  name: "the Jobs' commands run and merge locally",
   async fn() {
     const root = await Deno.makeTempDir();
     const local = (arg: string, index?: number) =>

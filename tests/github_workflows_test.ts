@@ -172,9 +172,7 @@ Deno.test("sharded.yml: one matrix job per shard, one start, every artifact merg
  * would move them, the smoke profile keeps it short.
  */
 Deno.test({
-  name:
-    "sharded.yml's shell steps run and merge locally (pending: tensile run --shard and tensile merge come with branch `shard`)",
-  ignore: true,
+  name: "sharded.yml's shell steps run and merge locally",
   async fn() {
     const root = await Deno.makeTempDir();
     try {

@@ -9,13 +9,14 @@ import {
   gradeScenario,
   overallGrade,
   recommend,
+  type Threshold,
   type Verdict,
   verdictOf,
 } from "../grade/mod.ts";
 import type { RunResult } from "../engine/mod.ts";
 import { loadRecord } from "../executors/mod.ts";
 import type { Profile } from "../profiles.ts";
-import type { Plan } from "../scenario/mod.ts";
+import type { Plan, Shard } from "../scenario/mod.ts";
 import {
   type Artifact,
   ARTIFACT_SCHEMA,
@@ -29,8 +30,54 @@ export const VERSION: string = denoJson.version;
 
 /** Grades one run into its artifact entry. */
 export function scenarioResult(plan: Plan, run: RunResult): ScenarioResult {
+  return {
+    name: plan.name,
+    ...(plan.suite ? { suite: plan.suite } : {}),
+    file: plan.file,
+    ...(plan.where ? { line: plan.where.name.line } : {}),
+    description: plan.description,
+    target: plan.target,
+    profile: plan.profile,
+    config: plan.config as Record<string, unknown>,
+    load: loadRecord(plan.load),
+    ...(plan.fingerprint ? { fingerprint: plan.fingerprint } : {}),
+    ...(plan.shard
+      ? {
+        shard: {
+          index: plan.shard.index,
+          count: plan.shard.count,
+          whole: loadRecord(plan.shard.whole),
+        },
+      }
+      : {}),
+    ...gradeRun(plan.thresholds, run),
+  };
+}
+
+/** The fields of a scenario result that grading a run decides. */
+export type GradedRun = Pick<
+  ScenarioResult,
+  | "status"
+  | "error"
+  | "started_at"
+  | "ended_at"
+  | "grade"
+  | "verdict"
+  | "reasons"
+  | "thresholds"
+  | "invariants"
+  | "measurements"
+  | "recommendations"
+  | "notes"
+>;
+
+/**
+ * Grades a run against thresholds: status, grade, verdict, reasons and
+ * recommendations. One path for a run and for a merge of shards.
+ */
+export function gradeRun(thresholds: Threshold[], run: RunResult): GradedRun {
   const graded = gradeScenario(run.measurements, {
-    thresholds: plan.thresholds,
+    thresholds,
     invariants: run.invariants,
   });
   // A run that measured nothing has no verdict to give, and no grade to
@@ -51,15 +98,6 @@ export function scenarioResult(plan: Plan, run: RunResult): ScenarioResult {
     ? "failed"
     : "passed";
   return {
-    name: plan.name,
-    ...(plan.suite ? { suite: plan.suite } : {}),
-    file: plan.file,
-    ...(plan.where ? { line: plan.where.name.line } : {}),
-    description: plan.description,
-    target: plan.target,
-    profile: plan.profile,
-    config: plan.config as Record<string, unknown>,
-    load: loadRecord(plan.load),
     status,
     ...(error ? { error } : {}),
     started_at: run.started_at,
@@ -97,6 +135,10 @@ export interface RunFacts {
   running?: boolean;
   /** The run was stopped (Ctrl-C, a signal) before it finished. */
   interrupted?: boolean;
+  /** The shard this run was, when split (`--shard`). */
+  shard?: Shard;
+  /** The wall-clock start waited for (`--start-at`), and how late it began. */
+  startAt?: { requested: string; skew_ms: number };
 }
 
 /**
@@ -141,6 +183,10 @@ export function buildArtifact(
     planned,
     grade,
     verdict,
+    ...(run.shard
+      ? { shard: { index: run.shard.index, count: run.shard.count } }
+      : {}),
+    ...(run.startAt ? { start_at: run.startAt } : {}),
     scenarios,
   };
 }

@@ -37,6 +37,8 @@ export type { InvariantResult } from "../target.ts";
 export type { Profile } from "../profiles.ts";
 export {
   buildArtifact,
+  type GradedRun,
+  gradeRun,
   type RunFacts,
   scenarioResult,
   VERSION,
@@ -55,3 +57,10 @@ export {
   writeFileAtomic,
 } from "./write.ts";
 export { OUT_FILES, OutDir, OutDirError } from "./out_dir.ts";
+export {
+  mergeArtifacts,
+  type MergeArtifactsOptions,
+  MergeError,
+  type MergeInput,
+  thresholdsOf,
+} from "./merge.ts";

@@ -17,6 +17,7 @@ export const FORMAT_CHOICES = [
   "json",
   "github",
   "junit",
+  "html",
 ] as const satisfies readonly ReportFormat[];
 
 /** A `REPORTERS` format missing from {@link FORMAT_CHOICES}: must be `never`. */

@@ -15,6 +15,7 @@ import {
 // (tests/cold_start_test.ts checks the static graph).
 import denoJson from "../../deno.json" with { type: "json" };
 import { type Profile, PROFILES } from "../profiles.ts";
+import type { Shard } from "../scenario/mod.ts";
 import { FORMAT_CHOICES } from "./_formats.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
 import { denoIo, type Io, quotedText } from "./io.ts";
@@ -33,6 +34,21 @@ function wholeNumber(min: number, max: number) {
     }
     return n;
   };
+}
+
+/**
+ * Reads `--shard` when `run` runs: its parser lives with the scenario loader,
+ * which `--version` and `--help` do not load.
+ */
+async function shardOption(value: string): Promise<Shard> {
+  const { parseShard } = await import("../scenario/mod.ts");
+  try {
+    return parseShard(value);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    const { UsageError } = await import("./_scenarios.ts");
+    throw new UsageError(error.message);
+  }
 }
 
 function profileOption() {
@@ -66,7 +82,10 @@ export async function main(
     )
     .argument("[scenarios...]", "files, built-in suite names or scenario names")
     .addOption(profileOption())
-    .option("--out <dir>", "where to write result.json and report.md")
+    .option(
+      "--out <dir>",
+      "where to write result.json, report.md and report.html",
+    )
     .option(
       "--seed <n>",
       "override every scenario's seed",
@@ -79,6 +98,14 @@ export async function main(
     )
     .option("--only <names>", "comma-separated scenario names to keep")
     .option(
+      "--shard <i/n>",
+      "run shard i (from 0) of n: the shards together run the load once (docs/sharding.md)",
+    )
+    .option(
+      "--start-at <time>",
+      'start the load at this wall-clock time: ISO ("2026-11-26T15:30:00Z") or "+30s"',
+    )
+    .option(
       "--json",
       "print the artifact to stdout (summary goes to stderr)",
       false,
@@ -88,8 +115,31 @@ export async function main(
       const { runCommand } = await import("./run.ts");
       code = await runCommand(scenarios, {
         ...options,
+        shard: options.shard === undefined
+          ? undefined
+          : await shardOption(options.shard),
         only: options.only?.split(",").map((name) => name.trim()),
       }, io);
+    });
+
+  program.command("merge")
+    .description(
+      "merge the result.json of every shard of a split run into one graded result",
+    )
+    .argument("<results...>", "each shard's result.json (tensile run --shard)")
+    .requiredOption(
+      "--out <dir>",
+      "where to write the merged result.json and report.md",
+    )
+    .option(
+      "--json",
+      "print the merged artifact to stdout (summary goes to stderr)",
+      false,
+    )
+    .option("--quiet", "no per-scenario summaries", false)
+    .action(async (results, options) => {
+      const { mergeCommand } = await import("./merge.ts");
+      code = await mergeCommand(results, options, io);
     });
 
   program.command("validate")
@@ -156,8 +206,13 @@ async function report(error: unknown, io: Io): Promise<ExitCode> {
   }
   const { UsageError } = await import("./_scenarios.ts");
   if (error instanceof UsageError) return usageError(error, io);
-  const { ArtifactError, OutDirError } = await import("../artifact/mod.ts");
-  if (error instanceof ArtifactError || error instanceof OutDirError) {
+  const { ArtifactError, MergeError, OutDirError } = await import(
+    "../artifact/mod.ts"
+  );
+  if (
+    error instanceof ArtifactError || error instanceof OutDirError ||
+    error instanceof MergeError
+  ) {
     return usageError(error, io);
   }
   const message = error instanceof Error ? error.message : String(error);

@@ -111,3 +111,35 @@ export function xmlText(text: string): string {
     .replace(XML_FORBIDDEN, escapeChar)
     .replace(/[&<>"']/g, (char) => XML_ENTITIES[char]);
 }
+
+const HTML_ENTITIES: Readonly<Record<string, string>> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
+
+/**
+ * Text from outside the tool, for HTML element content: every control, bidi
+ * or invisible character shown as an escape as on a terminal (a newline among
+ * them, so a name stays on its line, and nothing can reorder what follows),
+ * lone surrogates and noncharacters likewise, then `&`, `<`, `>`, `"` and `'`
+ * written as character references, so it can open no tag, comment or entity.
+ * Safe in a quoted attribute value too, but say so with {@link htmlAttr}.
+ */
+export function htmlText(text: string): string {
+  return text.replace(INVISIBLE, escapeChar)
+    .replace(XML_FORBIDDEN, escapeChar)
+    .replace(/[&<>"']/g, (char) => HTML_ENTITIES[char]);
+}
+
+/**
+ * Text from outside the tool, for an HTML attribute value written between
+ * double quotes (`title="..."`, `data-v="..."`): as {@link htmlText}, which
+ * leaves no quote to end the value. Never use it unquoted, or in an
+ * attribute the browser runs (`on*`, `href`, `style`).
+ */
+export function htmlAttr(text: string): string {
+  return htmlText(text);
+}

@@ -29,3 +29,14 @@ export {
   type OutcomeCounts,
   OutcomeCountsSchema,
 } from "./measurements.ts";
+export {
+  addHistograms,
+  type MeasuredPart,
+  mergeCounters,
+  mergeMeasurements,
+  mergeMemory,
+  type MergeOptions,
+  mergeTimeseries,
+  opMeasurement,
+  outcomeCounts,
+} from "./merge.ts";
