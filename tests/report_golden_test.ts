@@ -1,6 +1,8 @@
 /**
  * The layout of the terminal summary and the Markdown, JUnit and GitHub reports, compared whole
- * against checked-in files rendered from a checked-in artifact. After an
+ * against checked-in files rendered from a checked-in artifact; the HTML
+ * report's structure (its elements, text and attributes, with chart
+ * geometry, style and script left out) likewise. After an
  * intended layout change, regenerate them with
  * `TENSILE_UPDATE_GOLDEN=1 deno task test tests/report_golden_test.ts`.
  * @module
@@ -11,6 +13,7 @@ import { readArtifact } from "../src/artifact/mod.ts";
 import { main } from "../src/cli/mod.ts";
 import {
   renderGithub,
+  renderHtml,
   renderJunit,
   renderMarkdown,
   renderSummary,
@@ -83,6 +86,30 @@ Deno.test("renderGithub() lays out the annotations, job summary and step outputs
       github.outputs,
     ].join("\n"),
   );
+});
+
+/**
+ * The HTML report's structure, one element per line: every element, text and
+ * attribute as rendered, except chart geometry (path data, tick positions),
+ * the style sheet, the script and their hashes, which say how it looks, not
+ * what it shows.
+ */
+function htmlOutline(html: string): string {
+  return html
+    .replace(/<style>[\s\S]*?<\/style>/, "<style>…</style>")
+    .replace(/<script>[\s\S]*?<\/script>/, "<script>…</script>")
+    .replace(/'sha256-[A-Za-z0-9+/=]+'/g, "'sha256-…'")
+    .replace(/ (d|x|y|transform)="[^"]*"/g, "")
+    .replace(/\n/g, "")
+    .replace(
+      /<(?!\/)(?!(?:a|b|span|code|text|pre|td|th|button|dd|dt|li)[\s>])/g,
+      "\n<",
+    )
+    .trimStart() + "\n";
+}
+
+Deno.test("renderHtml() lays out the HTML report's structure as expected", async () => {
+  await assertGolden("report.outline.html", htmlOutline(renderHtml(artifact)));
 });
 
 Deno.test("tensile report --format offers every format in REPORTERS and prints its render", async (t) => {

@@ -9,6 +9,7 @@ import {
   gradeScenario,
   overallGrade,
   recommend,
+  type Threshold,
   type Verdict,
   verdictOf,
 } from "../grade/mod.ts";
@@ -16,7 +17,7 @@ import type { RunResult } from "../engine/mod.ts";
 import { loadRecord } from "../executors/mod.ts";
 import { regressionValues } from "./compare.ts";
 import type { Profile } from "../profiles.ts";
-import type { Plan } from "../scenario/mod.ts";
+import type { Plan, Shard } from "../scenario/mod.ts";
 import {
   type Artifact,
   ARTIFACT_SCHEMA,
@@ -47,22 +48,83 @@ export function scenarioResult(
   const baseline = options.baseline?.artifact.scenarios.find((s) =>
     s.name === plan.name && s.measurements.total > 0
   );
-  const graded = gradeScenario(run.measurements, {
-    thresholds: plan.thresholds,
-    invariants: run.invariants,
-    ...(baseline
+  const against: BaselineValues = baseline
+    ? {
+      regression: regressionValues(baseline, {
+        measurements: run.measurements,
+      }),
+    }
+    : options.baseline
+    ? {
+      noBaseline: `the baseline ${
+        JSON.stringify(options.baseline.file)
+      } has no measured scenario ${JSON.stringify(plan.name)}`,
+    }
+    : {};
+  return {
+    name: plan.name,
+    ...(plan.suite ? { suite: plan.suite } : {}),
+    file: plan.file,
+    ...(plan.where ? { line: plan.where.name.line } : {}),
+    description: plan.description,
+    target: plan.target,
+    profile: plan.profile,
+    config: plan.config as Record<string, unknown>,
+    load: loadRecord(plan.load),
+    ...(plan.fingerprint ? { fingerprint: plan.fingerprint } : {}),
+    ...(plan.shard
       ? {
-        regression: regressionValues(baseline, {
-          measurements: run.measurements,
-        }),
-      }
-      : options.baseline
-      ? {
-        noBaseline: `the baseline ${
-          JSON.stringify(options.baseline.file)
-        } has no measured scenario ${JSON.stringify(plan.name)}`,
+        shard: {
+          index: plan.shard.index,
+          count: plan.shard.count,
+          whole: loadRecord(plan.shard.whole),
+        },
       }
       : {}),
+    ...gradeRun(plan.thresholds, run, against),
+  };
+}
+
+/**
+ * What `regression.*` thresholds are graded with: values against a
+ * baseline by metric name, or why there are none (they are then skipped
+ * with a note).
+ */
+export interface BaselineValues {
+  regression?: Record<string, number>;
+  noBaseline?: string;
+}
+
+/** The fields of a scenario result that grading a run decides. */
+export type GradedRun = Pick<
+  ScenarioResult,
+  | "status"
+  | "error"
+  | "started_at"
+  | "ended_at"
+  | "grade"
+  | "verdict"
+  | "reasons"
+  | "thresholds"
+  | "invariants"
+  | "measurements"
+  | "recommendations"
+  | "notes"
+>;
+
+/**
+ * Grades a run against thresholds: status, grade, verdict, reasons and
+ * recommendations. One path for a run and for a merge of shards.
+ */
+export function gradeRun(
+  thresholds: Threshold[],
+  run: RunResult,
+  against: BaselineValues = {},
+): GradedRun {
+  const graded = gradeScenario(run.measurements, {
+    thresholds,
+    invariants: run.invariants,
+    ...against,
   });
   // A run that measured nothing has no verdict to give, and no grade to
   // pass on: finished that way it is an error; stopped, it stays
@@ -82,15 +144,6 @@ export function scenarioResult(
     ? "failed"
     : "passed";
   return {
-    name: plan.name,
-    ...(plan.suite ? { suite: plan.suite } : {}),
-    file: plan.file,
-    ...(plan.where ? { line: plan.where.name.line } : {}),
-    description: plan.description,
-    target: plan.target,
-    profile: plan.profile,
-    config: plan.config as Record<string, unknown>,
-    load: loadRecord(plan.load),
     status,
     ...(error ? { error } : {}),
     started_at: run.started_at,
@@ -128,6 +181,10 @@ export interface RunFacts {
   running?: boolean;
   /** The run was stopped (Ctrl-C, a signal) before it finished. */
   interrupted?: boolean;
+  /** The shard this run was, when split (`--shard`). */
+  shard?: Shard;
+  /** The wall-clock start waited for (`--start-at`), and how late it began. */
+  startAt?: { requested: string; skew_ms: number };
 }
 
 /**
@@ -172,6 +229,10 @@ export function buildArtifact(
     planned,
     grade,
     verdict,
+    ...(run.shard
+      ? { shard: { index: run.shard.index, count: run.shard.count } }
+      : {}),
+    ...(run.startAt ? { start_at: run.startAt } : {}),
     scenarios,
   };
 }

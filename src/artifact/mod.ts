@@ -37,6 +37,8 @@ export type { InvariantResult } from "../target.ts";
 export type { Profile } from "../profiles.ts";
 export {
   buildArtifact,
+  type GradedRun,
+  gradeRun,
   type RunFacts,
   scenarioResult,
   type ScenarioResultOptions,
@@ -72,3 +74,10 @@ export {
   type ScenarioComparison,
 } from "./compare.ts";
 export type { Change, CompareMetric } from "../stats/mod.ts";
+export {
+  mergeArtifacts,
+  type MergeArtifactsOptions,
+  MergeError,
+  type MergeInput,
+  thresholdsOf,
+} from "./merge.ts";

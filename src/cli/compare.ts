@@ -24,18 +24,9 @@ import {
 import { plainReason } from "../files.ts";
 import { quote } from "../suggest.ts";
 import { UsageError } from "./_scenarios.ts";
+import type { CompareFormat } from "./_compare_args.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
 import { type Io, quotedText } from "./io.ts";
-
-/** The formats `tensile compare --format` accepts, the default first. */
-export const COMPARE_FORMATS = [
-  "terminal",
-  "markdown",
-  "github",
-  "json",
-] as const;
-/** A format of `tensile compare`. */
-export type CompareFormat = typeof COMPARE_FORMATS[number];
 
 /** Options of `tensile compare`. */
 export interface CompareCommandOptions {
@@ -151,19 +142,4 @@ async function appendGithub(compare: Compare, io: Io): Promise<void> {
       );
     }
   }
-}
-
-/**
- * Reads `--noise`: a percentage (`5%`) or a fraction (`0.05`), from 0 up
- * to 100%.
- */
-export function parseNoise(text: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(text);
-  const value = match ? Number(match[1]) / (match[2] === "%" ? 100 : 1) : NaN;
-  if (!(value >= 0 && value < 1)) {
-    throw new RangeError(
-      `expected a minimum effect like "5%" or "0.05" (from 0 to below 100%), got "${text}"`,
-    );
-  }
-  return value;
 }

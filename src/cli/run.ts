@@ -1,6 +1,6 @@
 /**
  * `tensile run`: load scenarios, drive them, grade, write the artifact and
- * the Markdown report, print the summary.
+ * the Markdown and HTML reports, print the summary.
  * @module
  */
 import { join } from "node:path";
@@ -11,6 +11,7 @@ import {
   readArtifact,
   type ScenarioResult,
   scenarioResult,
+  VERSION,
   writeArtifact,
   writeArtifactSync,
   writeFileAtomic,
@@ -21,13 +22,21 @@ import { totalsProblem } from "../executors/mod.ts";
 import { plainReason } from "../files.ts";
 import { findGc } from "../runtime.ts";
 import {
+  renderHtml,
   renderJson,
   renderMarkdown,
   renderOverall,
   renderProgress,
   renderScenario,
 } from "../report/mod.ts";
-import type { Plan, Profile } from "../scenario/mod.ts";
+import {
+  parseStartAt,
+  type Plan,
+  planFingerprint,
+  type Profile,
+  type Shard,
+  shardPlan,
+} from "../scenario/mod.ts";
 import { selectPlans, UsageError } from "./_scenarios.ts";
 import { EXIT, type ExitCode, exitCodeOf } from "./exit_codes.ts";
 import { type Io, quotedText } from "./io.ts";
@@ -43,6 +52,10 @@ export interface RunCommandOptions {
   quiet: boolean;
   /** A result.json whose scenarios `regression.*` thresholds compare with. */
   baseline?: string;
+  /** Run only this shard of every plan (`--shard i/n`). */
+  shard?: Shard;
+  /** Wait for this wall-clock start (`--start-at`), as written. */
+  startAt?: string;
 }
 
 const WORKER_URL = new URL("../worker.ts", import.meta.url);
@@ -56,9 +69,20 @@ export async function runCommand(
   options: RunCommandOptions,
   io: Io,
 ): Promise<ExitCode> {
-  const plans = (await selectPlans(args, options)).map((plan) =>
-    override(plan, options)
+  const plans = await Promise.all(
+    (await selectPlans(args, options)).map((plan) =>
+      splitPlan(override(plan, options), options.shard)
+    ),
   );
+  let startAt: Date | undefined;
+  if (options.startAt !== undefined) {
+    try {
+      startAt = parseStartAt(options.startAt, io.now());
+    } catch (error) {
+      if (error instanceof RangeError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
   if (findGc() === undefined) {
     throw new UsageError(
       "Cannot run: V8's gc is not exposed, so memory growth and leak checks cannot be measured: start tensile with --v8-flags=--expose-gc (deno task stress and the release binaries do)",
@@ -94,7 +118,12 @@ export async function runCommand(
     startedAt,
     endedAt: io.now(),
     planned: plans.length,
+    ...(options.shard ? { shard: options.shard } : {}),
+    ...(startSkew !== undefined
+      ? { startAt: { requested: startAt!.toISOString(), skew_ms: startSkew } }
+      : {}),
   });
+  let startSkew: number | undefined;
   // A full or read-only disk must not cost the measurements: a failed write
   // is said once, the run goes on, the artifact still reaches stdout with
   // --json, and the exit code says the run could not be saved.
@@ -103,6 +132,7 @@ export async function runCommand(
     try {
       await writeArtifact(out.file("result.json"), artifact);
       await writeFileAtomic(out.file("report.md"), renderMarkdown(artifact));
+      await writeFileAtomic(out.file("report.html"), renderHtml(artifact));
     } catch (error) {
       if (unsaved === undefined) {
         io.err(
@@ -145,6 +175,20 @@ export async function runCommand(
     try {
       // Until the last write, the artifact on disk says the run is not over.
       await write(buildArtifact(results, { ...facts(), running: true }));
+      if (startAt !== undefined) {
+        if (!options.quiet) {
+          io.err(
+            `Waiting for --start-at ${startAt.toISOString()} (${
+              Math.max(0, (startAt.getTime() - io.now().getTime()) / 1000)
+                .toFixed(1)
+            } s; Ctrl-C stops)\n`,
+          );
+        }
+        await waitUntil(startAt, { io, signal: stopping.signal });
+        if (!stopping.signal.aborted) {
+          startSkew = io.now().getTime() - startAt.getTime();
+        }
+      }
       for (const plan of plans) {
         if (stopping.signal.aborted) break;
         const runDir = await out.scratch(plan.name);
@@ -197,9 +241,9 @@ export async function runCommand(
   human(renderOverall(artifact, humanStyle()));
   if (unsaved === undefined) {
     human(
-      `Wrote ${quotedText(out.file("result.json"), io)} and ${
+      `Wrote ${quotedText(out.file("result.json"), io)}, ${
         quotedText(out.file("report.md"), io)
-      }\n`,
+      } and ${quotedText(out.file("report.html"), io)}\n`,
     );
   } else {
     human(
@@ -213,6 +257,42 @@ export async function runCommand(
     throw new TypeError("A finished run cannot be running");
   }
   return exitCodeOf(artifact.status);
+}
+
+/**
+ * The plan with its fingerprint (of the whole plan), and split to the shard
+ * `--shard` names.
+ */
+async function splitPlan(plan: Plan, shard: Shard | undefined): Promise<Plan> {
+  const whole = { ...plan, fingerprint: await planFingerprint(plan, VERSION) };
+  if (!shard) return whole;
+  try {
+    return shardPlan(whole, shard);
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** Waits for the wall clock (`io.now`) to reach `at`, or for `signal`. */
+async function waitUntil(
+  at: Date,
+  { io, signal }: { io: Io; signal: AbortSignal },
+): Promise<void> {
+  while (!signal.aborted) {
+    const left = at.getTime() - io.now().getTime();
+    if (left <= 0) return;
+    // Short steps near the end: a timer can fire late, never early.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, left > 50 ? Math.min(left - 20, 1000) : 1);
+      signal.addEventListener("abort", done, { once: true });
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        resolve();
+      }
+    });
+  }
 }
 
 function override(plan: Plan, options: RunCommandOptions): Plan {

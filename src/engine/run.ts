@@ -17,15 +17,14 @@ import type { Plan } from "../scenario/mod.ts";
 import {
   createHistogram,
   decodeHistogram,
-  encodeHistogram,
   type ErrorSample,
   type Histogram,
   initHistograms,
   type Interval,
   type Measurements,
   type OpMeasurement,
-  type OutcomeCounts,
-  summarize,
+  opMeasurement,
+  outcomeCounts,
 } from "../stats/mod.ts";
 import type { InvariantResult, RunInfo, Target } from "../target.ts";
 import {
@@ -534,16 +533,19 @@ class Run {
         if (service) allService!.add(service);
         return [
           name,
-          measure(op.histogram, outcomeCounts(op.counts), duration, service),
+          opMeasurement(op.histogram, {
+            outcomes: outcomeCounts(op.counts),
+            duration,
+            service,
+          }),
         ];
       }),
     );
-    const overall = measure(
-      all,
-      outcomeCounts(allCounts),
+    const overall = opMeasurement(all, {
+      outcomes: outcomeCounts(allCounts),
       duration,
-      allService,
-    );
+      service: allService,
+    });
     all.destroy();
     allService?.destroy();
     const growth = overall.total > 0
@@ -556,7 +558,7 @@ class Run {
         ? { dropped: this.#dropped, max_lag_ms: round(this.#maxLag, 3) }
         : {}),
       ops,
-      timeseries,
+      timeseries: this.#shareOf(timeseries),
       memory: {
         ...memory,
         growth_per_1k_ops: round(growth, 3),
@@ -567,6 +569,20 @@ class Run {
       ),
       counters: Object.fromEntries(this.#counters),
     };
+  }
+
+  /**
+   * A shard starts every `count`-th arrival of the whole schedule: its
+   * intervals' target rate is its share of the whole's.
+   */
+  #shareOf(timeseries: Interval[]): Interval[] {
+    const count = this.#plan.shard?.count ?? 1;
+    if (count === 1) return timeseries;
+    return timeseries.map((interval) =>
+      interval.target === undefined
+        ? interval
+        : { ...interval, target: round(interval.target / count, 3) }
+    );
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -588,34 +604,6 @@ class Run {
     for (const histogram of this.#service ?? []) histogram.destroy();
     this.#sampler[Symbol.dispose]();
   }
-}
-
-function measure(
-  histogram: Histogram,
-  outcomes: OutcomeCounts,
-  duration: number,
-  service?: Histogram,
-): OpMeasurement {
-  const total = sum(Object.values(outcomes));
-  return {
-    total,
-    outcomes,
-    throughput: round(total / duration, 3),
-    latency: summarize(histogram),
-    histogram: encodeHistogram(histogram),
-    ...(service
-      ? {
-        service_time: summarize(service),
-        service_histogram: encodeHistogram(service),
-      }
-      : {}),
-  };
-}
-
-function outcomeCounts(counts: readonly number[]): OutcomeCounts {
-  return Object.fromEntries(
-    OUTCOMES.map((outcome, i) => [outcome, counts[i]]),
-  ) as OutcomeCounts;
 }
 
 function sum(values: readonly number[]): number {

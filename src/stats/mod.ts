@@ -55,3 +55,14 @@ export {
   sideFigures,
   smallestP,
 } from "./compare.ts";
+export {
+  addHistograms,
+  type MeasuredPart,
+  mergeCounters,
+  mergeMeasurements,
+  mergeMemory,
+  type MergeOptions,
+  mergeTimeseries,
+  opMeasurement,
+  outcomeCounts,
+} from "./merge.ts";

@@ -1,0 +1,286 @@
+/**
+ * The HTML report in a real headless browser: Debian's `chromium`, driven by
+ * puppeteer-core. A real run of three built-in scenarios writes
+ * `report.html`; the page is loaded from a file with every request but its
+ * own blocked and recorded, and must make none, log no error, draw every
+ * chart, sort its scenario table, and give a screenshot. Then the same run
+ * with markup (an image, a script, an event handler) in its names and
+ * messages must show it as text: no request, no script, no dialog.
+ *
+ * Chromium is found through `CHROME_PATH` or `PUPPETEER_EXECUTABLE_PATH`, or
+ * as `chromium`, `chromium-browser` or `google-chrome` on PATH; without it
+ * the test is skipped and says why. Set `TENSILE_SCREENSHOT_DIR` to keep the screenshot.
+ * @module
+ */
+import assert from "node:assert/strict";
+import { delimiter, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import puppeteer from "puppeteer-core";
+import { readArtifact } from "../src/artifact/mod.ts";
+import { renderHtml } from "../src/report/mod.ts";
+import { runCli, withTempDir } from "./_helpers.ts";
+
+/** Browser commands looked for on PATH, Debian's first. */
+const BROWSERS = [
+  "chromium",
+  "chromium-browser",
+  "google-chrome",
+  "google-chrome-stable",
+];
+
+/** The browser to drive, or why there is none. */
+function findChromium(): { path: string } | { why: string } {
+  const isFile = (path: string) => {
+    try {
+      return Deno.statSync(path).isFile;
+    } catch {
+      return false;
+    }
+  };
+  for (const name of ["CHROME_PATH", "PUPPETEER_EXECUTABLE_PATH"]) {
+    const path = Deno.env.get(name);
+    if (!path) continue;
+    if (isFile(path)) return { path };
+    return { why: `${name} is "${path}", which is not a file` };
+  }
+  for (const dir of (Deno.env.get("PATH") ?? "").split(delimiter)) {
+    for (const name of BROWSERS) {
+      if (dir && isFile(join(dir, name))) return { path: join(dir, name) };
+    }
+  }
+  return {
+    why: `none of ${
+      BROWSERS.join(", ")
+    } on PATH, and neither CHROME_PATH nor PUPPETEER_EXECUTABLE_PATH is set (Debian: apt-get install chromium)`,
+  };
+}
+
+const chromium = findChromium();
+if ("why" in chromium) {
+  console.log(`report_html_browser_test: skipped: ${chromium.why}`);
+}
+
+const SCENARIOS = ["calibrate-noop", "calibrate-stall", "calibrate-faults"];
+
+/**
+ * Run in the page (a string: this file is type-checked without the DOM's
+ * types): for each chart, its size and every data path with its box and
+ * length.
+ */
+const CHART_FACTS = `[...document.querySelectorAll("svg.chart")].map((svg) => ({
+  title: svg.textContent.slice(0, 60),
+  width: svg.getBoundingClientRect().width,
+  viewBox: { width: svg.viewBox.baseVal.width, height: svg.viewBox.baseVal.height },
+  data: [...svg.querySelectorAll("path.line, path.dot, path.bar")].map((path) => {
+    const box = path.getBBox();
+    return {
+      cls: path.getAttribute("class"),
+      d: path.getAttribute("d"),
+      box: { x: box.x, y: box.y, width: box.width, height: box.height },
+      length: path.getTotalLength(),
+    };
+  }),
+}))`;
+
+/** What the page says about one chart. */
+interface ChartFacts {
+  title: string;
+  width: number;
+  viewBox: { width: number; height: number };
+  data: {
+    cls: string;
+    d: string;
+    box: { x: number; y: number; width: number; height: number };
+    length: number;
+  }[];
+}
+
+Deno.test({
+  name:
+    "renderHtml() in headless Chromium: no request, no console error, every chart drawn, the table sorts, a screenshot, markup runs nothing",
+  ignore: "why" in chromium,
+  async fn(t) {
+    const executablePath = (chromium as { path: string }).path;
+    await withTempDir(async (dir) => {
+      const out = join(dir, "run");
+      const run = await runCli([
+        "run",
+        ...SCENARIOS,
+        "--profile",
+        "smoke",
+        "--quiet",
+        "--out",
+        out,
+      ]);
+      // 1 is a missed bound on a busy machine: the artifact is still whole.
+      assert.ok(run.code <= 1, run.stderr);
+      const artifact = await readArtifact(join(out, "result.json"));
+      const file = join(out, "report.html");
+      const url = pathToFileURL(file).href;
+      const hostileFile = join(dir, "hostile.html");
+      const hostileUrl = pathToFileURL(hostileFile).href;
+
+      const browser = await puppeteer.launch({
+        executablePath,
+        headless: true,
+        // Chromium refuses its sandbox to root (containers, CI images).
+        args: Deno.uid() === 0 ? ["--no-sandbox"] : [],
+      });
+      try {
+        const page = await browser.newPage();
+        await page.setViewport({ width: 1280, height: 900 });
+        const requests: string[] = [];
+        const errors: string[] = [];
+        await page.setRequestInterception(true);
+        page.on("request", (request) => {
+          if (
+            (request.url() === url || request.url() === hostileUrl) &&
+            !requests.includes(request.url())
+          ) {
+            requests.push(request.url());
+            return void request.continue();
+          }
+          errors.push(`request: ${request.url()}`);
+          void request.abort();
+        });
+        page.on("console", (message) => {
+          if (message.type() === "error" || message.type() === "warn") {
+            errors.push(`console ${message.type()}: ${message.text()}`);
+          }
+        });
+        page.on("pageerror", (error) => errors.push(`page error: ${error}`));
+        page.on("dialog", (dialog) => {
+          errors.push(`dialog: ${dialog.message()}`);
+          void dialog.dismiss();
+        });
+        await page.goto(url, { waitUntil: "load" });
+
+        await t.step("the page makes no request and logs no error", () => {
+          assert.deepEqual(requests, [url], "only the page itself");
+          assert.deepEqual(errors, []);
+        });
+
+        await t.step("every chart has drawn its data", async () => {
+          const charts = await page.evaluate(CHART_FACTS) as ChartFacts[];
+          // Per scenario that measured: the spectrum and the outcomes bar,
+          // and four charts over time when it had two intervals or more.
+          const expected = artifact.scenarios.reduce(
+            (sum, s) =>
+              sum +
+              (s.measurements.total > 0
+                ? 2 + (s.measurements.timeseries.length > 1 ? 4 : 0)
+                : 0),
+            0,
+          );
+          assert.equal(charts.length, expected);
+          assert.ok(
+            artifact.scenarios.some((s) =>
+              s.measurements.timeseries.length > 1
+            ),
+            "a scenario with charts over time",
+          );
+          for (const chart of charts) {
+            assert.ok(chart.width > 0, `${chart.title}: laid out`);
+            assert.ok(chart.data.length > 0, `${chart.title}: has data`);
+            for (const path of chart.data) {
+              assert.match(path.d, /^M[-\d.]/, `${chart.title}: ${path.cls}`);
+              assert.doesNotMatch(path.d, /NaN|Infinity|undefined/);
+              const { box } = path;
+              assert.ok(
+                box.x >= 0 && box.y >= 0 &&
+                  box.x + box.width <= chart.viewBox.width + 0.5 &&
+                  box.y + box.height <= chart.viewBox.height + 0.5,
+                `${chart.title}: ${path.cls} inside the chart`,
+              );
+              if (/\b(line|bar)\b/.test(path.cls)) {
+                assert.ok(path.length > 0, `${chart.title}: ${path.cls} drawn`);
+              }
+            }
+          }
+        });
+
+        await t.step(
+          "a click on a header sorts the scenario table",
+          async () => {
+            const column = (i: number) =>
+              page.evaluate(
+                `[...document.querySelectorAll("#scenarios tbody tr")]
+                .map((row) => row.cells[${i}].dataset.v)`,
+              ) as Promise<string[]>;
+            const names = () => column(0);
+            assert.deepEqual(await names(), SCENARIOS, "run order at first");
+            const p99 = 6;
+            const header = `#scenarios thead th:nth-child(${p99 + 1}) button`;
+            await page.click(header);
+            const ascending = (await column(p99)).map(Number);
+            assert.deepEqual(ascending, [...ascending].sort((a, b) => a - b));
+            const up = await names();
+            await page.click(header);
+            const descending = (await column(p99)).map(Number);
+            assert.deepEqual(descending, [...descending].sort((a, b) => b - a));
+            assert.deepEqual(await names(), [...up].reverse());
+            assert.notDeepEqual(up, SCENARIOS, "the order changed");
+            await page.click("#scenarios thead th:nth-child(1) button");
+            assert.deepEqual(await names(), [...SCENARIOS].sort());
+            assert.deepEqual(errors, []);
+          },
+        );
+
+        await t.step("a full-page screenshot", async () => {
+          const keep = Deno.env.get("TENSILE_SCREENSHOT_DIR");
+          const path = join(keep ?? dir, "report.png");
+          await page.screenshot({ path, fullPage: true });
+          const png = await Deno.readFile(path);
+          assert.deepEqual(
+            [...png.subarray(0, 8)],
+            [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+            "a PNG",
+          );
+          assert.ok(png.length > 10_000, `${png.length} bytes`);
+        });
+
+        await t.step(
+          "markup in names and messages shows as text and runs nothing",
+          async () => {
+            const hostile = structuredClone(artifact);
+            const markup = (n: number) =>
+              `<img src="https://example.com/${n}.png" onerror="alert(${n})">` +
+              `<script>alert(${n})</script><b>bold${n}</b>`;
+            hostile.scenarios.forEach((s, i) => {
+              s.name = `${s.name}${markup(i)}`;
+              s.description = markup(10 + i);
+              s.reasons = [markup(20 + i)];
+              s.invariants.push({
+                name: "inv",
+                ok: false,
+                detail: markup(30 + i),
+              });
+              s.measurements.error_samples.push({
+                op: "op",
+                outcome: "error",
+                message: markup(40 + i),
+                count: 1,
+              });
+            });
+            await Deno.writeTextFile(hostileFile, renderHtml(hostile));
+            await page.goto(hostileUrl, { waitUntil: "load" });
+            assert.deepEqual(requests, [url, hostileUrl], "no image requested");
+            assert.deepEqual(errors, [], "no script ran, no dialog opened");
+            // No element from the artifact: no image, no second script, no
+            // bold text of its own; its markup reads as text.
+            const found = await page.evaluate(
+              `[document.querySelectorAll("img").length,
+                document.querySelectorAll("script").length,
+                [...document.querySelectorAll("b")]
+                  .some((b) => b.textContent.startsWith("bold")),
+                document.body.textContent.includes("<script>alert(1)</script>")]`,
+            );
+            assert.deepEqual(found, [0, 1, false, true]);
+          },
+        );
+      } finally {
+        await browser.close();
+      }
+    });
+  },
+});
