@@ -213,7 +213,7 @@ export async function main(
     )
     .option(
       "--noise <percent>",
-      "smallest change that counts (default 5%)",
+      "smallest change that counts, as 5% or 0.05",
       (value: string) => {
         try {
           return parseNoise(value);
@@ -225,7 +225,7 @@ export async function main(
     )
     .option(
       "--alpha <p>",
-      "significance level (default 0.05)",
+      "significance level",
       (value: string) => {
         const n = Number(value);
         if (!(n > 0 && n < 0.5)) {
@@ -239,13 +239,13 @@ export async function main(
     )
     .option(
       "--resamples <n>",
-      "bootstrap resamples (default 1000)",
+      "bootstrap resamples",
       wholeNumber(100, 100_000),
       1000,
     )
     .option(
       "--seed <n>",
-      "bootstrap seed (default 1)",
+      "bootstrap seed",
       wholeNumber(0, 2 ** 32 - 1),
       1,
     )
