@@ -375,7 +375,6 @@ const INPUT_FLAGS: {
   input: string;
   command: string;
   flag: string;
-  pending?: string;
 }[] = [
   { input: "scenarios", command: "run", flag: "[scenarios...]" },
   { input: "profile", command: "run", flag: "--profile" },
@@ -389,13 +388,11 @@ const INPUT_FLAGS: {
     input: "baseline",
     command: "run",
     flag: "--baseline",
-    pending: "tensile run --baseline comes with branch `compare`",
   },
   {
     input: "fail-on-regression",
     command: "compare",
     flag: "--fail-on-regression",
-    pending: "tensile compare --fail-on-regression comes with branch `compare`",
   },
 ];
 /** Inputs that are no flag, and why. */
@@ -412,12 +409,9 @@ Deno.test("every action input is a CLI flag or says why not", () => {
   assert.deepEqual(mapped.sort(), Object.keys(ACTION.inputs).sort());
 });
 
-for (const { input, command, flag, pending } of INPUT_FLAGS) {
+for (const { input, command, flag } of INPUT_FLAGS) {
   Deno.test({
-    name: `action input ${input} is tensile ${command} ${flag}${
-      pending ? ` (pending: ${pending})` : ""
-    }`,
-    ignore: pending !== undefined,
+    name: `action input ${input} is tensile ${command} ${flag}`,
     async fn() {
       const { stdout } = await new Deno.Command(Deno.execPath(), {
         args: ["run", "-A", `${ROOT}main.ts`, command, "--help"],
