@@ -623,6 +623,40 @@ Deno.test("ContextServer with a database keeps keys and versions across restarts
   }
 });
 
+Deno.test("ContextServer with a database reloads every acknowledged write after concurrent writers", async () => {
+  const dir = await Deno.makeTempDir();
+  const db = join(dir, "context.db");
+  try {
+    const acked = new Map<string, { value: unknown; version: number }>();
+    {
+      await using server = await serve({ db });
+      await Promise.all(Array.from({ length: 4 }, async (_, w) => {
+        for (let i = 0; i < 60; i++) {
+          const key = `k${(w + i) % 8}`;
+          const value = { w, i };
+          const answer = await put(server, key, { value });
+          assert.ok(answer.status === 200 || answer.status === 201);
+          const { version } = answer.body as { version: number };
+          if (version > (acked.get(key)?.version ?? 0)) {
+            acked.set(key, { value, version });
+          }
+        }
+      }));
+    }
+    await using server = await serve({ db });
+    for (const [key, { value, version }] of acked) {
+      assert.deepEqual((await call(server, "GET", `/v1/context/${key}`)).body, {
+        key,
+        value,
+        version,
+      });
+    }
+    assert.equal(acked.size, 8);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("serve() refuses a database that is not a context database", async () => {
   const dir = await Deno.makeTempDir();
   const db = join(dir, "uow.db");
