@@ -254,6 +254,34 @@ export async function main(
       code = await compareCommand(files, options, io);
     });
 
+  program.command("serve")
+    .description(
+      "run the context server (an HTTP load target) until SIGINT/SIGTERM; first stdout line: {url, token, pid}",
+    )
+    .option("--port <n>", "port (0: a free one)", wholeNumber(0, 65535), 0)
+    .option("--host <address>", "address to bind", "127.0.0.1")
+    .option(
+      "--allow-remote",
+      "allow a --host other than loopback (prints a warning)",
+      false,
+    )
+    .option("--token <token>", "bearer token (default: random per start)")
+    .option("--db <file>", "SQLite file to load and write the context through")
+    .option("--dump-dir <dir>", "folder POST /v1/dump writes into")
+    .option(
+      "--max-body <bytes>",
+      "largest request body",
+      wholeNumber(0, 2 ** 31),
+      1024 * 1024,
+    )
+    .addOption(
+      new Option("--defect <name>", "break the server on purpose").hideHelp(),
+    )
+    .action(async (options) => {
+      const { serveCommand } = await import("./serve.ts");
+      code = await serveCommand(options, io);
+    });
+
   const argv = args.length === 0 || (args[0].startsWith("-") &&
       !["-h", "--help", "-V", "--version"].includes(args[0]))
     ? ["run", ...args]

@@ -40,7 +40,7 @@ export {
 
 /** One immutable version of the FSM state. */
 export interface Snapshot {
-  /** 0 for the initial snapshot, then +1 for every write. */
+  /** 0 for the initial snapshot (or `initialVersion`), then +1 for every write. */
   readonly version: number;
   /** The FSM state name. */
   readonly state: string;
@@ -112,6 +112,11 @@ export interface StateStoreOptions {
   historyLimit?: number;
   /** Milliseconds clock for `at`; default `Date.now`. */
   clock?: () => number;
+  /**
+   * The version of the initial snapshot; default 0. A store reloaded from
+   * disk starts where it left off, so its versions keep increasing.
+   */
+  initialVersion?: number;
 }
 
 /**
@@ -256,11 +261,17 @@ export class StateStore implements Disposable, AsyncDisposable {
         `Cannot create store: historyLimit must be an integer >= 1, got ${limit}`,
       );
     }
+    const version = options.initialVersion ?? 0;
+    if (!Number.isSafeInteger(version) || version < 0) {
+      throw new RangeError(
+        `Cannot create store: initialVersion must be an integer >= 0, got ${version}`,
+      );
+    }
     this.#clock = options.clock ?? Date.now;
     const initial = options.initial ?? { state: "INIT" };
     checkState(initial.state, "initial snapshot");
     this.#current = Object.freeze({
-      version: 0,
+      version,
       state: initial.state,
       reason: initial.reason ?? "",
       context: initial.context === undefined
