@@ -55,7 +55,7 @@ const TICKS = [
 ];
 
 const tickLabel = (r: number) =>
-  `${r >= 1 ? "+" : ""}${Number(((r - 1) * 100).toPrecision(3))}%`;
+  `${r > 1 ? "+" : ""}${Number(((r - 1) * 100).toPrecision(3))}%`;
 
 /** A coordinate, in whole pixels. */
 const px = (v: number) => String(Math.round(v));
@@ -123,8 +123,8 @@ function forestPlot(rows: ForestRow[], noise: number, ci: string): string {
   }
   const body = [
     `<text class="ct" x="6" y="12">HEAD/BASE with its ${ci} (log scale); shaded: within ±${
-      htmlText(tickLabel(1 + noise).slice(1))
-    }</text>`,
+      Number((noise * 100).toPrecision(3))
+    }%</text>`,
     `<path class="band" d="M${px(x(band[0]))} ${TOP}H${
       px(x(band[1]))
     }V${bottom}H${px(x(band[0]))}Z"/>`,
@@ -133,7 +133,9 @@ function forestPlot(rows: ForestRow[], noise: number, ci: string): string {
     }"/>`,
     `<path class="one" d="M${px(x(1))} ${TOP - 2}V${bottom + 2}"/>`,
     `<g class="xt" transform="translate(0 ${height - 6})">${
-      ticks.map((t) => `<text x="${px(x(t))}">${tickLabel(t)}</text>`).join("")
+      ticks.sort((a, b) => a - b).map((t) =>
+        `<text x="${px(x(t))}">${tickLabel(t)}</text>`
+      ).join("")
     }</g>`,
   ];
   rows.forEach((r, i) => {
@@ -231,7 +233,9 @@ export function renderCompareHtml(compare: Compare): string {
       files(view.files.head)
     }</dd><dt>tests used</dt><dd>${
       tests.size === 0 ? "none" : htmlText(
-        [...tests].map(([test, n]) => `${test} (${n} metrics)`).join(", "),
+        [...tests].map(([test, n]) =>
+          `${test} (${n} metric${n === 1 ? "" : "s"})`
+        ).join(", "),
       )
     }</dd><dt>settings</dt><dd>${htmlText(view.settings)}</dd></dl>`,
   ];
