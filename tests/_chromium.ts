@@ -3,7 +3,8 @@
  * through `CHROME_PATH` or `PUPPETEER_EXECUTABLE_PATH`, or on PATH.
  * @module
  */
-import { delimiter, join } from "node:path";
+import assert from "node:assert/strict";
+import { basename, delimiter, join } from "node:path";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
 
 /** Browser commands looked for on PATH, Debian's first. */
@@ -94,4 +95,25 @@ export async function openGuardedPage(
     await browser.close();
     throw error;
   }
+}
+
+/**
+ * Takes a full-page screenshot to `path` (or, by its name, into
+ * `TENSILE_SCREENSHOT_DIR` when that is set, to keep it) and checks it is a
+ * PNG of some substance.
+ */
+export async function assertScreenshot(
+  page: Page,
+  path: string,
+): Promise<void> {
+  const keep = Deno.env.get("TENSILE_SCREENSHOT_DIR");
+  if (keep) path = join(keep, basename(path));
+  await page.screenshot({ path, fullPage: true });
+  const png = await Deno.readFile(path);
+  assert.deepEqual(
+    [...png.subarray(0, 8)],
+    [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+    "a PNG",
+  );
+  assert.ok(png.length > 10_000, `${png.length} bytes`);
 }

@@ -13,7 +13,11 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Compare } from "../src/artifact/mod.ts";
 import { renderCompareHtml } from "../src/report/mod.ts";
-import { findChromium, openGuardedPage } from "./_chromium.ts";
+import {
+  assertScreenshot,
+  findChromium,
+  openGuardedPage,
+} from "./_chromium.ts";
 import { ROOT, runCli, withTempDir } from "./_helpers.ts";
 
 const chromium = findChromium();
@@ -125,11 +129,7 @@ Deno.test({
         });
 
         await t.step("a full-page screenshot", async () => {
-          const keep = Deno.env.get("TENSILE_SCREENSHOT_DIR");
-          const path = join(keep ?? dir, "compare.png");
-          await page.screenshot({ path, fullPage: true });
-          const png = await Deno.readFile(path);
-          assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]);
+          await assertScreenshot(page, join(dir, "compare.png"));
         });
 
         await t.step(

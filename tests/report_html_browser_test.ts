@@ -17,7 +17,11 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { readArtifact } from "../src/artifact/mod.ts";
 import { renderHtml } from "../src/report/mod.ts";
-import { findChromium, openGuardedPage } from "./_chromium.ts";
+import {
+  assertScreenshot,
+  findChromium,
+  openGuardedPage,
+} from "./_chromium.ts";
 import { runCli, withTempDir } from "./_helpers.ts";
 
 const chromium = findChromium();
@@ -164,16 +168,7 @@ Deno.test({
         );
 
         await t.step("a full-page screenshot", async () => {
-          const keep = Deno.env.get("TENSILE_SCREENSHOT_DIR");
-          const path = join(keep ?? dir, "report.png");
-          await page.screenshot({ path, fullPage: true });
-          const png = await Deno.readFile(path);
-          assert.deepEqual(
-            [...png.subarray(0, 8)],
-            [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
-            "a PNG",
-          );
-          assert.ok(png.length > 10_000, `${png.length} bytes`);
+          await assertScreenshot(page, join(dir, "report.png"));
         });
 
         await t.step(
