@@ -1,6 +1,6 @@
 /**
  * The layout of `tensile compare` in the terminal, Markdown and GitHub
- * formats, compared whole against checked-in files rendered from two
+ * formats, and the HTML page's structure, compared whole against checked-in files rendered from two
  * checked-in artifacts (two real runs: `sleep` twice as slow in HEAD, and a
  * scenario each side alone has). After an intended layout change,
  * regenerate them with
@@ -17,10 +17,13 @@ import {
 import {
   compareGithubAppends,
   renderCompareGithub,
+  renderCompareHtml,
   renderCompareMarkdown,
   renderCompareTerminal,
 } from "../src/report/mod.ts";
-import { ROOT } from "./_helpers.ts";
+import { main } from "../src/cli/mod.ts";
+import { captureIo, ROOT, withTempDir } from "./_helpers.ts";
+import { htmlOutline } from "./_html_outline.ts";
 
 const FIXTURES = join(ROOT, "tests/fixtures/compare");
 const GOLDEN = join(ROOT, "tests/fixtures/golden");
@@ -64,6 +67,35 @@ Deno.test("renderCompareMarkdown() and renderCompareGithub() lay out as expected
   const compare = await fixtures();
   await assertGolden("compare.md", renderCompareMarkdown(compare));
   await assertGolden("compare.github.md", renderCompareGithub(compare));
+});
+
+Deno.test("renderCompareHtml() lays out the page's structure as expected", async () => {
+  await assertGolden(
+    "compare.outline.html",
+    htmlOutline(renderCompareHtml(await fixtures())),
+  );
+});
+
+Deno.test("tensile compare --format html prints the page, and --out writes it as compare.html", async () => {
+  await withTempDir(async (dir) => {
+    const { io, out } = captureIo();
+    const file = (name: string) => join(FIXTURES, name);
+    const code = await main([
+      "compare",
+      file("base.json"),
+      file("head.json"),
+      "--format",
+      "html",
+      "--out",
+      dir,
+    ], io);
+    assert.equal(code, 0);
+    assert.match(out(), /^<!doctype html>/);
+    assert.equal(await Deno.readTextFile(join(dir, "compare.html")), out());
+    for (const name of ["compare.json", "compare.md"]) {
+      assert.ok((await Deno.stat(join(dir, name))).isFile, name);
+    }
+  });
 });
 
 Deno.test("compareArtifacts() finds the slower op, and lists what only one side ran", async () => {

@@ -20,6 +20,7 @@ import {
   REPORTERS,
 } from "../src/report/mod.ts";
 import { captureIo, ROOT } from "./_helpers.ts";
+import { htmlOutline } from "./_html_outline.ts";
 
 const GOLDEN = join(ROOT, "tests/fixtures/golden");
 const update = Deno.env.get("TENSILE_UPDATE_GOLDEN") === "1";
@@ -87,26 +88,6 @@ Deno.test("renderGithub() lays out the annotations, job summary and step outputs
     ].join("\n"),
   );
 });
-
-/**
- * The HTML report's structure, one element per line: every element, text and
- * attribute as rendered, except chart geometry (path data, tick positions),
- * the style sheet, the script and their hashes, which say how it looks, not
- * what it shows.
- */
-function htmlOutline(html: string): string {
-  return html
-    .replace(/<style>[\s\S]*?<\/style>/, "<style>…</style>")
-    .replace(/<script>[\s\S]*?<\/script>/, "<script>…</script>")
-    .replace(/'sha256-[A-Za-z0-9+/=]+'/g, "'sha256-…'")
-    .replace(/ (d|x|y|transform)="[^"]*"/g, "")
-    .replace(/\n/g, "")
-    .replace(
-      /<(?!\/)(?!(?:a|b|span|code|text|pre|td|th|button|dd|dt|li)[\s>])/g,
-      "\n<",
-    )
-    .trimStart() + "\n";
-}
 
 Deno.test("renderHtml() lays out the HTML report's structure as expected", async () => {
   await assertGolden("report.outline.html", htmlOutline(renderHtml(artifact)));

@@ -13,47 +13,16 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import puppeteer from "puppeteer-core";
 import { readArtifact } from "../src/artifact/mod.ts";
 import { renderHtml } from "../src/report/mod.ts";
+import {
+  assertScreenshot,
+  findChromium,
+  openGuardedPage,
+} from "./_chromium.ts";
 import { runCli, withTempDir } from "./_helpers.ts";
-
-/** Browser commands looked for on PATH, Debian's first. */
-const BROWSERS = [
-  "chromium",
-  "chromium-browser",
-  "google-chrome",
-  "google-chrome-stable",
-];
-
-/** The browser to drive, or why there is none. */
-function findChromium(): { path: string } | { why: string } {
-  const isFile = (path: string) => {
-    try {
-      return Deno.statSync(path).isFile;
-    } catch {
-      return false;
-    }
-  };
-  for (const name of ["CHROME_PATH", "PUPPETEER_EXECUTABLE_PATH"]) {
-    const path = Deno.env.get(name);
-    if (!path) continue;
-    if (isFile(path)) return { path };
-    return { why: `${name} is "${path}", which is not a file` };
-  }
-  for (const dir of (Deno.env.get("PATH") ?? "").split(delimiter)) {
-    for (const name of BROWSERS) {
-      if (dir && isFile(join(dir, name))) return { path: join(dir, name) };
-    }
-  }
-  return {
-    why: `none of ${
-      BROWSERS.join(", ")
-    } on PATH, and neither CHROME_PATH nor PUPPETEER_EXECUTABLE_PATH is set (Debian: apt-get install chromium)`,
-  };
-}
 
 const chromium = findChromium();
 if ("why" in chromium) {
@@ -120,39 +89,11 @@ Deno.test({
       const hostileFile = join(dir, "hostile.html");
       const hostileUrl = pathToFileURL(hostileFile).href;
 
-      const browser = await puppeteer.launch({
+      const { browser, page, requests, errors } = await openGuardedPage(
         executablePath,
-        headless: true,
-        // Chromium refuses its sandbox to root (containers, CI images).
-        args: Deno.uid() === 0 ? ["--no-sandbox"] : [],
-      });
+        [url, hostileUrl],
+      );
       try {
-        const page = await browser.newPage();
-        await page.setViewport({ width: 1280, height: 900 });
-        const requests: string[] = [];
-        const errors: string[] = [];
-        await page.setRequestInterception(true);
-        page.on("request", (request) => {
-          if (
-            (request.url() === url || request.url() === hostileUrl) &&
-            !requests.includes(request.url())
-          ) {
-            requests.push(request.url());
-            return void request.continue();
-          }
-          errors.push(`request: ${request.url()}`);
-          void request.abort();
-        });
-        page.on("console", (message) => {
-          if (message.type() === "error" || message.type() === "warn") {
-            errors.push(`console ${message.type()}: ${message.text()}`);
-          }
-        });
-        page.on("pageerror", (error) => errors.push(`page error: ${error}`));
-        page.on("dialog", (dialog) => {
-          errors.push(`dialog: ${dialog.message()}`);
-          void dialog.dismiss();
-        });
         await page.goto(url, { waitUntil: "load" });
 
         await t.step("the page makes no request and logs no error", () => {
@@ -227,16 +168,7 @@ Deno.test({
         );
 
         await t.step("a full-page screenshot", async () => {
-          const keep = Deno.env.get("TENSILE_SCREENSHOT_DIR");
-          const path = join(keep ?? dir, "report.png");
-          await page.screenshot({ path, fullPage: true });
-          const png = await Deno.readFile(path);
-          assert.deepEqual(
-            [...png.subarray(0, 8)],
-            [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
-            "a PNG",
-          );
-          assert.ok(png.length > 10_000, `${png.length} bytes`);
+          await assertScreenshot(page, join(dir, "report.png"));
         });
 
         await t.step(

@@ -10,6 +10,7 @@ export const COMPARE_FORMATS = [
   "markdown",
   "github",
   "json",
+  "html",
 ] as const;
 /** A format of `tensile compare`. */
 export type CompareFormat = typeof COMPARE_FORMATS[number];

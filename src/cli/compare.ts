@@ -17,6 +17,7 @@ import {
 import {
   compareGithubAppends,
   renderCompareGithub,
+  renderCompareHtml,
   renderCompareJson,
   renderCompareMarkdown,
   renderCompareTerminal,
@@ -103,6 +104,9 @@ export async function compareCommand(
     case "json":
       io.out(renderCompareJson(compare));
       break;
+    case "html":
+      io.out(renderCompareHtml(compare));
+      break;
     default: {
       const never: never = options.format;
       throw new TypeError(`Unknown format "${never}"`);
@@ -113,8 +117,14 @@ export async function compareCommand(
     const json = join(options.out, "compare.json");
     const md = join(options.out, "compare.md");
     await writeFileAtomic(json, renderCompareJson(compare));
+    const html = join(options.out, "compare.html");
     await writeFileAtomic(md, renderCompareMarkdown(compare));
-    io.err(`Wrote ${quotedText(json, io)} and ${quotedText(md, io)}\n`);
+    await writeFileAtomic(html, renderCompareHtml(compare));
+    io.err(
+      `Wrote ${quotedText(json, io)}, ${quotedText(md, io)} and ${
+        quotedText(html, io)
+      }\n`,
+    );
   }
   return options.failOnRegression && hasRegression(compare)
     ? EXIT.regression

@@ -205,7 +205,10 @@ export async function main(
         .choices(COMPARE_FORMATS)
         .default("terminal" as CompareFormat),
     )
-    .option("--out <dir>", "also write compare.json and compare.md there")
+    .option(
+      "--out <dir>",
+      "also write compare.json, compare.md and compare.html there",
+    )
     .option(
       "--fail-on-regression",
       "exit 4 when any metric regressed",

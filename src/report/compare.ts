@@ -265,7 +265,8 @@ export function renderCompareTerminal(
   return lines.join("\n") + "\n";
 }
 
-function unmatchedLines(
+/** `only in BASE (not compared): op a, b`, each name escaped by `escape`. */
+export function unmatchedLines(
   unmatched: { base: string[]; head: string[] },
   what: string,
   escape: (s: string) => string,

@@ -129,3 +129,4 @@ export {
   renderCompareMarkdown,
   renderCompareTerminal,
 } from "./compare.ts";
+export { renderCompareHtml } from "./_compare_html.ts";
