@@ -19,8 +19,26 @@ export const COMPILE_TARGETS: Readonly<Record<string, string>> = {
   "windows-x64": "x86_64-pc-windows-msvc",
 };
 
-/** Files the binary needs that no static import reaches. */
-const INCLUDES = ["src/worker.ts", "scenarios"];
+/**
+ * Files the binary needs that no static import reaches: the worker entry
+ * (started by URL) and the built-in scenario files (read from a folder found
+ * through `import.meta.url`, which the binary serves from its embedded file
+ * system). The HTML report inlines its SVG, so it needs no asset.
+ */
+export const INCLUDES: readonly string[] = ["src/worker.ts", "scenarios"];
+
+/**
+ * Files the source resolves through `import.meta.url` that the binary leaves
+ * out, with the reason (compile_test.ts checks every other one is included).
+ */
+export const NOT_INCLUDED: Readonly<Record<string, string>> = {
+  "schema/scenario.schema.json":
+    "only `tensile schema --write` touches it, in a checkout",
+  "schema/result.schema.json":
+    "only `tensile schema --write` touches it, in a checkout",
+  "schema/compare.schema.json":
+    "only `tensile schema --write` touches it, in a checkout",
+};
 
 /** The flags between `deno run` and `main.ts` in the `stress` task. */
 export function stressFlags(stressTask: string): string[] {

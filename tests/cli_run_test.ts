@@ -15,7 +15,7 @@ function assertValidArtifact(artifact: unknown): void {
   assert.ok(ok, JSON.stringify(validateArtifact.errors?.slice(0, 5), null, 2));
 }
 
-Deno.test("tensile run writes result.json (valid against the shipped schema) and report.md", async () => {
+Deno.test("tensile run writes result.json (valid against the shipped schema), report.md and report.html", async () => {
   await withTempDir(async (out) => {
     const { io, out: stdout, err } = captureIo();
     const code = await main(
@@ -58,8 +58,21 @@ Deno.test("tensile run writes result.json (valid against the shipped schema) and
         report.out(),
         await Deno.readTextFile(join(out, "report.md")),
       );
+      const html = captureIo();
+      assert.equal(
+        await main(
+          ["report", join(out, "result.json"), "--format", "html"],
+          html.io,
+        ),
+        0,
+      );
+      assert.equal(
+        html.out(),
+        await Deno.readTextFile(join(out, "report.html")),
+      );
     })();
     assert.deepEqual([...Deno.readDirSync(out)].map((e) => e.name).sort(), [
+      "report.html",
       "report.md",
       "result.json",
     ]);

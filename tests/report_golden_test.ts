@@ -1,6 +1,8 @@
 /**
  * The layout of the terminal summary and the Markdown, JUnit and GitHub reports, compared whole
- * against checked-in files rendered from a checked-in artifact. After an
+ * against checked-in files rendered from a checked-in artifact; the HTML
+ * report's structure (its elements, text and attributes, with chart
+ * geometry, style and script left out) likewise. After an
  * intended layout change, regenerate them with
  * `TENSILE_UPDATE_GOLDEN=1 deno task test tests/report_golden_test.ts`.
  * @module
@@ -11,12 +13,14 @@ import { readArtifact } from "../src/artifact/mod.ts";
 import { main } from "../src/cli/mod.ts";
 import {
   renderGithub,
+  renderHtml,
   renderJunit,
   renderMarkdown,
   renderSummary,
   REPORTERS,
 } from "../src/report/mod.ts";
 import { captureIo, ROOT } from "./_helpers.ts";
+import { htmlOutline } from "./_html_outline.ts";
 
 const GOLDEN = join(ROOT, "tests/fixtures/golden");
 const update = Deno.env.get("TENSILE_UPDATE_GOLDEN") === "1";
@@ -83,6 +87,10 @@ Deno.test("renderGithub() lays out the annotations, job summary and step outputs
       github.outputs,
     ].join("\n"),
   );
+});
+
+Deno.test("renderHtml() lays out the HTML report's structure as expected", async () => {
+  await assertGolden("report.outline.html", htmlOutline(renderHtml(artifact)));
 });
 
 Deno.test("tensile report --format offers every format in REPORTERS and prints its render", async (t) => {

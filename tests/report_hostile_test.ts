@@ -1,7 +1,8 @@
 /**
  * An artifact whose every free-text field (names, descriptions, bounds,
  * messages, advice, op and counter names, the machine it ran on) holds
- * terminal escapes, bidi overrides, newlines, Markdown syntax and XML markup,
+ * terminal escapes, bidi overrides, newlines, Markdown syntax, XML and HTML
+ * markup,
  * rendered by every printer: none of it may act.
  * @module
  */
@@ -14,6 +15,7 @@ import {
 } from "../src/artifact/mod.ts";
 import {
   renderGithub,
+  renderHtml,
   renderJson,
   renderJunit,
   renderMarkdown,
@@ -43,6 +45,8 @@ function hostile(label: string): string {
     "\n━━ injected scenario",
     "\n> injected quote",
     '"/><testcase name="forged"/><x a=\'',
+    "</td></tr></table><script>alert(1)</script><img src=x onerror=alert(2)>",
+    "<svg onload=alert(3)><style>*{display:none}</style>",
     "]]><!-- &amp; \ud800 \ufffe",
     "\n::error::forged %0A::warning title=x,line=1::y",
   ].join("");
@@ -304,4 +308,35 @@ Deno.test("renderGithub() lets no annotation, property or output be forged from 
     }
     assert.deepEqual(names, ["grade", "status", "exit_code", "result"]);
   }
+});
+
+Deno.test("renderHtml() lets no tag, attribute, script or control character in from the artifact", () => {
+  const html = renderHtml(artifact);
+  assert.doesNotMatch(html, RAW_CONTROL);
+  assert.doesNotMatch(html, /[\ud800-\udfff]|\ufffe/u);
+  // Only the tool's own elements: one script, one style, one title, no
+  // image, no forged element, no comment.
+  const count = (tag: string) =>
+    html.match(new RegExp(`<${tag}[\\s>]`, "g"))?.length ?? 0;
+  assert.equal(count("script"), 1);
+  assert.equal(count("style"), 1);
+  assert.equal(count("h1"), 1);
+  assert.equal(count("section"), artifact.scenarios.length);
+  assert.equal(count("h2"), artifact.scenarios.length);
+  for (const tag of ["img", "testcase", "x", "iframe", "object"]) {
+    assert.equal(count(tag), 0, tag);
+  }
+  assert.doesNotMatch(html, /<!--|<!\[CDATA/);
+  // Every tag holds only name="value" attributes, none of them a handler,
+  // and every value is free of what could end it or open markup.
+  for (const [tag] of html.matchAll(/<[a-z][^>]*>/g)) {
+    const attributes = tag.replace(/^<[a-z0-9]+|\/?>$/g, "");
+    assert.match(attributes, /^(\s[a-zA-Z-]+="[^"<>]*")*$/, tag);
+    for (const [, name] of attributes.matchAll(/\s([a-zA-Z-]+)="[^"]*"/g)) {
+      assert.doesNotMatch(name, /^on/, tag);
+    }
+  }
+  // Each hostile string shows, escaped, where it was.
+  assert.ok(html.includes("&lt;script&gt;alert(1)&lt;/script&gt;"));
+  assert.ok(html.includes("\\x1b]0;pwned\\x07"));
 });

@@ -10,6 +10,7 @@ Deno.test("the checked-in JSON Schemas match the zod schemas (run `deno task sch
   const texts = schemaTexts();
   assert.equal(await Deno.readTextFile(SCHEMA_FILES.scenario), texts.scenario);
   assert.equal(await Deno.readTextFile(SCHEMA_FILES.result), texts.result);
+  assert.equal(await Deno.readTextFile(SCHEMA_FILES.compare), texts.compare);
 });
 
 Deno.test("tensile schema prints the scenario schema", async () => {

@@ -9,13 +9,15 @@ import {
   gradeScenario,
   overallGrade,
   recommend,
+  type Threshold,
   type Verdict,
   verdictOf,
 } from "../grade/mod.ts";
 import type { RunResult } from "../engine/mod.ts";
 import { loadRecord } from "../executors/mod.ts";
+import { regressionValues } from "./compare.ts";
 import type { Profile } from "../profiles.ts";
-import type { Plan } from "../scenario/mod.ts";
+import type { Plan, Shard } from "../scenario/mod.ts";
 import {
   type Artifact,
   ARTIFACT_SCHEMA,
@@ -27,11 +29,102 @@ import {
 /** The tool's version, from deno.json. */
 export const VERSION: string = denoJson.version;
 
+/** What else grading may use. */
+export interface ScenarioResultOptions {
+  /**
+   * The baseline run (`tensile run --baseline FILE`): `regression.*`
+   * thresholds are graded against its scenario of the same name, and
+   * skipped with a note without it.
+   */
+  baseline?: { file: string; artifact: Artifact };
+}
+
 /** Grades one run into its artifact entry. */
-export function scenarioResult(plan: Plan, run: RunResult): ScenarioResult {
+export function scenarioResult(
+  plan: Plan,
+  run: RunResult,
+  options: ScenarioResultOptions = {},
+): ScenarioResult {
+  const baseline = options.baseline?.artifact.scenarios.find((s) =>
+    s.name === plan.name && s.measurements.total > 0
+  );
+  const against: BaselineValues = baseline
+    ? {
+      regression: regressionValues(baseline, {
+        measurements: run.measurements,
+      }),
+    }
+    : options.baseline
+    ? {
+      noBaseline: `the baseline ${
+        JSON.stringify(options.baseline.file)
+      } has no measured scenario ${JSON.stringify(plan.name)}`,
+    }
+    : {};
+  return {
+    name: plan.name,
+    ...(plan.suite ? { suite: plan.suite } : {}),
+    file: plan.file,
+    ...(plan.where ? { line: plan.where.name.line } : {}),
+    description: plan.description,
+    target: plan.target,
+    profile: plan.profile,
+    config: plan.config as Record<string, unknown>,
+    load: loadRecord(plan.load),
+    ...(plan.fingerprint ? { fingerprint: plan.fingerprint } : {}),
+    ...(plan.shard
+      ? {
+        shard: {
+          index: plan.shard.index,
+          count: plan.shard.count,
+          whole: loadRecord(plan.shard.whole),
+        },
+      }
+      : {}),
+    ...gradeRun(plan.thresholds, run, against),
+  };
+}
+
+/**
+ * What `regression.*` thresholds are graded with: values against a
+ * baseline by metric name, or why there are none (they are then skipped
+ * with a note).
+ */
+export interface BaselineValues {
+  regression?: Record<string, number>;
+  noBaseline?: string;
+}
+
+/** The fields of a scenario result that grading a run decides. */
+export type GradedRun = Pick<
+  ScenarioResult,
+  | "status"
+  | "error"
+  | "started_at"
+  | "ended_at"
+  | "grade"
+  | "verdict"
+  | "reasons"
+  | "thresholds"
+  | "invariants"
+  | "measurements"
+  | "recommendations"
+  | "notes"
+>;
+
+/**
+ * Grades a run against thresholds: status, grade, verdict, reasons and
+ * recommendations. One path for a run and for a merge of shards.
+ */
+export function gradeRun(
+  thresholds: Threshold[],
+  run: RunResult,
+  against: BaselineValues = {},
+): GradedRun {
   const graded = gradeScenario(run.measurements, {
-    thresholds: plan.thresholds,
+    thresholds,
     invariants: run.invariants,
+    ...against,
   });
   // A run that measured nothing has no verdict to give, and no grade to
   // pass on: finished that way it is an error; stopped, it stays
@@ -51,15 +144,6 @@ export function scenarioResult(plan: Plan, run: RunResult): ScenarioResult {
     ? "failed"
     : "passed";
   return {
-    name: plan.name,
-    ...(plan.suite ? { suite: plan.suite } : {}),
-    file: plan.file,
-    ...(plan.where ? { line: plan.where.name.line } : {}),
-    description: plan.description,
-    target: plan.target,
-    profile: plan.profile,
-    config: plan.config as Record<string, unknown>,
-    load: loadRecord(plan.load),
     status,
     ...(error ? { error } : {}),
     started_at: run.started_at,
@@ -79,7 +163,7 @@ export function scenarioResult(plan: Plan, run: RunResult): ScenarioResult {
     invariants: run.invariants,
     measurements: run.measurements,
     recommendations: recommend(run.measurements, run.invariants),
-    notes: run.notes,
+    notes: [...run.notes, ...graded.skipped ?? []],
   };
 }
 
@@ -97,6 +181,10 @@ export interface RunFacts {
   running?: boolean;
   /** The run was stopped (Ctrl-C, a signal) before it finished. */
   interrupted?: boolean;
+  /** The shard this run was, when split (`--shard`). */
+  shard?: Shard;
+  /** The wall-clock start waited for (`--start-at`), and how late it began. */
+  startAt?: { requested: string; skew_ms: number };
 }
 
 /**
@@ -141,6 +229,10 @@ export function buildArtifact(
     planned,
     grade,
     verdict,
+    ...(run.shard
+      ? { shard: { index: run.shard.index, count: run.shard.count } }
+      : {}),
+    ...(run.startAt ? { start_at: run.startAt } : {}),
     scenarios,
   };
 }

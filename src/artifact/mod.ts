@@ -37,8 +37,11 @@ export type { InvariantResult } from "../target.ts";
 export type { Profile } from "../profiles.ts";
 export {
   buildArtifact,
+  type GradedRun,
+  gradeRun,
   type RunFacts,
   scenarioResult,
+  type ScenarioResultOptions,
   VERSION,
 } from "./build.ts";
 export {
@@ -55,3 +58,26 @@ export {
   writeFileAtomic,
 } from "./write.ts";
 export { OUT_FILES, OutDir, OutDirError } from "./out_dir.ts";
+export {
+  ALL_OPS,
+  type Compare,
+  COMPARE_SCHEMA,
+  compareArtifacts,
+  compareJsonSchema,
+  type CompareOptions,
+  CompareSchema,
+  hasRegression,
+  type MetricComparison,
+  type NamedArtifact,
+  type OpComparison,
+  regressionValues,
+  type ScenarioComparison,
+} from "./compare.ts";
+export type { Change, CompareMetric } from "../stats/mod.ts";
+export {
+  mergeArtifacts,
+  type MergeArtifactsOptions,
+  MergeError,
+  type MergeInput,
+  thresholdsOf,
+} from "./merge.ts";

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { plainReason } from "../files.ts";
 
 /** The file names a run writes into its output folder. */
-export const OUT_FILES = ["result.json", "report.md"] as const;
+export const OUT_FILES = ["result.json", "report.md", "report.html"] as const;
 
 const LOCK_FILE = ".tensile.lock";
 

@@ -44,6 +44,31 @@ const InvariantResultSchema: z.ZodType<InvariantResult> = z.object({
   detail: z.string(),
 });
 
+/** The load as run, after the profile and CLI overrides. */
+export const LoadRecordSchema = z.object({
+  executor: z.string(),
+  workers: z.int(),
+  concurrency: z.int(),
+  iterations: z.int(),
+  duration_ms: z.number(),
+  warmup: z.int(),
+  seed: z.int(),
+  max_duration_ms: z.number(),
+  /** Ramping and arrival-rate executors only (absent for the others). */
+  time_unit_ms: z.number().optional(),
+  rate: z.number().optional(),
+  start_rate: z.number().optional(),
+  start_tasks: z.number().optional(),
+  stages: z.array(z.object({ duration_ms: z.number(), target: z.number() }))
+    .optional(),
+});
+
+/** Which shard of a run: `index` (from 0) of `count`. */
+export const ShardSchema = z.object({
+  index: z.int().min(0),
+  count: z.int().min(1),
+});
+
 /** One scenario's graded result. */
 export const ScenarioResultSchema = z.object({
   name: z.string(),
@@ -60,23 +85,17 @@ export const ScenarioResultSchema = z.object({
   /** The scenario as written, suite defaults merged in. */
   config: z.record(z.string(), z.unknown()),
   /** The load as run, after the profile and CLI overrides. */
-  load: z.object({
-    executor: z.string(),
-    workers: z.int(),
-    concurrency: z.int(),
-    iterations: z.int(),
-    duration_ms: z.number(),
-    warmup: z.int(),
-    seed: z.int(),
-    max_duration_ms: z.number(),
-    /** Ramping and arrival-rate executors only (absent for the others). */
-    time_unit_ms: z.number().optional(),
-    rate: z.number().optional(),
-    start_rate: z.number().optional(),
-    start_tasks: z.number().optional(),
-    stages: z.array(z.object({ duration_ms: z.number(), target: z.number() }))
-      .optional(),
-  }),
+  load: LoadRecordSchema,
+  /**
+   * A stable hash of the whole (unsharded) plan and the tool's version:
+   * shards of one plan share it (absent in artifacts before 0.2).
+   */
+  fingerprint: z.string().optional(),
+  /**
+   * Set when this result is one shard's part of the plan: which shard, and
+   * the whole plan's load (`load` is the shard's).
+   */
+  shard: ShardSchema.extend({ whole: LoadRecordSchema }).optional(),
   status: ScenarioStatusSchema,
   error: z.string().optional(),
   started_at: z.string(),
@@ -117,6 +136,23 @@ export const ArtifactSchema = z.object({
   planned: z.int().min(0).optional(),
   grade: GradeSchema,
   verdict: VerdictSchema,
+  /** Set when this run was one shard of a split run (`--shard i/n`). */
+  shard: ShardSchema.optional(),
+  /**
+   * Set when the run waited for a wall-clock start (`--start-at`): the time
+   * asked for, and how late the load actually started, in ms.
+   */
+  start_at: z.object({ requested: z.string(), skew_ms: z.number() })
+    .optional(),
+  /** Set on a merge of shards' artifacts (`tensile merge`): each shard's. */
+  merged: z.object({
+    count: z.int().min(1),
+    shards: z.array(ShardSchema.extend({
+      file: z.string(),
+      started_at: z.string(),
+      start_skew_ms: z.number().optional(),
+    })),
+  }).optional(),
   scenarios: z.array(ScenarioResultSchema),
 });
 /** A whole run: one or more scenarios. */

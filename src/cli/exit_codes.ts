@@ -10,6 +10,8 @@ export const EXIT = {
   usage: 2,
   /** The run itself failed (a worker crashed, a target could not open). */
   runtime: 3,
+  /** `tensile compare --fail-on-regression` found a regression. */
+  regression: 4,
   /** Stopped by SIGINT/SIGTERM; a partial artifact was written. */
   interrupted: 130,
 } as const;

@@ -3,7 +3,7 @@
  * tests can drive commands without global mocks.
  * @module
  */
-import { terminalText } from "../report/mod.ts";
+import { terminalText } from "../terminal_text.ts";
 
 /** What a command may touch. */
 export interface Io {

@@ -9,17 +9,21 @@ import {
   InvalidArgumentError,
   Option,
 } from "@commander-js/extra-typings";
-import { ArtifactError, OutDirError, VERSION } from "../artifact/mod.ts";
-import { type Profile, PROFILES, ScenarioError } from "../scenario/mod.ts";
-import { UsageError } from "./_scenarios.ts";
+// Only what parsing needs loads here; each command's action imports its own
+// module (`await import("./x.ts")`), so `--version`, `--help` and `validate`
+// never load the engine, SQLite or the histogram WebAssembly
+// (tests/cold_start_test.ts checks the static graph).
+import denoJson from "../../deno.json" with { type: "json" };
+import { type Profile, PROFILES } from "../profiles.ts";
+import type { Shard } from "../scenario/mod.ts";
+import { FORMAT_CHOICES } from "./_formats.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
 import { denoIo, type Io, quotedText } from "./io.ts";
-import { listCommand } from "./list.ts";
-import { FORMAT_CHOICES, reportCommand } from "./report.ts";
-import { runCommand } from "./run.ts";
-import { schemaCommand } from "./schema.ts";
-import { serveCommand } from "./serve.ts";
-import { validateCommand } from "./validate.ts";
+import {
+  COMPARE_FORMATS,
+  type CompareFormat,
+  parseNoise,
+} from "./_compare_args.ts";
 
 export { EXIT, type ExitCode } from "./exit_codes.ts";
 export { denoIo, type Io } from "./io.ts";
@@ -35,6 +39,21 @@ function wholeNumber(min: number, max: number) {
     }
     return n;
   };
+}
+
+/**
+ * Reads `--shard` when `run` runs: its parser lives with the scenario loader,
+ * which `--version` and `--help` do not load.
+ */
+async function shardOption(value: string): Promise<Shard> {
+  const { parseShard } = await import("../scenario/mod.ts");
+  try {
+    return parseShard(value);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    const { UsageError } = await import("./_scenarios.ts");
+    throw new UsageError(error.message);
+  }
 }
 
 function profileOption() {
@@ -58,7 +77,7 @@ export async function main(
     .description(
       "Stress-test stateful components: real load, a grade, hard numbers.",
     )
-    .version(VERSION)
+    .version(denoJson.version)
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
 
@@ -68,7 +87,10 @@ export async function main(
     )
     .argument("[scenarios...]", "files, built-in suite names or scenario names")
     .addOption(profileOption())
-    .option("--out <dir>", "where to write result.json and report.md")
+    .option(
+      "--out <dir>",
+      "where to write result.json, report.md and report.html",
+    )
     .option(
       "--seed <n>",
       "override every scenario's seed",
@@ -81,6 +103,14 @@ export async function main(
     )
     .option("--only <names>", "comma-separated scenario names to keep")
     .option(
+      "--shard <i/n>",
+      "run shard i (from 0) of n: the shards together run the load once (docs/sharding.md)",
+    )
+    .option(
+      "--start-at <time>",
+      'start the load at this wall-clock time: ISO ("2026-11-26T15:30:00Z") or "+30s"',
+    )
+    .option(
       "--json",
       "print the artifact to stdout (summary goes to stderr)",
       false,
@@ -92,11 +122,39 @@ export async function main(
       (name: string, names: string[]) => [...names, name],
       [] as string[],
     )
+    .option(
+      "--baseline <file>",
+      "a result.json to grade regression.* thresholds against",
+    )
     .action(async (scenarios, options) => {
+      const { runCommand } = await import("./run.ts");
       code = await runCommand(scenarios, {
         ...options,
+        shard: options.shard === undefined
+          ? undefined
+          : await shardOption(options.shard),
         only: options.only?.split(",").map((name) => name.trim()),
       }, io);
+    });
+
+  program.command("merge")
+    .description(
+      "merge the result.json of every shard of a split run into one graded result",
+    )
+    .argument("<results...>", "each shard's result.json (tensile run --shard)")
+    .requiredOption(
+      "--out <dir>",
+      "where to write the merged result.json and report.md",
+    )
+    .option(
+      "--json",
+      "print the merged artifact to stdout (summary goes to stderr)",
+      false,
+    )
+    .option("--quiet", "no per-scenario summaries", false)
+    .action(async (results, options) => {
+      const { mergeCommand } = await import("./merge.ts");
+      code = await mergeCommand(results, options, io);
     });
 
   program.command("validate")
@@ -104,20 +162,27 @@ export async function main(
     .argument("<files...>", "scenario files")
     .addOption(profileOption())
     .action(async (files, options) => {
+      const { validateCommand } = await import("./validate.ts");
       code = await validateCommand(files, options, io);
     });
 
   program.command("list")
     .description("list built-in scenarios and targets")
     .action(async () => {
+      const { listCommand } = await import("./list.ts");
       code = await listCommand(io);
     });
 
   program.command("schema")
     .description("print the JSON Schema of scenario files")
     .option("--artifact", "print the result artifact's schema instead", false)
-    .option("--write", "write both schemas into schema/", false)
+    .option(
+      "--write",
+      "write the scenario, result and compare schemas into schema/",
+      false,
+    )
     .action(async (options) => {
+      const { schemaCommand } = await import("./schema.ts");
       code = await schemaCommand(options, io);
     });
 
@@ -130,7 +195,72 @@ export async function main(
         .default("markdown" as const),
     )
     .action(async (result, options) => {
+      const { reportCommand } = await import("./report.ts");
       code = await reportCommand(result, options, io);
+    });
+
+  program.command("compare")
+    .description(
+      "compare BASE and HEAD results: regression, improvement or within noise",
+    )
+    .argument("[files...]", "BASE.json HEAD.json (without --base/--head)")
+    .option("--base <files...>", "BASE result.json files (several runs)")
+    .option("--head <files...>", "HEAD result.json files (several runs)")
+    .addOption(
+      new Option("--format <format>", "output format")
+        .choices(COMPARE_FORMATS)
+        .default("terminal" as CompareFormat),
+    )
+    .option(
+      "--out <dir>",
+      "also write compare.json, compare.md and compare.html there",
+    )
+    .option(
+      "--fail-on-regression",
+      "exit 4 when any metric regressed",
+      false,
+    )
+    .option(
+      "--noise <percent>",
+      "smallest change that counts, as 5% or 0.05",
+      (value: string) => {
+        try {
+          return parseNoise(value);
+        } catch (error) {
+          throw new InvalidArgumentError((error as Error).message);
+        }
+      },
+      0.05,
+    )
+    .option(
+      "--alpha <p>",
+      "significance level",
+      (value: string) => {
+        const n = Number(value);
+        if (!(n > 0 && n < 0.5)) {
+          throw new InvalidArgumentError(
+            `expected a level between 0 and 0.5, like 0.05, got "${value}"`,
+          );
+        }
+        return n;
+      },
+      0.05,
+    )
+    .option(
+      "--resamples <n>",
+      "bootstrap resamples",
+      wholeNumber(100, 100_000),
+      1000,
+    )
+    .option(
+      "--seed <n>",
+      "bootstrap seed",
+      wholeNumber(0, 2 ** 32 - 1),
+      1,
+    )
+    .action(async (files, options) => {
+      const { compareCommand } = await import("./compare.ts");
+      code = await compareCommand(files, options, io);
     });
 
   program.command("serve")
@@ -157,6 +287,7 @@ export async function main(
       new Option("--defect <name>", "break the server on purpose").hideHelp(),
     )
     .action(async (options) => {
+      const { serveCommand } = await import("./serve.ts");
       code = await serveCommand(options, io);
     });
 
@@ -168,25 +299,32 @@ export async function main(
     await program.parseAsync(argv, { from: "user" });
     return code;
   } catch (error) {
-    return report(error, io);
+    return await report(error, io);
   }
 }
 
-function report(error: unknown, io: Io): ExitCode {
+async function report(error: unknown, io: Io): Promise<ExitCode> {
   if (error instanceof CommanderError) {
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
+  // The error classes load lazily, as the commands do: the module that threw
+  // is loaded already, and a check that matches stops the imports.
   // Messages quote what the user wrote (paths, keys, values): escaped.
+  const { ScenarioError } = await import("../scenario/mod.ts");
   if (error instanceof ScenarioError) {
     io.err(`${quotedText(error.message, io)}\n`);
     return EXIT.usage;
   }
+  const { UsageError } = await import("./_scenarios.ts");
+  if (error instanceof UsageError) return usageError(error, io);
+  const { ArtifactError, MergeError, OutDirError } = await import(
+    "../artifact/mod.ts"
+  );
   if (
-    error instanceof UsageError || error instanceof ArtifactError ||
-    error instanceof OutDirError
+    error instanceof ArtifactError || error instanceof OutDirError ||
+    error instanceof MergeError
   ) {
-    io.err(`error: ${quotedText(error.message, io)}\n`);
-    return EXIT.usage;
+    return usageError(error, io);
   }
   const message = error instanceof Error ? error.message : String(error);
   io.err(`error: ${quotedText(message, io)}\n`);
@@ -194,4 +332,9 @@ function report(error: unknown, io: Io): ExitCode {
     io.err(`${error.stack}\n`);
   }
   return EXIT.runtime;
+}
+
+function usageError(error: Error, io: Io): ExitCode {
+  io.err(`error: ${quotedText(error.message, io)}\n`);
+  return EXIT.usage;
 }

@@ -11,7 +11,7 @@ import { EXIT, type ExitCode, exitCodeOf } from "./exit_codes.ts";
 import type { Io } from "./io.ts";
 
 /** Every format `tensile report --format` accepts, the default first. */
-export const FORMAT_CHOICES = Object.keys(REPORTERS) as ReportFormat[];
+export { FORMAT_CHOICES } from "./_formats.ts";
 
 /**
  * `tensile report`: renders an artifact in another format to standard

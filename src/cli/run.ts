@@ -1,6 +1,6 @@
 /**
  * `tensile run`: load scenarios, drive them, grade, write the artifact and
- * the Markdown report, print the summary.
+ * the Markdown and HTML reports, print the summary.
  * @module
  */
 import { dirname, join } from "node:path";
@@ -8,8 +8,10 @@ import {
   type Artifact,
   buildArtifact,
   OutDir,
+  readArtifact,
   type ScenarioResult,
   scenarioResult,
+  VERSION,
   writeArtifact,
   writeArtifactSync,
   writeFileAtomic,
@@ -20,15 +22,23 @@ import { totalsProblem } from "../executors/mod.ts";
 import { plainReason } from "../files.ts";
 import { findGc } from "../runtime.ts";
 import {
+  renderHtml,
   renderJson,
   renderMarkdown,
   renderOverall,
   renderProgress,
   renderScenario,
 } from "../report/mod.ts";
-import type { Plan, Profile } from "../scenario/mod.ts";
 import type { SelfCommand } from "../target.ts";
 import { BUILTIN_DIR } from "./_builtin.ts";
+import {
+  parseStartAt,
+  type Plan,
+  planFingerprint,
+  type Profile,
+  type Shard,
+  shardPlan,
+} from "../scenario/mod.ts";
 import { selectPlans, UsageError } from "./_scenarios.ts";
 import { EXIT, type ExitCode, exitCodeOf } from "./exit_codes.ts";
 import { type Io, quotedText } from "./io.ts";
@@ -44,6 +54,12 @@ export interface RunCommandOptions {
   quiet: boolean;
   /** Hosts beyond loopback network targets may reach (`--allow-host`). */
   allowHost?: string[];
+  /** A result.json whose scenarios `regression.*` thresholds compare with. */
+  baseline?: string;
+  /** Run only this shard of every plan (`--shard i/n`). */
+  shard?: Shard;
+  /** Wait for this wall-clock start (`--start-at`), as written. */
+  startAt?: string;
 }
 
 const WORKER_URL = new URL("../worker.ts", import.meta.url);
@@ -57,14 +73,30 @@ export async function runCommand(
   options: RunCommandOptions,
   io: Io,
 ): Promise<ExitCode> {
-  const plans = (await selectPlans(args, options)).map((plan) =>
-    override(plan, options)
+  const plans = await Promise.all(
+    (await selectPlans(args, options)).map((plan) =>
+      splitPlan(override(plan, options), options.shard)
+    ),
   );
+  let startAt: Date | undefined;
+  if (options.startAt !== undefined) {
+    try {
+      startAt = parseStartAt(options.startAt, io.now());
+    } catch (error) {
+      if (error instanceof RangeError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
   if (findGc() === undefined) {
     throw new UsageError(
       "Cannot run: V8's gc is not exposed, so memory growth and leak checks cannot be measured: start tensile with --v8-flags=--expose-gc (deno task stress and the release binaries do)",
     );
   }
+  // Read before any load: a bad baseline is a usage error, found at once.
+  const baseline = options.baseline === undefined ? undefined : {
+    file: options.baseline,
+    artifact: await readArtifact(options.baseline),
+  };
   const startedAt = io.now();
   // Milliseconds and a random suffix: parallel shards never share a folder.
   const outPath = options.out ??
@@ -90,7 +122,12 @@ export async function runCommand(
     startedAt,
     endedAt: io.now(),
     planned: plans.length,
+    ...(options.shard ? { shard: options.shard } : {}),
+    ...(startSkew !== undefined
+      ? { startAt: { requested: startAt!.toISOString(), skew_ms: startSkew } }
+      : {}),
   });
+  let startSkew: number | undefined;
   // A full or read-only disk must not cost the measurements: a failed write
   // is said once, the run goes on, the artifact still reaches stdout with
   // --json, and the exit code says the run could not be saved.
@@ -99,6 +136,7 @@ export async function runCommand(
     try {
       await writeArtifact(out.file("result.json"), artifact);
       await writeFileAtomic(out.file("report.md"), renderMarkdown(artifact));
+      await writeFileAtomic(out.file("report.html"), renderHtml(artifact));
     } catch (error) {
       if (unsaved === undefined) {
         io.err(
@@ -141,6 +179,20 @@ export async function runCommand(
     try {
       // Until the last write, the artifact on disk says the run is not over.
       await write(buildArtifact(results, { ...facts(), running: true }));
+      if (startAt !== undefined) {
+        if (!options.quiet) {
+          io.err(
+            `Waiting for --start-at ${startAt.toISOString()} (${
+              Math.max(0, (startAt.getTime() - io.now().getTime()) / 1000)
+                .toFixed(1)
+            } s; Ctrl-C stops)\n`,
+          );
+        }
+        await waitUntil(startAt, { io, signal: stopping.signal });
+        if (!stopping.signal.aborted) {
+          startSkew = io.now().getTime() - startAt.getTime();
+        }
+      }
       for (const plan of plans) {
         if (stopping.signal.aborted) break;
         const runDir = await out.scratch(plan.name);
@@ -166,7 +218,7 @@ export async function runCommand(
             : undefined,
         });
         if (showProgress) io.err("\r\x1b[2K");
-        const result = scenarioResult(plan, run);
+        const result = scenarioResult(plan, run, { baseline });
         results.push(result);
         if (!options.quiet) {
           human(renderScenario(result, humanStyle()) + "\n\n");
@@ -195,9 +247,9 @@ export async function runCommand(
   human(renderOverall(artifact, humanStyle()));
   if (unsaved === undefined) {
     human(
-      `Wrote ${quotedText(out.file("result.json"), io)} and ${
+      `Wrote ${quotedText(out.file("result.json"), io)}, ${
         quotedText(out.file("report.md"), io)
-      }\n`,
+      } and ${quotedText(out.file("report.html"), io)}\n`,
     );
   } else {
     human(
@@ -237,6 +289,42 @@ function selfCommand(): SelfCommand {
       join(dirname(BUILTIN_DIR), "main.ts"),
     ],
   };
+}
+
+/**
+ * The plan with its fingerprint (of the whole plan), and split to the shard
+ * `--shard` names.
+ */
+async function splitPlan(plan: Plan, shard: Shard | undefined): Promise<Plan> {
+  const whole = { ...plan, fingerprint: await planFingerprint(plan, VERSION) };
+  if (!shard) return whole;
+  try {
+    return shardPlan(whole, shard);
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** Waits for the wall clock (`io.now`) to reach `at`, or for `signal`. */
+async function waitUntil(
+  at: Date,
+  { io, signal }: { io: Io; signal: AbortSignal },
+): Promise<void> {
+  while (!signal.aborted) {
+    const left = at.getTime() - io.now().getTime();
+    if (left <= 0) return;
+    // Short steps near the end: a timer can fire late, never early.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, left > 50 ? Math.min(left - 20, 1000) : 1);
+      signal.addEventListener("abort", done, { once: true });
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        resolve();
+      }
+    });
+  }
 }
 
 function override(plan: Plan, options: RunCommandOptions): Plan {

@@ -1,6 +1,7 @@
 import { fileURLToPath as fromFileUrl } from "node:url";
 import {
   artifactJsonSchema,
+  compareJsonSchema,
   formatJson,
   writeFileAtomic,
 } from "../artifact/mod.ts";
@@ -16,13 +17,21 @@ export const SCHEMA_FILES = {
   result: fromFileUrl(
     new URL("../../schema/result.schema.json", import.meta.url),
   ),
+  compare: fromFileUrl(
+    new URL("../../schema/compare.schema.json", import.meta.url),
+  ),
 };
 
 /** The JSON Schema texts, as written to the repo. */
-export function schemaTexts(): { scenario: string; result: string } {
+export function schemaTexts(): {
+  scenario: string;
+  result: string;
+  compare: string;
+} {
   return {
     scenario: formatJson(scenarioJsonSchema()),
     result: formatJson(artifactJsonSchema()),
+    compare: formatJson(compareJsonSchema()),
   };
 }
 
@@ -35,7 +44,10 @@ export async function schemaCommand(
   if (options.write) {
     await writeFileAtomic(SCHEMA_FILES.scenario, texts.scenario);
     await writeFileAtomic(SCHEMA_FILES.result, texts.result);
-    io.err(`Wrote ${SCHEMA_FILES.scenario} and ${SCHEMA_FILES.result}\n`);
+    await writeFileAtomic(SCHEMA_FILES.compare, texts.compare);
+    io.err(
+      `Wrote ${SCHEMA_FILES.scenario}, ${SCHEMA_FILES.result} and ${SCHEMA_FILES.compare}\n`,
+    );
     return EXIT.ok;
   }
   io.out(options.artifact ? texts.result : texts.scenario);

@@ -2,7 +2,8 @@
  * The run's clock of record on the main thread: about once a second it turns
  * what the workers' batches brought since the last tick into one timeseries
  * interval (ops, errors, throughput, p99, RSS, heap, CPU and, for the open
- * model, target vs achieved rate, drops and lag), and it keeps the memory
+ * model, target vs achieved rate, drops and lag, and per op its counts and
+ * encoded latency histogram), and it keeps the memory
  * figures of the measured phase (start, peak, end).
  * @module
  */
@@ -10,8 +11,10 @@ import { cpuUsage } from "node:process";
 import type { ArrivalSchedule } from "../executors/mod.ts";
 import {
   createHistogram,
+  encodeHistogram,
   type Histogram,
   type Interval,
+  type IntervalOp,
   type Measurements,
 } from "../stats/mod.ts";
 
@@ -27,6 +30,15 @@ export interface SamplerSource {
   heap(): number;
   /** The open model's schedule, for the target rate per interval. */
   arrivals?: ArrivalSchedule;
+  /** Op names by slot, for each interval's `by_op`; default none. */
+  names?: readonly string[];
+}
+
+/** One op's share of the current interval. */
+interface OpTick {
+  latency: Histogram;
+  ops: number;
+  errors: number;
 }
 
 /** Intervals and memory of one measured phase. */
@@ -44,6 +56,8 @@ export class Sampler {
   };
   #source: SamplerSource;
   #latency: Histogram = createHistogram();
+  /** By slot; histograms keep their range across ticks (`reset()`). */
+  #byOp: OpTick[];
   #ops = 0;
   #errors = 0;
   #started = 0;
@@ -55,6 +69,11 @@ export class Sampler {
 
   constructor(source: SamplerSource) {
     this.#source = source;
+    this.#byOp = (source.names ?? []).map(() => ({
+      latency: createHistogram(),
+      ops: 0,
+      errors: 0,
+    }));
   }
 
   /** The measured phase starts now: memory at start, the first interval. */
@@ -71,11 +90,25 @@ export class Sampler {
     this.#cpuStart = cpuUsage();
   }
 
-  /** Ops a batch brought: how many, how many failed, their latencies. */
-  addOps(total: number, failed: number, latency?: Histogram): void {
+  /**
+   * Ops a batch brought: how many, how many failed, their latencies, and
+   * the op's slot (see `SamplerSource.names`) when it is known.
+   */
+  addOps(
+    total: number,
+    failed: number,
+    latency?: Histogram,
+    slot?: number,
+  ): void {
     this.#ops += total;
     this.#errors += failed;
     if (latency) this.#latency.add(latency);
+    const op = slot === undefined ? undefined : this.#byOp[slot];
+    if (op) {
+      op.ops += total;
+      op.errors += failed;
+      if (latency) op.latency.add(latency);
+    }
   }
 
   /** Open-model arrivals a batch brought. */
@@ -123,6 +156,8 @@ export class Sampler {
       interval.lag_ms = round(this.#lag, 3);
       this.#started = this.#dropped = this.#lag = 0;
     }
+    const byOp = this.#takeByOp();
+    if (byOp) interval.by_op = byOp;
     this.timeseries.push(interval);
     this.#latency.reset();
     this.#ops = 0;
@@ -140,8 +175,34 @@ export class Sampler {
     memory.heap_peak = Math.max(memory.heap_peak, memory.heap_end);
   }
 
+  /** Each op's counts and histogram of the interval, then reset; own keys. */
+  #takeByOp(): Record<string, IntervalOp> | undefined {
+    const names = this.#source.names;
+    if (!names || names.length === 0) return undefined;
+    const byOp: Record<string, IntervalOp> = {};
+    this.#byOp.forEach((op, slot) => {
+      if (op.ops === 0 && op.latency.totalCount === 0) return;
+      Object.defineProperty(byOp, names[slot], {
+        value: {
+          ops: op.ops,
+          errors: op.errors,
+          ...(op.latency.totalCount > 0
+            ? { histogram: encodeHistogram(op.latency) }
+            : {}),
+        },
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      op.latency.reset();
+      op.ops = op.errors = 0;
+    });
+    return byOp;
+  }
+
   [Symbol.dispose](): void {
     this.#latency.destroy();
+    for (const op of this.#byOp) op.latency.destroy();
   }
 }
 

@@ -117,6 +117,8 @@ class Session {
   #control: Int32Array;
   #claimed: Int32Array;
   #index: number;
+  /** The worker's index in the whole run (differs in a shard): seeds. */
+  #global: number;
   #mix: Mix;
   /** Op names, each once: results are kept per name (see `opSlots`). */
   #names: string[];
@@ -151,6 +153,7 @@ class Session {
     this.#instance = instance;
     this.#post = post;
     this.#index = init.index;
+    this.#global = plan.shard?.workers[init.index] ?? init.index;
     this.#control = new Int32Array(init.control);
     this.#claimed = new Int32Array(init.claimed);
     this.#mix = mix;
@@ -222,6 +225,7 @@ class Session {
       claimed: this.#claimed,
       now: performance.now(),
       worker: this.#index,
+      ...(this.#plan.shard ? { shard: this.#plan.shard } : {}),
     });
     this.#flushAt = performance.now() + FLUSH_MS;
     if (arrivals) {
@@ -252,7 +256,7 @@ class Session {
         { length: concurrency },
         (_, task) =>
           this.#runTask(
-            new SeededRng(seed, stream, this.#index, task),
+            new SeededRng(seed, stream, this.#global, task),
             budget(task),
             deadline,
           ),
@@ -325,7 +329,7 @@ class Session {
     const control = this.#control;
     return Promise.all(
       Array.from({ length: concurrency }, async (_, task) => {
-        const rng = new SeededRng(seed, 2, this.#index, task);
+        const rng = new SeededRng(seed, 2, this.#global, task);
         const wanted = () =>
           task < ramp.tasks(performance.now() - ramp.start) ? 1 : 0;
         while (
@@ -362,7 +366,7 @@ class Session {
     const last = cumulative.length - 1;
     const { error_rate: errorRate, latency } = this.#plan.faults;
     const latencyRate = latency?.rate ?? 0;
-    const rng = new SeededRng(this.#plan.load.seed, 2, this.#index, 0);
+    const rng = new SeededRng(this.#plan.load.seed, 2, this.#global, 0);
     let yieldAt = performance.now() + YIELD_MS;
     for (let j = 0; j < count;) {
       if (Atomics.load(control, CONTROL.stop) !== 0) break;

@@ -17,15 +17,14 @@ import type { Plan } from "../scenario/mod.ts";
 import {
   createHistogram,
   decodeHistogram,
-  encodeHistogram,
   type ErrorSample,
   type Histogram,
   initHistograms,
   type Interval,
   type Measurements,
   type OpMeasurement,
-  type OutcomeCounts,
-  summarize,
+  opMeasurement,
+  outcomeCounts,
 } from "../stats/mod.ts";
 import {
   type InvariantResult,
@@ -174,6 +173,7 @@ class Run {
     this.#sampler = new Sampler({
       heap: () => sum(this.#heaps),
       arrivals: this.#arrivals,
+      names: this.#names,
     });
     this.#failed = new Promise<never>((_, reject) => {
       this.#rejectFailed = reject;
@@ -273,6 +273,10 @@ class Run {
       duration,
       sampler.timeseries,
       sampler.memory,
+    );
+    measurements.start_epoch_ms = round(
+      performance.timeOrigin + measureStart,
+      3,
     );
     return {
       // A user's stop stays a stop, even when ops had to be cut off.
@@ -475,9 +479,11 @@ class Run {
       if (opBatch.histogram !== null) {
         const decoded = decodeHistogram(opBatch.histogram);
         op.histogram.add(decoded);
-        this.#sampler.addOps(total, total - opBatch.counts[0], decoded);
+        this.#sampler.addOps(total, total - opBatch.counts[0], decoded, k);
         decoded.destroy();
-      } else this.#sampler.addOps(total, total - opBatch.counts[0]);
+      } else {
+        this.#sampler.addOps(total, total - opBatch.counts[0], undefined, k);
+      }
     });
     const open = batch.open;
     if (open && this.#service) {
@@ -561,16 +567,19 @@ class Run {
         if (service) allService!.add(service);
         return [
           name,
-          measure(op.histogram, outcomeCounts(op.counts), duration, service),
+          opMeasurement(op.histogram, {
+            outcomes: outcomeCounts(op.counts),
+            duration,
+            service,
+          }),
         ];
       }),
     );
-    const overall = measure(
-      all,
-      outcomeCounts(allCounts),
+    const overall = opMeasurement(all, {
+      outcomes: outcomeCounts(allCounts),
       duration,
-      allService,
-    );
+      service: allService,
+    });
     all.destroy();
     allService?.destroy();
     const growth = overall.total > 0
@@ -584,7 +593,7 @@ class Run {
         ? { dropped: this.#dropped, max_lag_ms: round(this.#maxLag, 3) }
         : {}),
       ops,
-      timeseries,
+      timeseries: this.#shareOf(timeseries),
       memory: {
         ...memory,
         growth_per_1k_ops: round(growth, 3),
@@ -609,6 +618,20 @@ class Run {
         }
         : {}),
     };
+  }
+
+  /**
+   * A shard starts every `count`-th arrival of the whole schedule: its
+   * intervals' target rate is its share of the whole's.
+   */
+  #shareOf(timeseries: Interval[]): Interval[] {
+    const count = this.#plan.shard?.count ?? 1;
+    if (count === 1) return timeseries;
+    return timeseries.map((interval) =>
+      interval.target === undefined
+        ? interval
+        : { ...interval, target: round(interval.target / count, 3) }
+    );
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -637,34 +660,6 @@ class Run {
     for (const histogram of this.#service ?? []) histogram.destroy();
     this.#sampler[Symbol.dispose]();
   }
-}
-
-function measure(
-  histogram: Histogram,
-  outcomes: OutcomeCounts,
-  duration: number,
-  service?: Histogram,
-): OpMeasurement {
-  const total = sum(Object.values(outcomes));
-  return {
-    total,
-    outcomes,
-    throughput: round(total / duration, 3),
-    latency: summarize(histogram),
-    histogram: encodeHistogram(histogram),
-    ...(service
-      ? {
-        service_time: summarize(service),
-        service_histogram: encodeHistogram(service),
-      }
-      : {}),
-  };
-}
-
-function outcomeCounts(counts: readonly number[]): OutcomeCounts {
-  return Object.fromEntries(
-    OUTCOMES.map((outcome, i) => [outcome, counts[i]]),
-  ) as OutcomeCounts;
 }
 
 function sum(values: readonly number[]): number {

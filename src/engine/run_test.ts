@@ -361,9 +361,22 @@ Deno.test("runPlan() keeps one histogram per op name, however long the mix", asy
   );
   assert.equal(result.status, "completed", result.error);
   assert.deepEqual(Object.keys(result.measurements.ops), ["tick", "conflict"]);
-  // Two op names and the interval's histogram, not one per mix entry.
+  // Two op names, the interval's histogram and the interval's one per op
+  // name (its by_op), not one per mix entry.
   assert.ok(during.length > 0);
-  assert.deepEqual([...new Set(during)], [3]);
+  assert.deepEqual([...new Set(during)], [5]);
+  // Each interval's by_op adds up to the interval, and all of them to the op.
+  const series = result.measurements.timeseries;
+  for (const interval of series) {
+    const byOp = Object.values(interval.by_op ?? {});
+    assert.equal(byOp.reduce((n, op) => n + op.ops, 0), interval.ops);
+    assert.equal(byOp.reduce((n, op) => n + op.errors, 0), interval.errors);
+  }
+  for (const [name, op] of Object.entries(result.measurements.ops)) {
+    const ops = series.reduce((n, i) => n + (i.by_op?.[name]?.ops ?? 0), 0);
+    assert.equal(ops, op.total, name);
+  }
+  assert.ok(result.measurements.start_epoch_ms! > Date.now() - 60_000);
   assert.equal(liveHistograms(), before, "every histogram was destroyed");
 });
 

@@ -7,7 +7,14 @@
  */
 import { z } from "zod";
 import { DurationSchema, MAX_DURATION_MS, parseDuration } from "./_duration.ts";
-import type { Budget, LoadInput, Report, Scale } from "./mod.ts";
+import type {
+  Budget,
+  LoadInput,
+  Report,
+  Scale,
+  Shard,
+  ShardedLoad,
+} from "./mod.ts";
 
 /** The hard stop of a scenario that sets none (× 10 in `full`). */
 export const DEFAULT_MAX_DURATION = "5m";
@@ -181,4 +188,32 @@ export function fixedBudget(
     left = 0;
     return n;
   };
+}
+
+/**
+ * The global indices of the workers shard `shard` runs of a closed-model
+ * load: every `count`-th from its own index, each worker whole (same
+ * tasks, same iterations, same random stream as in a single process). Says
+ * why when there are fewer workers than shards.
+ */
+export function shardWorkers(
+  workers: number,
+  shard: Shard,
+): number[] | string {
+  const mine: number[] = [];
+  for (let w = shard.index; w < workers; w += shard.count) mine.push(w);
+  if (mine.length > 0) return mine;
+  return `the load has ${workers} worker${
+    workers === 1 ? "" : "s"
+  }, fewer than the ${shard.count} shards: each shard runs whole workers of the plan (shards split the load, they never add to it), so shard ${shard.index} would run nothing; raise load.workers (or --workers) to at least ${shard.count}`;
+}
+
+/** A closed-model load split by {@link shardWorkers}, other keys kept. */
+export function shardByWorkers<P extends { workers: number }>(
+  load: P,
+  shard: Shard,
+): ShardedLoad<P> | string {
+  const workers = shardWorkers(load.workers, shard);
+  if (typeof workers === "string") return workers;
+  return { load: { ...load, workers: workers.length }, workers };
 }

@@ -8,7 +8,14 @@ import { z } from "zod";
 import { ArrivalSchedule, type RateShape, workerShare } from "./_arrivals.ts";
 import { COMMON_PLAN, commonPlan, MAX_OPS, SMOKE_FLOOR_MS } from "./_common.ts";
 import { DurationSchema, parseDuration } from "./_duration.ts";
-import type { LoadInput, Report, Scale, Schedule } from "./mod.ts";
+import type {
+  LoadInput,
+  Report,
+  Scale,
+  Schedule,
+  Shard,
+  ShardedLoad,
+} from "./mod.ts";
 
 /** Most arrivals one worker may have in flight at once. */
 export const MAX_IN_FLIGHT = 10_000;
@@ -159,10 +166,16 @@ export interface WorkerArrivals {
   maxInFlight: number;
 }
 
-/** The worker-side schedule of an open-model plan. */
+/**
+ * The worker-side schedule of an open-model plan. Unsplit, worker `w` of
+ * `W` takes arrivals `w, w + W, …`; in shard `i` of `n`, which takes every
+ * `n`-th arrival from `i`, worker `w` takes `i + n·w, i + n·w + n·W, …`,
+ * at the times of the whole schedule.
+ */
 export function openSchedule(
   plan: RatePlan,
   worker: number,
+  shard: Shard = { index: 0, count: 1 },
 ): Schedule {
   const schedule = new ArrivalSchedule(plan);
   return {
@@ -170,10 +183,50 @@ export function openSchedule(
     budget: () => () => 0,
     arrivals: {
       schedule,
-      first: worker,
-      step: plan.workers,
-      count: workerShare(schedule.total, worker, plan.workers),
+      ...stripe(schedule.total, { workers: plan.workers, worker, shard }),
       maxInFlight: plan.concurrency,
     },
+  };
+}
+
+/** Whose share of a schedule {@link stripe} works out. */
+export interface StripeOf {
+  /** Workers per process. */
+  workers: number;
+  /** This worker, from 0. */
+  worker: number;
+  /** This process's shard ({ index: 0, count: 1 } unsplit). */
+  shard: Shard;
+}
+
+/**
+ * The arrivals (first, step, count) worker `worker` of `workers` takes in
+ * shard `shard` of a schedule of `total` arrivals: see {@link openSchedule}.
+ */
+export function stripe(
+  total: number,
+  { workers, worker, shard }: StripeOf,
+): { first: number; step: number; count: number } {
+  const first = shard.index + shard.count * worker;
+  const step = shard.count * workers;
+  return { first, step, count: workerShare(total, first, step) };
+}
+
+/**
+ * An open-model load split into shards: each keeps the whole schedule and
+ * its workers (and their max_in_flight), and takes every `count`-th
+ * arrival from its index ({@link openSchedule}); its workers are numbered
+ * after the shards before it, for their random streams.
+ */
+export function shardOpen<P extends { workers: number }>(
+  load: P,
+  shard: Shard,
+): ShardedLoad<P> {
+  return {
+    load,
+    workers: Array.from(
+      { length: load.workers },
+      (_, w) => shard.index * load.workers + w,
+    ),
   };
 }

@@ -16,6 +16,7 @@ import {
   resolveOpen,
   scaleRate,
   scheduleFits,
+  shardOpen,
   TimeUnitOption,
 } from "./_open.ts";
 import type { ExecutorSpec } from "./mod.ts";
@@ -69,8 +70,9 @@ export const constantArrivalRate: ExecutorSpec<typeof PLAN, typeof OPTIONS> = {
   },
   plannedOps: () => undefined,
   plannedMs: (load) => load.duration_ms,
-  schedule: (load, { worker = 0 }) =>
-    openSchedule({ ...rateShape(load), ...load }, worker),
+  schedule: (load, { worker = 0, shard }) =>
+    openSchedule({ ...rateShape(load), ...load }, worker, shard),
+  shard: shardOpen,
 };
 
 /** The one flat stage of a constant rate. */

@@ -10,6 +10,7 @@ import {
   durationFits,
   DurationOption,
   scaleDuration,
+  shardByWorkers,
 } from "./_common.ts";
 import { parseDuration } from "./_duration.ts";
 import type { ExecutorSpec } from "./mod.ts";
@@ -62,4 +63,5 @@ export const constantWorkers: ExecutorSpec<typeof PLAN, typeof OPTIONS> = {
     deadline: now + load.duration_ms,
     budget: () => () => UNBOUNDED,
   }),
+  shard: shardByWorkers,
 };

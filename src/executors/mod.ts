@@ -18,6 +18,7 @@ import { rampingWorkers } from "./ramping_workers.ts";
 import { sharedIterations } from "./shared_iterations.ts";
 
 export { fixedBudget, MAX_OPS, MAX_TASKS } from "./_common.ts";
+export { stripe, type StripeOf } from "./_open.ts";
 export { type RateShape, type RateStage } from "./_arrivals.ts";
 import { ArrivalSchedule } from "./_arrivals.ts";
 export { ArrivalSchedule };
@@ -50,6 +51,29 @@ export interface Scale {
 /** Reports one problem of a load at its path in the scenario. */
 export type Report = (path: PropertyKey[], message: string) => void;
 
+/**
+ * One shard of a run split over processes or machines: `index` of `count`,
+ * from 0 (as Kubernetes' `JOB_COMPLETION_INDEX`).
+ */
+export interface Shard {
+  /** This shard, from 0. */
+  index: number;
+  /** How many shards the run is split into. */
+  count: number;
+}
+
+/** What one shard of a load runs: see {@link ExecutorSpec.shard}. */
+export interface ShardedLoad<P = LoadPlan> {
+  /** The shard's own load, what its process runs. */
+  load: P;
+  /**
+   * The index, in the whole run, of each of the shard's workers: its random
+   * streams are seeded from it, so shard runs are reproducible and no two
+   * shards repeat one another's op sequence.
+   */
+  workers: number[];
+}
+
 /** What a worker hands the executor when measurement starts. */
 export interface ScheduleContext {
   /** Iterations claimed so far, one counter shared by every worker. */
@@ -58,6 +82,8 @@ export interface ScheduleContext {
   now: number;
   /** This worker's index, from 0 (default 0). */
   worker?: number;
+  /** The shard this process runs, when the run is split (see `shard`). */
+  shard?: Shard;
 }
 
 /** How a worker's tasks run: asked once per phase, not per op. */
@@ -114,6 +140,15 @@ export interface ExecutorSpec<
   plannedMs(load: z.output<Plan>): number | undefined;
   /** Worker side: the measured phase's deadline and each task's budget. */
   schedule(load: z.output<Plan>, context: ScheduleContext): Schedule;
+  /**
+   * Splits the load for shard `shard.index` of `shard.count`, so the shards
+   * together run exactly the whole load (never `count` times it); or says
+   * why it cannot be split that way.
+   */
+  shard(
+    load: z.output<Plan>,
+    shard: Shard,
+  ): ShardedLoad<z.output<Plan>> | string;
 }
 
 type Spec = (typeof EXECUTORS)[Executor];
@@ -233,6 +268,17 @@ export function plannedOps(load: LoadPlan): number | undefined {
 /** How long the plan loads the target; undefined when it runs a count. */
 export function plannedMs(load: LoadPlan): number | undefined {
   return specOf(load).plannedMs(load);
+}
+
+/**
+ * The load of shard `shard.index` of `shard.count`: its executor's split.
+ * Returns why, when the load cannot be split into that many shards.
+ */
+export function shardLoad(
+  load: LoadPlan,
+  shard: Shard,
+): ShardedLoad | string {
+  return specOf(load).shard(load, shard) as ShardedLoad | string;
 }
 
 /** Worker side: the measured phase's deadline and each task's budget. */

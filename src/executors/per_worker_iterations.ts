@@ -10,6 +10,7 @@ import {
   IterationsOption,
   resolveIterations,
   scaleIterations,
+  shardByWorkers,
 } from "./_common.ts";
 import type { ExecutorSpec } from "./mod.ts";
 
@@ -38,4 +39,6 @@ export const perWorkerIterations: ExecutorSpec<typeof PLAN, typeof OPTIONS> = {
     deadline: Infinity,
     budget: (task) => fixedBudget(load.iterations, load.concurrency, task),
   }),
+  // Each worker runs `iterations`: a shard's workers bring theirs.
+  shard: shardByWorkers,
 };

@@ -15,6 +15,7 @@ import {
   resolveOpen,
   scaleStages,
   scheduleFits,
+  shardOpen,
   StartRateOption,
   TimeUnitOption,
 } from "./_open.ts";
@@ -84,5 +85,6 @@ export const rampingArrivalRate: ExecutorSpec<typeof PLAN, typeof OPTIONS> = {
   },
   plannedOps: () => undefined,
   plannedMs: (load) => load.duration_ms,
-  schedule: (load, { worker = 0 }) => openSchedule(load, worker),
+  schedule: (load, { worker = 0, shard }) => openSchedule(load, worker, shard),
+  shard: shardOpen,
 };

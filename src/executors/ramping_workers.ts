@@ -7,7 +7,7 @@
  * @module
  */
 import { z } from "zod";
-import { COMMON_PLAN, commonPlan } from "./_common.ts";
+import { COMMON_PLAN, commonPlan, shardByWorkers } from "./_common.ts";
 import { parseDuration } from "./_duration.ts";
 import type { RateStage } from "./_arrivals.ts";
 import { RateStagesOption, scaleStages } from "./_open.ts";
@@ -133,4 +133,6 @@ export const rampingWorkers: ExecutorSpec<typeof PLAN, typeof OPTIONS> = {
       tasks: (elapsed) => tasksAt(load.start_tasks, load.stages, elapsed),
     },
   }),
+  // Stages count tasks per worker: a shard's workers ramp as they would.
+  shard: shardByWorkers,
 };

@@ -10,6 +10,7 @@ import {
   IterationsOption,
   resolveIterations,
   scaleIterations,
+  shardWorkers,
 } from "./_common.ts";
 import type { Budget, ExecutorSpec } from "./mod.ts";
 
@@ -42,6 +43,24 @@ export const sharedIterations: ExecutorSpec<typeof PLAN, typeof OPTIONS> = {
     budget: () =>
       sharedBudget(claimed, load.iterations, load.workers * load.concurrency),
   }),
+  shard(load, shard) {
+    const workers = shardWorkers(load.workers, shard);
+    if (typeof workers === "string") return workers;
+    // Each of the shard's workers brings its even share of the total (the
+    // same floor/ceil split as tasks get), so the shards' totals add up to
+    // `iterations` exactly; within a shard its workers share them.
+    const { iterations, workers: all } = load;
+    const share = (w: number) =>
+      Math.floor(iterations / all) + (w < iterations % all ? 1 : 0);
+    const mine = workers.reduce((sum, w) => sum + share(w), 0);
+    if (mine === 0) {
+      return `"iterations" ${iterations} is fewer than the ${all} workers: shard ${shard.index} would run nothing; raise iterations`;
+    }
+    return {
+      load: { ...load, workers: workers.length, iterations: mine },
+      workers,
+    };
+  },
 };
 
 /**

@@ -9,6 +9,7 @@ import type { InvariantResult } from "../target.ts";
 import {
   type Bound,
   BOUND_LEVELS,
+  isRegressionMetric,
   meets,
   METRIC_KINDS,
   metricCounter,
@@ -88,6 +89,11 @@ export interface GradeResult {
   reasons: string[];
   /** Every threshold, checked. */
   thresholds: ThresholdResult[];
+  /**
+   * Thresholds not graded and why: `regression.*` without a baseline
+   * value (no `--baseline`, or the baseline lacks the scenario or op).
+   */
+  skipped?: string[];
 }
 
 /** Reads a metric from measurements; undefined when it has no value. */
@@ -302,9 +308,32 @@ export const DEFAULT_DROPPED_RATE: Threshold = {
 /** Grades one scenario: the worst threshold decides; a broken invariant is F. */
 export function gradeScenario(
   measured: Measurements,
-  checks: { thresholds: Threshold[]; invariants: InvariantResult[] },
+  checks: {
+    thresholds: Threshold[];
+    invariants: InvariantResult[];
+    /**
+     * `regression.*` values against a baseline, by metric name; without
+     * it every `regression.*` threshold is skipped with a note.
+     */
+    regression?: Record<string, number>;
+    /** Why there are no regression values, for the note. */
+    noBaseline?: string;
+  },
 ): GradeResult {
-  const declared = checks.thresholds;
+  const skipped: string[] = [];
+  const regression = checks.regression;
+  const declared = checks.thresholds.filter((t) => {
+    if (!isRegressionMetric(t.metric)) return true;
+    if (regression && Object.hasOwn(regression, t.metric)) return true;
+    skipped.push(
+      `${t.metric} not graded: ${
+        regression
+          ? "the baseline has no value to compare with"
+          : checks.noBaseline ?? "no baseline (run with --baseline FILE)"
+      }`,
+    );
+    return false;
+  });
   const implicit = measured.dropped !== undefined &&
     !declared.some((t) =>
       t.metric === "dropped" || t.metric === "dropped_rate"
@@ -313,7 +342,12 @@ export function gradeScenario(
     ...declared,
     ...(implicit ? [DEFAULT_DROPPED_RATE] : []),
   ].map((threshold) =>
-    checkThreshold(threshold, metricValue(measured, threshold.metric))
+    checkThreshold(
+      threshold,
+      isRegressionMetric(threshold.metric)
+        ? regression![threshold.metric]
+        : metricValue(measured, threshold.metric),
+    )
   );
   let grade: Grade = "A+";
   const reasons: string[] = [];
@@ -334,10 +368,16 @@ export function gradeScenario(
       reasons.push(`invariant ${invariant.name} broken: ${invariant.detail}`);
     }
   }
-  if (declared.length === 0) {
+  if (checks.thresholds.length === 0) {
     reasons.push("no thresholds declared: only invariants were graded");
   }
-  return { grade, verdict: verdictOf(grade), reasons, thresholds };
+  return {
+    grade,
+    verdict: verdictOf(grade),
+    reasons,
+    thresholds,
+    ...(skipped.length > 0 ? { skipped } : {}),
+  };
 }
 
 function describeMiss(result: ThresholdResult): string {

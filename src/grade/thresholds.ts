@@ -100,6 +100,24 @@ function opMetricKinds(): Record<string, MetricKind> {
 
 const PER_OP = opMetricKinds();
 
+/**
+ * What a `regression.*` metric may follow (graded only when `tensile run
+ * --baseline FILE` gives a baseline): how much worse than the baseline, as
+ * a fraction. Latency: HEAD/BASE − 1; throughput: 1 − HEAD/BASE; error
+ * rate: HEAD − BASE.
+ */
+export const REGRESSION_METRICS = [
+  "latency.p50",
+  "latency.p90",
+  "latency.p95",
+  "latency.p99",
+  "latency.p99_9",
+  "latency.mean",
+  "latency.max",
+  "throughput",
+  "error_rate",
+] as const;
+
 /** Every metric name a scenario may use, with `<op>` standing for an op. */
 export const METRIC_NAMES: readonly string[] = [
   ...Object.keys(PER_OP),
@@ -107,10 +125,30 @@ export const METRIC_NAMES: readonly string[] = [
   ...Object.keys(PER_OP).map((name) => `ops.<op>.${name}`),
   "counters.<name>",
   "counters.<name>.rate",
+  ...REGRESSION_METRICS.map((name) => `regression.${name}`),
+  ...REGRESSION_METRICS.map((name) => `regression.ops.<op>.${name}`),
 ];
+
+/** Whether a metric compares against a baseline (`regression.*`). */
+export function isRegressionMetric(metric: string): boolean {
+  return metric.startsWith("regression.");
+}
+
+function regressionKind(metric: string): MetricKind | undefined {
+  let rest = metric.slice(11);
+  if (rest.startsWith("ops.")) {
+    const dot = rest.indexOf(".", 4);
+    if (dot <= 4) return undefined;
+    rest = rest.slice(dot + 1);
+  }
+  return (REGRESSION_METRICS as readonly string[]).includes(rest)
+    ? "percent"
+    : undefined;
+}
 
 /** The kind of a metric, or undefined when the name is unknown. */
 export function metricKind(metric: string): MetricKind | undefined {
+  if (isRegressionMetric(metric)) return regressionKind(metric);
   if (metric.startsWith("counters.")) {
     const name = metricCounter(metric);
     if (!name) return undefined;
@@ -147,6 +185,14 @@ function rangeOf(metric: string, kind: MetricKind): MetricRange {
         ? { min: 0, above: false, why: "a latency spread cannot be below 0" }
         : { min: 0, above: true, why: "latency is always above 0" };
     case "percent":
+      // A regression is a change: any size, better (below 0) or worse.
+      if (isRegressionMetric(name)) {
+        return {
+          min: -Infinity,
+          above: false,
+          why: "a regression bound is a size of change, 0% or more",
+        };
+      }
       // A counter per op can pass 100% (3 retries per op is 300%).
       return name.startsWith("counters.")
         ? { min: 0, above: false, why: "a counter rate cannot be below 0%" }
@@ -195,6 +241,7 @@ export function metricCounter(metric: string): string | undefined {
 
 /** The op a per-op metric names (`ops.transfer.latency.p95` → `transfer`). */
 export function metricOp(metric: string): string | undefined {
+  if (metric.startsWith("regression.ops.")) return metricOp(metric.slice(11));
   if (!metric.startsWith("ops.")) return undefined;
   const dot = metric.indexOf(".", 4);
   return dot > 4 ? metric.slice(4, dot) : undefined;
@@ -399,6 +446,13 @@ export function readThreshold(
   }
   const given = [optimal, warning, critical].filter((b) => b !== undefined);
   const upward = (b: Bound) => b.comparator === ">" || b.comparator === ">=";
+  if (isRegressionMetric(metric) && given.some(upward)) {
+    return fail(
+      `Cannot use a ">" bound in threshold ${
+        quote(metric)
+      }: a regression is bounded from above, like "<10%"`,
+    );
+  }
   if (given.some((b) => upward(b) !== upward(given[0]))) {
     return fail(
       `Cannot mix directions in threshold ${

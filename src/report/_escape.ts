@@ -7,37 +7,9 @@
  * @module
  */
 
-/**
- * Characters that act instead of showing: C0 controls (ESC, CR, NUL, ...),
- * DEL, C1 controls (U+0080–U+009F, which 8-bit terminals obey, CSI among
- * them), bidi marks, embeddings, overrides and isolates, line and paragraph
- * separators, and invisible characters that make one name look like another
- * (zero-width space, word joiner, BOM, tag characters). Joiners (U+200C,
- * U+200D) stay: scripts and emoji need them.
- */
-const INVISIBLE =
-  // deno-lint-ignore no-control-regex
-  /[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb\u{e0000}-\u{e007f}]/gu;
+import { escapeChar, INVISIBLE } from "../terminal_text.ts";
 
-/** Every character outside printable ASCII. */
-const NON_ASCII = /[^\x20-\x7e]/gu;
-
-const NAMED: Readonly<Record<string, string>> = {
-  "\n": "\\n",
-  "\r": "\\r",
-  "\t": "\\t",
-};
-
-/** `\n`, `\x1b`, `\u202e`, `\u{e0001}`: how an escaped character shows. */
-function escapeChar(char: string): string {
-  const named = NAMED[char];
-  if (named) return named;
-  const code = char.codePointAt(0)!;
-  const hex = code.toString(16);
-  if (code <= 0xff) return `\\x${hex.padStart(2, "0")}`;
-  if (code <= 0xffff) return `\\u${hex.padStart(4, "0")}`;
-  return `\\u{${hex}}`;
-}
+export { terminalText, type TerminalTextOptions } from "../terminal_text.ts";
 
 /**
  * JSON text with every control, bidi or invisible character written as a
@@ -55,26 +27,6 @@ export function jsonText(json: string): string {
     }
     return escaped;
   });
-}
-
-/** How a terminal shows text from outside the tool. */
-export interface TerminalTextOptions {
-  /** Whether the terminal shows more than ASCII (a UTF-8 locale). */
-  unicode: boolean;
-}
-
-/**
- * Text from outside the tool, for a terminal: every control, bidi or
- * invisible character shown as an escape (`\x1b`, `\n`, `\u202e`), so only
- * the tool's own codes reach the terminal. Without unicode, every non-ASCII
- * character is escaped too: a terminal in another charset would read the
- * bytes of UTF-8 as other characters, some of them controls.
- */
-export function terminalText(
-  text: string,
-  options: TerminalTextOptions,
-): string {
-  return text.replace(options.unicode ? INVISIBLE : NON_ASCII, escapeChar);
 }
 
 /**
@@ -158,4 +110,36 @@ export function xmlText(text: string): string {
   return text.replace(INVISIBLE, escapeChar)
     .replace(XML_FORBIDDEN, escapeChar)
     .replace(/[&<>"']/g, (char) => XML_ENTITIES[char]);
+}
+
+const HTML_ENTITIES: Readonly<Record<string, string>> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
+
+/**
+ * Text from outside the tool, for HTML element content: every control, bidi
+ * or invisible character shown as an escape as on a terminal (a newline among
+ * them, so a name stays on its line, and nothing can reorder what follows),
+ * lone surrogates and noncharacters likewise, then `&`, `<`, `>`, `"` and `'`
+ * written as character references, so it can open no tag, comment or entity.
+ * Safe in a quoted attribute value too, but say so with {@link htmlAttr}.
+ */
+export function htmlText(text: string): string {
+  return text.replace(INVISIBLE, escapeChar)
+    .replace(XML_FORBIDDEN, escapeChar)
+    .replace(/[&<>"']/g, (char) => HTML_ENTITIES[char]);
+}
+
+/**
+ * Text from outside the tool, for an HTML attribute value written between
+ * double quotes (`title="..."`, `data-v="..."`): as {@link htmlText}, which
+ * leaves no quote to end the value. Never use it unquoted, or in an
+ * attribute the browser runs (`on*`, `href`, `style`).
+ */
+export function htmlAttr(text: string): string {
+  return htmlText(text);
 }

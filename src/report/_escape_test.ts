@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import {
+  htmlAttr,
+  htmlText,
   jsonText,
   markdownBlock,
   markdownCode,
@@ -131,4 +133,38 @@ Deno.test("xmlText() writes markup as entities and what XML 1.0 forbids as visib
     // deno-lint-ignore no-control-regex
     /[\x00-\x08\x0b\x0c\x0e-\x1f<>"']|&(?!amp;|lt;|gt;|quot;|apos;)|[\ud800-\udfff]|\ufffe|\uffff/u,
   );
+});
+
+Deno.test("htmlText() writes markup as character references and controls as visible escapes", () => {
+  const cases: [string, string][] = [
+    [
+      `<script>alert('x')</script>`,
+      "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;",
+    ],
+    [
+      '"><img src=x onerror=alert(1)>',
+      "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;",
+    ],
+    ["<!-- a --> &amp; &#27;", "&lt;!-- a --&gt; &amp;amp; &amp;#27;"],
+    ["\x00\x1b[31m\x7f\x9b", "\\x00\\x1b[31m\\x7f\\x9b"],
+    ["a\r\nb\tc", "a\\r\\nb\\tc"],
+    ["\u202eevil\u2066", "\\u202eevil\\u2066"],
+    ["lone \ud800 \ufffe", "lone \\ud800 \\ufffe"],
+    ["café 中文 👩‍💻 <10us", "café 中文 👩‍💻 &lt;10us"],
+  ];
+  for (const [raw, shown] of cases) assert.equal(htmlText(raw), shown);
+  // What is left holds no markup character and no control of any kind.
+  const all = Array.from({ length: 0x100 }, (_, i) => String.fromCharCode(i))
+    .join("") + "\ud800\u202e\ufffe";
+  assert.doesNotMatch(
+    htmlText(all),
+    // deno-lint-ignore no-control-regex
+    /[\x00-\x1f\x7f-\x9f<>"'\u202e]|&(?!amp;|lt;|gt;|quot;|#39;)|[\ud800-\udfff]|\ufffe/u,
+  );
+});
+
+Deno.test("htmlAttr() leaves no quote that could end a double-quoted value", () => {
+  const value = htmlAttr(`x" onclick="alert(1)' y`);
+  assert.equal(value, "x&quot; onclick=&quot;alert(1)&#39; y");
+  assert.doesNotMatch(value, /["']/);
 });

@@ -17,6 +17,7 @@ import {
   type Grade,
   type LatencySummary,
   measuredNothing,
+  type Measurements,
   type Memory,
   type OutcomeCounts,
   type Profile,
@@ -89,6 +90,8 @@ export interface MeasuredView {
   memory: Memory;
   /** Target counters, present only when the target reported any. */
   counters?: CounterView[];
+  /** The sampling intervals (about a second each), oldest first. */
+  timeseries: Measurements["timeseries"];
 }
 
 /** One target counter. */
@@ -157,6 +160,8 @@ export interface ScenarioView {
     executor: UserText;
     workers: number;
     concurrency: number;
+    /** The seed its random choices came from. */
+    seed: number;
     time_unit_ms?: number;
     rate?: number;
     start_rate?: number;
@@ -205,7 +210,19 @@ export interface OverallView {
   /** The Deno version it ran on. */
   deno: UserText;
   /** The machine it ran on. */
-  system: { os: UserText; arch: UserText; cpus: number };
+  system: {
+    os: UserText;
+    arch: UserText;
+    cpus: number;
+    /** The CPU's model name. */
+    cpuModel: UserText;
+    /** Physical memory, in bytes. */
+    memoryBytes: number;
+  };
+  /** When the run ended (ISO 8601), as the artifact says. */
+  endedAt: UserText;
+  /** The V8 and TypeScript versions Deno ran it with. */
+  engines: { v8: UserText; typescript: UserText };
   /** The worst scenario's grade. */
   grade: Grade;
   /** What the grade means for a release. */
@@ -262,6 +279,7 @@ export function scenarioView(
       executor: user(load.executor),
       workers: load.workers,
       concurrency: load.concurrency,
+      seed: load.seed,
       ...(load.time_unit_ms !== undefined
         ? {
           time_unit_ms: load.time_unit_ms,
@@ -339,6 +357,7 @@ function measuredView(m: ScenarioResult["measurements"]): MeasuredView {
       : {}),
     outcomes: m.outcomes,
     memory: m.memory,
+    timeseries: m.timeseries,
     ...(Object.keys(m.counters).length > 0
       ? {
         counters: Object.entries(m.counters).map(([name, value]) => ({
@@ -366,12 +385,23 @@ export function overallView(artifact: Artifact): OverallView {
     ? [...tally, { status: "not run", count: notRun }]
     : tally;
   const explain = scenarios.length > 1 && artifact.grade !== "A+";
-  const { os, arch, cpus } = artifact.system;
+  const { os, arch, cpus, cpu_model, memory_bytes } = artifact.system;
   return {
     startedAt: user(artifact.started_at),
     version: user(artifact.tool.version),
     deno: user(artifact.runtime.deno),
-    system: { os: user(os), arch: user(arch), cpus },
+    system: {
+      os: user(os),
+      arch: user(arch),
+      cpus,
+      cpuModel: user(cpu_model),
+      memoryBytes: memory_bytes,
+    },
+    endedAt: user(artifact.ended_at),
+    engines: {
+      v8: user(artifact.runtime.v8),
+      typescript: user(artifact.runtime.typescript),
+    },
     grade: artifact.grade,
     verdict: measuredNothing(artifact) ? "NO MEASUREMENT" : artifact.verdict,
     status: artifact.status,

@@ -5,6 +5,7 @@
  */
 import type { Artifact } from "../artifact/mod.ts";
 import { githubAppends, renderGithubAnnotations } from "./github.ts";
+import { renderHtml } from "./html.ts";
 import { renderJson } from "./json.ts";
 import { renderJunit } from "./junit.ts";
 import { renderMarkdown } from "./markdown.ts";
@@ -77,6 +78,11 @@ export const REPORTERS = {
       "JUnit XML for CI test reports: a suite per scenario, a case per check",
     render: renderJunit,
   },
+  html: {
+    description:
+      "one self-contained HTML page with charts, for a browser (works offline)",
+    render: renderHtml,
+  },
 } as const satisfies Record<string, Reporter>;
 
 /** A report format's name. */
@@ -93,6 +99,7 @@ export {
 } from "./terminal.ts";
 export { renderJson } from "./json.ts";
 export { renderJunit } from "./junit.ts";
+export { renderHtml } from "./html.ts";
 export {
   GITHUB_ANNOTATIONS_PER_KIND,
   GITHUB_SUMMARY_MAX_BYTES,
@@ -110,3 +117,16 @@ export {
 } from "./format.ts";
 export { table } from "./_layout.ts";
 export { terminalText } from "./_escape.ts";
+export {
+  compareGithubAppends,
+  type CompareRow,
+  type CompareScenarioView,
+  type CompareTerminalOptions,
+  type CompareView,
+  compareView,
+  renderCompareGithub,
+  renderCompareJson,
+  renderCompareMarkdown,
+  renderCompareTerminal,
+} from "./compare.ts";
+export { renderCompareHtml } from "./_compare_html.ts";

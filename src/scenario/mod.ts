@@ -10,10 +10,21 @@ export {
   type FaultPlan,
   type MixPlan,
   type Plan,
+  type PlanShard,
   type Position,
   type Profile,
   PROFILES,
 } from "./plan.ts";
+export {
+  MAX_SHARDS,
+  MAX_START_AHEAD_MS,
+  MAX_START_BEHIND_MS,
+  parseShard,
+  parseStartAt,
+  planFingerprint,
+  type Shard,
+  shardPlan,
+} from "./shard.ts";
 export {
   LIMITS,
   type ScenarioInput,

@@ -61,6 +61,25 @@ export interface Plan {
    * involve several files, such as a name two files use.
    */
   where?: { name: Position; suite?: Position };
+  /**
+   * A stable hash of the whole (unsharded) plan and the tool's version, so
+   * results of one plan can be told from another's (see `shard.ts`).
+   */
+  fingerprint?: string;
+  /** Set when this process runs one shard of the plan (see `shard.ts`). */
+  shard?: PlanShard;
+}
+
+/** Which shard of a plan this is, and what the whole plan was. */
+export interface PlanShard {
+  /** This shard, from 0. */
+  index: number;
+  /** How many shards the plan is split into. */
+  count: number;
+  /** The global index of each of this shard's workers (for seeds). */
+  workers: number[];
+  /** The load of the whole plan, before the split. */
+  whole: LoadPlan;
 }
 
 /** A place in a file, 1-based. */

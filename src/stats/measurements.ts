@@ -63,6 +63,16 @@ export const OpMeasurementSchema = z.object({
 /** Measurements of one op, or of all ops together. */
 export type OpMeasurement = z.infer<typeof OpMeasurementSchema>;
 
+/** What one op did in one sampling interval. */
+export const IntervalOpSchema = z.object({
+  ops: count,
+  errors: count,
+  /** HDR histogram of nanoseconds, compressed base64; absent when empty. */
+  histogram: z.string().optional(),
+});
+/** What one op did in one sampling interval. */
+export type IntervalOp = z.infer<typeof IntervalOpSchema>;
+
 /** One sampling interval (about a second). */
 export const IntervalSchema = z.object({
   /** Seconds since measurement started, at the interval's end. */
@@ -84,6 +94,13 @@ export const IntervalSchema = z.object({
   dropped: count.optional(),
   /** Open model only: the most an arrival started behind schedule, ms. */
   lag_ms: z.number().optional(),
+  /**
+   * Per op name, what finished in the interval: counts and the encoded HDR
+   * histogram (nanoseconds, as `histogram`; absent when no latency was
+   * recorded). What `tensile compare` resamples, and what lets shards'
+   * timeseries merge. Absent in artifacts before 0.2.
+   */
+  by_op: z.record(z.string(), IntervalOpSchema).optional(),
 });
 /** One sampling interval. */
 export type Interval = z.infer<typeof IntervalSchema>;
@@ -136,6 +153,12 @@ export type ErrorSample = z.infer<typeof ErrorSampleSchema>;
 export const MeasurementsSchema = OpMeasurementSchema.extend({
   /** Seconds of measured load (warmup excluded). */
   duration_s: z.number(),
+  /**
+   * When measurement started (warmup excluded), Unix epoch milliseconds:
+   * interval `t` counts from here, so runs and shards align by absolute
+   * time. Absent in artifacts before 0.2.
+   */
+  start_epoch_ms: z.number().optional(),
   ops: z.record(z.string(), OpMeasurementSchema),
   timeseries: z.array(IntervalSchema),
   memory: MemorySchema,

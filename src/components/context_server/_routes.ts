@@ -80,15 +80,24 @@ export function routeOf(path: string): number {
   }
 }
 
+/** What the server already read of a request. */
+export interface Target {
+  /** `req.method`. */
+  method: string;
+  /** The path, still percent-encoded. */
+  path: string;
+  /** The query string without `?` (may be empty). */
+  query: string;
+}
+
 /** Answers an authorised request on `route`. */
 export function dispatch(
   route: number,
   req: Request,
-  path: string,
-  query: string,
+  target: Target,
   ctx: RouteContext,
 ): Response | Promise<Response> {
-  const method = req.method;
+  const { method, path, query } = target;
   switch (route) {
     case ROUTE.key: {
       const key = keyOf(path);

@@ -117,8 +117,9 @@ export class ContextStore {
     defect: ContextDefect = "none",
   ): Promise<ContextStore> {
     if (db === undefined) return new ContextStore(undefined, defect);
-    const uow = await openDatabase(db, { migrations: CONTEXT_MIGRATIONS });
+    let uow: UnitOfWork | undefined;
     try {
+      uow = await openDatabase(db, { migrations: CONTEXT_MIGRATIONS });
       const store = new ContextStore(uow, defect);
       await uow.read((tx) => {
         const rows = tx.statement(
@@ -128,11 +129,11 @@ export class ContextStore {
       });
       return store;
     } catch (error) {
-      await uow.close();
+      await uow?.close();
       throw new Error(
         `Cannot load the context from "${db}": ${
           (error as Error).message
-        } (hint: give --db a file of its own)`,
+        } (hint: give --db a file of its own, or a new one)`,
         { cause: error },
       );
     }

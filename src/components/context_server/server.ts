@@ -229,7 +229,8 @@ export class ContextServer implements AsyncDisposable {
       ? url.slice(pathStart)
       : url.slice(pathStart, q);
     const route = routeOf(path);
-    const method = methodId(req.method);
+    const methodName = req.method; // an op call each time it is read
+    const method = methodId(methodName);
     let answer: Response | Promise<Response>;
     try {
       if (this.#draining) {
@@ -250,13 +251,11 @@ export class ContextServer implements AsyncDisposable {
           "www-authenticate": 'Bearer realm="tensile"',
         });
       } else {
-        answer = dispatch(
-          route,
-          req,
+        answer = dispatch(route, req, {
+          method: methodName,
           path,
-          q < 0 ? "" : url.slice(q + 1),
-          this.#ctx,
-        );
+          query: q < 0 ? "" : url.slice(q + 1),
+        }, this.#ctx);
       }
     } catch (error) {
       answer = internal(error);

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
+import { openDatabase } from "../uow/mod.ts";
 import { type ContextServer, DUMP_FORMATS, serve } from "./mod.ts";
 
 /** One answered request. */
@@ -192,6 +193,38 @@ Deno.test("ContextServer refuses a foreign Host header with 403", async () => {
   }
 });
 
+Deno.test("ContextServer with allowRemote also takes IP-literal Host headers", async () => {
+  // 127.0.0.2 is loopback on Linux but not an address serve() calls
+  // loopback, so it needs allowRemote: the remote rules, tested locally.
+  if (Deno.build.os !== "linux") return;
+  await using server = await serve({ host: "127.0.0.2", allowRemote: true });
+  assert.equal(server.url, `http://127.0.0.2:${server.port}`);
+  const answers: Record<string, number> = {};
+  for (
+    const host of [
+      `127.0.0.2:${server.port}`,
+      `10.1.2.3:${server.port}`,
+      `[fe80::1]:${server.port}`,
+      `evil.example:${server.port}`,
+      "10.1.2.3:1",
+    ]
+  ) {
+    const conn = await Deno.connect({
+      hostname: "127.0.0.2",
+      port: server.port,
+    });
+    try {
+      await conn.write(encoder.encode(
+        `GET /healthz HTTP/1.1\r\nhost: ${host}\r\nconnection: close\r\n\r\n`,
+      ));
+      answers[host] = (await readResponse(conn)).status;
+    } finally {
+      conn.close();
+    }
+  }
+  assert.deepEqual(Object.values(answers), [200, 200, 200, 403, 403]);
+});
+
 Deno.test("ContextServer answers 413 to a large body without reading it whole", async (t) => {
   await using server = await serve({ maxBody: 1024 });
   await t.step(
@@ -312,6 +345,18 @@ Deno.test("ContextServer rejects bad requests with 400 and unknown routes with 4
   assert.equal((await call(server, "GET", "/v1/nothing")).status, 404);
   assert.equal((await call(server, "PATCH", "/v1/context/a")).status, 405);
   assert.equal((await call(server, "GET", "/v1/context?limit=x")).status, 400);
+});
+
+Deno.test("ContextServer percent-decodes keys", async () => {
+  await using server = await serve();
+  assert.equal((await put(server, "a/b c", { value: 1 })).status, 201);
+  assert.deepEqual((await call(server, "GET", "/v1/context/a/b%20c")).body, {
+    key: "a/b c",
+    value: 1,
+    version: 1,
+  });
+  assert.equal((await call(server, "GET", "/v1/context/%E0%A4%A")).status, 400);
+  assert.equal((await call(server, "GET", "/v1/context/")).status, 400);
 });
 
 Deno.test("ContextServer lists keys by prefix, sorted and limited", async () => {
@@ -573,6 +618,54 @@ Deno.test("ContextServer with a database keeps keys and versions across restarts
     assert.deepEqual(back.body, { key: "b", version: 3 }, "after the delete");
     const metrics = (await call(server, "GET", "/metrics")).text;
     assert.match(metrics, /^tensile_store_version 5$/m);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ContextServer with a database reloads every acknowledged write after concurrent writers", async () => {
+  const dir = await Deno.makeTempDir();
+  const db = join(dir, "context.db");
+  try {
+    const acked = new Map<string, { value: unknown; version: number }>();
+    {
+      await using server = await serve({ db });
+      await Promise.all(Array.from({ length: 4 }, async (_, w) => {
+        for (let i = 0; i < 60; i++) {
+          const key = `k${(w + i) % 8}`;
+          const value = { w, i };
+          const answer = await put(server, key, { value });
+          assert.ok(answer.status === 200 || answer.status === 201);
+          const { version } = answer.body as { version: number };
+          if (version > (acked.get(key)?.version ?? 0)) {
+            acked.set(key, { value, version });
+          }
+        }
+      }));
+    }
+    await using server = await serve({ db });
+    for (const [key, { value, version }] of acked) {
+      assert.deepEqual((await call(server, "GET", `/v1/context/${key}`)).body, {
+        key,
+        value,
+        version,
+      });
+    }
+    assert.equal(acked.size, 8);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("serve() refuses a database that is not a context database", async () => {
+  const dir = await Deno.makeTempDir();
+  const db = join(dir, "uow.db");
+  try {
+    await (await openDatabase(db)).close();
+    await assert.rejects(
+      () => serve({ db }),
+      /Cannot load the context from .*uow\.db/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

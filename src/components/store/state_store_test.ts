@@ -60,6 +60,23 @@ Deno.test("StateStore.set() makes the next version, frozen, with the clock's tim
   assert.deepEqual(s1.context, {});
 });
 
+Deno.test("StateStore starts at initialVersion and counts on from it", () => {
+  using store = new StateStore({
+    initial: { state: "IDLE" },
+    initialVersion: 41,
+  });
+  assert.equal(store.get().version, 41);
+  store.set({ state: "ACTIVE" }, { expectedVersion: 41 });
+  assert.equal(store.version, 42);
+  for (const bad of [-1, 1.5, Number.NaN]) {
+    assert.throws(
+      () => new StateStore({ initialVersion: bad }),
+      RangeError,
+      String(bad),
+    );
+  }
+});
+
 Deno.test("StateStore.set() rejects a stale version and changes nothing", () => {
   using store = new StateStore();
   const sub = store.subscribe();

@@ -9,7 +9,9 @@
  * interleave inside one transaction. Use one connection per worker thread.
  * @module
  */
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+// Types only here: the module loads when a database opens (openDatabase), so
+// `tensile validate` and `--version` never load SQLite.
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { BusyError } from "../../errors.ts";
 import {
   Backoff,
@@ -629,6 +631,7 @@ export async function openDatabase(
   options: OpenOptions = {},
 ): Promise<UnitOfWork> {
   const busy = busyPolicy(options.busy);
+  const { DatabaseSync } = await import("node:sqlite");
   const db = new DatabaseSync(path, {
     timeout: options.busyTimeoutMs ?? 0,
     enableForeignKeyConstraints: options.foreignKeys ?? true,
