@@ -20,6 +20,7 @@ import type {
   Memory,
   OpMeasurement,
   OutcomeCounts,
+  ServerFigures,
 } from "./measurements.ts";
 
 /**
@@ -189,6 +190,29 @@ export function mergeMeasurements(
       all.map((m) => m.counters),
       options.peakCounters,
     ),
+    ...mergeServer(all.flatMap((m) => m.server ? [m.server] : [])),
+  };
+}
+
+/**
+ * Figures of processes under test that each part started for itself (a
+ * shard's own context server): per process, so the most any one reached,
+ * field by field, as RSS in {@link mergeMemory}. Absent when no part has them.
+ */
+function mergeServer(
+  parts: readonly ServerFigures[],
+): { server?: ServerFigures } {
+  if (parts.length === 0) return {};
+  const most = (field: keyof ServerFigures) =>
+    Math.max(...parts.map((server) => server[field]));
+  return {
+    server: {
+      rss_start: most("rss_start"),
+      rss_end: most("rss_end"),
+      rss_peak: most("rss_peak"),
+      cpu: most("cpu"),
+      growth_per_1k_ops: most("growth_per_1k_ops"),
+    },
   };
 }
 

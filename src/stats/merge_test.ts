@@ -144,6 +144,33 @@ Deno.test("mergeMeasurements() sums counts, memory per process, counters (peaks 
   assert.equal(merged.throughput, 5, "over the longest part's second");
 });
 
+Deno.test("mergeMeasurements() keeps the most any one shard's server reached, and no server when none had one", () => {
+  const server = (rss: number, cpu: number) => ({
+    rss_start: rss / 2,
+    rss_end: rss - 1,
+    rss_peak: rss,
+    cpu,
+    growth_per_1k_ops: cpu * 10,
+  });
+  const a = part([1], { server: server(100, 0.5) });
+  const b = part([2], { server: server(300, 0.25) });
+  const c = part([3]);
+  const merged = mergeMeasurements([
+    { measurements: a },
+    { measurements: b },
+    { measurements: c },
+  ]);
+  assert.deepEqual(merged.server, {
+    rss_start: 150,
+    rss_end: 299,
+    rss_peak: 300,
+    cpu: 0.5,
+    growth_per_1k_ops: 5,
+  });
+  const none = mergeMeasurements([{ measurements: c }]);
+  assert.equal(Object.hasOwn(none, "server"), false);
+});
+
 function encodeEmpty(): string {
   const h = createHistogram();
   const text = encodeHistogram(h);
