@@ -134,6 +134,14 @@ export function parseScenarios(
         }
       });
     }
+  } else if (Object.hasOwn(top, "scenarios")) {
+    // A list of scenarios without "suite:" would otherwise read as one
+    // scenario missing every key.
+    report(
+      ["scenarios"],
+      `"scenarios:" belongs to a suite: add "suite: NAME" at the top (a file is one scenario, or a suite of "suite:", optional "defaults:" and "scenarios:")`,
+      "key",
+    );
   } else {
     const plan = checkScenario(top, { source, primary: [] }, context);
     if (plan) found.push({ plan, name: ["name"] });

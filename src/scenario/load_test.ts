@@ -113,6 +113,17 @@ mix: [{ op: noop }]
 `;
 
 Deno.test("parseScenarios() reports every problem with file:line:col and a hint", async (t) => {
+  await t.step(
+    "a scenarios list without suite: gets one message, not one per key",
+    () => {
+      assert.deepEqual(
+        issues(`# a list\nscenarios:\n  - ${BASE.replaceAll("\n", "\n    ")}`),
+        [
+          's.yaml:2:1: "scenarios:" belongs to a suite: add "suite: NAME" at the top (a file is one scenario, or a suite of "suite:", optional "defaults:" and "scenarios:")',
+        ],
+      );
+    },
+  );
   await t.step("unknown target", () => {
     assert.deepEqual(
       issues(BASE.replace("target: calibrate", "target: calibrat")),
