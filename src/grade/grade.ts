@@ -13,6 +13,7 @@ import {
   meets,
   METRIC_KINDS,
   metricCounter,
+  RATE_METRICS,
   type Threshold,
 } from "./thresholds.ts";
 
@@ -368,6 +369,21 @@ export function gradeScenario(
       reasons.push(`invariant ${invariant.name} broken: ${invariant.detail}`);
     }
   }
+  // Without a bound on outcomes, a run where every op failed would grade on
+  // latency alone, or pass with no thresholds at all: it fails instead.
+  const boundsOutcomes = declared.some((t) =>
+    RATE_METRICS.some((rate) =>
+      t.metric === rate || t.metric.endsWith(`.${rate}`)
+    )
+  );
+  if (!boundsOutcomes && measured.total > 0 && measured.outcomes.ok === 0) {
+    grade = "F";
+    reasons.push(
+      `no op succeeded: all ${measured.total} failed (${
+        failedOutcomes(measured)
+      }); declare a success_rate threshold to grade partial failure`,
+    );
+  }
   if (checks.thresholds.length === 0) {
     reasons.push("no thresholds declared: only invariants were graded");
   }
@@ -378,6 +394,15 @@ export function gradeScenario(
     thresholds,
     ...(skipped.length > 0 ? { skipped } : {}),
   };
+}
+
+/** "20 error, 3 timeout": the outcomes that were seen, most first. */
+function failedOutcomes(measured: Measurements): string {
+  return Object.entries(measured.outcomes)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([outcome, n]) => `${n} ${outcome}`)
+    .join(", ");
 }
 
 function describeMiss(result: ThresholdResult): string {

@@ -137,6 +137,44 @@ Deno.test("gradeScenario(): a broken invariant makes an otherwise perfect run F"
   );
 });
 
+Deno.test("gradeScenario(): a run where no op succeeded fails unless a threshold bounds outcomes", async (t) => {
+  const allFailed = measured({ ok: 0, conflict: 20 });
+  await t.step("no thresholds at all: F, and says why", () => {
+    const result = gradeScenario(allFailed, { thresholds: [], invariants: [] });
+    assert.equal(result.grade, "F");
+    assert.deepEqual(result.reasons, [
+      "no op succeeded: all 20 failed (20 conflict); declare a success_rate threshold to grade partial failure",
+      "no thresholds declared: only invariants were graded",
+    ]);
+  });
+  await t.step("latency bounds only: still F", () => {
+    const result = gradeScenario(allFailed, {
+      thresholds: [p95],
+      invariants: [],
+    });
+    assert.equal(result.grade, "F");
+  });
+  await t.step("an outcome bound decides instead", () => {
+    const expected = parseThreshold("conflict_rate", {
+      optimal: ">=100%",
+      warning: ">=100%",
+      critical: ">=100%",
+    });
+    const result = gradeScenario(allFailed, {
+      thresholds: [expected],
+      invariants: [],
+    });
+    assert.equal(result.grade, "A+");
+  });
+  await t.step("one success is enough to grade by thresholds alone", () => {
+    const result = gradeScenario(measured({ ok: 1, conflict: 20 }), {
+      thresholds: [],
+      invariants: [],
+    });
+    assert.equal(result.grade, "A+");
+  });
+});
+
 Deno.test("metricValue() reads target counters as totals and as a share of ops", () => {
   const m = measured({});
   assert.equal(metricValue(m, "counters.lock_retries"), 30);

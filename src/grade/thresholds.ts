@@ -64,7 +64,8 @@ const LATENCY_STATS = [
   "max",
 ] as const;
 
-const RATE_METRICS = [
+/** Per-op rates of outcomes (success_rate and one per failure outcome). */
+export const RATE_METRICS = [
   "success_rate",
   "error_rate",
   "validation_rate",
