@@ -30,6 +30,7 @@ type Part =
   | { kind: "worker"; bare: boolean };
 
 const VARIABLE = /\{([a-z_][a-z0-9_]*)(?::(-?\d+)\.\.(-?\d+))?\}/g;
+const MALFORMED = /\{[a-z_][a-z0-9_]*:[^}]*\}/;
 
 /** A compiled template. `expand()` fills it; `slots` are the drawn values. */
 export class Template {
@@ -106,6 +107,18 @@ export class Template {
     }
     if (last < source.length) {
       parts.push({ kind: "text", text: source.slice(last) });
+    }
+    // A variable with a colon that is not a whole range ({key:1..}) would
+    // otherwise go out as literal text.
+    for (const part of parts) {
+      const bad = part.kind === "text" ? MALFORMED.exec(part.text) : null;
+      if (bad) {
+        throw new SyntaxError(
+          `bad range in "${
+            bad[0]
+          }": expected {name:min..max} with integers min <= max`,
+        );
+      }
     }
     return new Template(source, parts);
   }

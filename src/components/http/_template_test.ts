@@ -59,4 +59,16 @@ Deno.test("Template.compile() refuses unknown variables, bad ranges and a second
     /variable "a" has a range already/,
   );
   assert.throws(() => Template.compile("/{seq:1..2}", new Map()), /built in/);
+  for (
+    const written of ["{key:1..}", "{key:..5}", "{key:a..b}", "{key:1.5..2}"]
+  ) {
+    assert.throws(
+      () => Template.compile(`/k${written}`, new Map()),
+      new RegExp(`bad range in "${written.replace(/[{}.]/g, "\\$&")}"`),
+      written,
+    );
+  }
+  // A JSON body's own braces are not variables.
+  const body = Template.compile('{"a":{"b":1}}', new Map(), true);
+  assert.equal(body.constant, true);
 });
