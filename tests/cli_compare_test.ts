@@ -227,6 +227,32 @@ Deno.test("tensile compare: usage errors and unmatched scenarios", async (t) => 
       );
     });
   });
+  await t.step(
+    "no scenario on both sides is an error, not a pass",
+    async () => {
+      await withTempDir(async (dir) => {
+        const golden = JSON.parse(
+          await Deno.readTextFile(
+            join(ROOT, "tests/fixtures/golden/result.json"),
+          ),
+        );
+        const head = structuredClone(golden);
+        for (const [i, scenario] of head.scenarios.entries()) {
+          scenario.name = `other-${i}`;
+        }
+        const [a, b] = [join(dir, "a.json"), join(dir, "b.json")];
+        await Deno.writeTextFile(a, JSON.stringify(golden));
+        await Deno.writeTextFile(b, JSON.stringify(head));
+        const { io, out, err } = captureIo();
+        assert.equal(
+          await main(["compare", a, b, "--fail-on-regression"], io),
+          2,
+        );
+        assert.match(err(), /no scenario ran on both sides/);
+        assert.match(out(), /only in HEAD \(not compared\): scenario other-0/);
+      });
+    },
+  );
 });
 
 Deno.test("tensile validate accepts regression.* thresholds and refuses wrong ones", async (t) => {

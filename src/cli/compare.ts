@@ -126,6 +126,14 @@ export async function compareCommand(
       }\n`,
     );
   }
+  // A gate whose BASE and HEAD share no scenario compared nothing: passing
+  // it would hide a wrong file or a renamed suite.
+  if (compare.scenarios.length === 0) {
+    io.err(
+      "error: no scenario ran on both sides, so nothing was compared (are these the right files? scenarios pair by name)\n",
+    );
+    return EXIT.usage;
+  }
   return options.failOnRegression && hasRegression(compare)
     ? EXIT.regression
     : EXIT.ok;
