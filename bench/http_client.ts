@@ -3,10 +3,14 @@
  * target (the engine, one worker, the raw keep-alive client) against wrk,
  * autocannon and a `fetch` loop, each in its own process, on the same
  * minimal `Deno.serve` server in a process of its own, with the same
- * connections and the same duration, in two interleaved rounds (each tool
- * keeps its better one). Prints requests/s, each tool's ratio to tensile,
- * and the p50/p99 each tool reports; then the same for two threads (tensile
- * workers, wrk threads).
+ * connections and the same duration, in three interleaved rounds (each
+ * tool's median round is shown, with every round's req/s). Prints
+ * requests/s, each tool's ratio to tensile, the p50/p99 each tool reports,
+ * and CPU per 1k requests of the tool and of the server while it ran (on a
+ * machine where client and server share cores, CPU per request is the
+ * fairer efficiency figure); then the same for two threads (tensile
+ * workers, wrk threads). A bare write/read loop shows the floor of any
+ * Deno client.
  *
  * Then the memory step: 1 M requests through one worker must grow this
  * process's RSS by less than 20 MB (after a forced GC, after a warm run).
@@ -24,8 +28,8 @@ import { runPlan } from "../src/engine/mod.ts";
 import { testPlan } from "../src/engine/testdata/plan.ts";
 
 const SELF = fileURLToPath(import.meta.url);
-/** Rounds per tool; each keeps its best (see compare()). */
-const ROUNDS = 2;
+/** Rounds per tool, interleaved; the median round is reported. */
+const ROUNDS = 3;
 const WORKER = new URL("../src/worker.ts", import.meta.url);
 
 /** What one tool measured. */
@@ -34,6 +38,12 @@ interface Figures {
   p50_ms: number;
   p99_ms: number;
   requests: number;
+  /** CPU seconds the tool's process used over its load (user + system). */
+  cpu_s: number;
+  /** tensile: CPU seconds of the whole run (worker start included). */
+  run_cpu_s?: number;
+  /** CPU seconds the server used while this tool ran (set by compare()). */
+  server_cpu_s?: number;
 }
 
 const [mode, ...rest] = Deno.args;
@@ -48,6 +58,9 @@ switch (mode) {
     break;
   case "--raw":
     print(await rawLoop(rest[0], Number(rest[1]), Number(rest[2])));
+    break;
+  case "--bare":
+    print(await bareLoop(rest[0], Number(rest[1]), Number(rest[2])));
     break;
   case "--fetch":
     print(await fetchLoop(rest[0], Number(rest[1]), Number(rest[2])));
@@ -114,7 +127,7 @@ async function compare(
   console.log(
     `http_client: ${connections} connections, ${seconds} s per tool, tensile ${threads} worker(s) and wrk ${threads} thread(s) (autocannon and fetch: 1), server ${url} (Deno.serve, own process); one load process at a time`,
   );
-  const results: Record<string, Figures | string> = {};
+  const rounds: Record<string, (Figures | string)[]> = {};
   const sub = async (flag: string) =>
     await child(
       [
@@ -131,56 +144,94 @@ async function compare(
     );
   // Warm the server's JIT so the first tool is not penalised.
   await sub("--raw").catch(() => {});
-  // Two rounds, tools interleaved; each tool keeps its better round, so a
-  // burst of other work on this shared machine costs every tool alike.
-  const keep = (name: string, figures: Figures | string) => {
-    const seen = results[name];
-    if (
-      seen === undefined || typeof seen === "string" ||
-      (typeof figures !== "string" && figures.rps > seen.rps)
-    ) {
-      results[name] = figures;
+  // Rounds with the tools interleaved, so a burst of other work on this
+  // shared machine costs every tool alike; the server's CPU is read around
+  // each tool's run.
+  const keep = async (
+    name: string,
+    run: () => Promise<Figures | string>,
+  ) => {
+    const before = processCpu(server.pid);
+    let figures = await run().catch((e) => `skipped: ${e.message}`);
+    if (typeof figures !== "string") {
+      figures = { ...figures, server_cpu_s: processCpu(server.pid) - before };
     }
+    (rounds[name] ??= []).push(figures);
   };
   for (let round = 0; round < ROUNDS; round++) {
-    keep("tensile", await sub("--tensile"));
-    if (threads === 1) keep("raw client loop", await sub("--raw"));
-    keep("wrk", await wrk(url, seconds, connections, threads));
+    await keep("tensile", () => sub("--tensile"));
     if (threads === 1) {
-      keep(
-        "autocannon",
-        await sub("--autocannon").catch((e) => `skipped: ${e.message}`),
-      );
-      keep("fetch", await sub("--fetch"));
+      await keep("raw client loop", () => sub("--raw"));
+      await keep("bare write/read", () => sub("--bare"));
+    }
+    await keep("wrk", () => wrk(url, seconds, connections, threads));
+    if (threads === 1) {
+      await keep("autocannon", () => sub("--autocannon"));
+      await keep("fetch", () => sub("--fetch"));
     }
   }
   server.kill("SIGTERM");
   await server.status;
+  const results: Record<string, Figures | string> = {};
+  for (const [name, all] of Object.entries(rounds)) results[name] = median(all);
   const base = results.tensile as Figures;
   console.log(
-    "tool               req/s   p50 ms   p99 ms   tensile / tool",
+    "tool                 req/s   p50 ms   p99 ms  tensile/tool  cpu ms/1k  server cpu ms/1k  rounds req/s",
   );
+  const perK = (cpu: number, r: Figures) => fmt(cpu * 1e6 / r.requests, 2);
   for (const [name, r] of Object.entries(results)) {
     if (typeof r === "string") {
-      console.log(`${name.padEnd(16)} ${r}`);
+      console.log(`${name.padEnd(18)} ${r}`);
       continue;
     }
+    const each = rounds[name].map((f) =>
+      typeof f === "string" ? "-" : fmt(f.rps, 0)
+    ).join(" ");
     console.log(
-      `${name.padEnd(16)} ${fmt(r.rps, 0).padStart(7)} ${
+      `${name.padEnd(18)} ${fmt(r.rps, 0).padStart(7)} ${
         fmt(r.p50_ms, 3).padStart(8)
-      } ${fmt(r.p99_ms, 3).padStart(8)}   ${
-        name === "tensile" ? "" : (base.rps / r.rps).toFixed(2) + "x"
-      }`,
+      } ${fmt(r.p99_ms, 3).padStart(8)}  ${
+        (name === "tensile" ? "" : (base.rps / r.rps).toFixed(2) + "x")
+          .padStart(12)
+      }  ${perK(r.cpu_s, r).padStart(9)}  ${
+        perK(r.server_cpu_s ?? 0, r).padStart(16)
+      }  ${each}`,
     );
   }
   const wrkFigures = results.wrk;
   if (typeof wrkFigures !== "string") {
     const ratio = base.rps / wrkFigures.rps;
+    const cpu = (r: Figures) => r.cpu_s / r.requests;
     console.log(
-      `http_client: tensile / wrk = ${ratio.toFixed(2)}x (target >= 0.90x) → ${
+      `http_client: tensile / wrk = ${
+        ratio.toFixed(2)
+      }x req/s (target >= 0.90x) → ${
         ratio >= 0.9 ? "ok" : "BELOW TARGET"
-      }`,
+      }; CPU per request tensile / wrk = ${
+        (cpu(base) / cpu(wrkFigures)).toFixed(2)
+      }x`,
     );
+  }
+}
+
+/** The round with the median req/s (skips count as lowest). */
+function median(all: (Figures | string)[]): Figures | string {
+  const ok = all.filter((f): f is Figures => typeof f !== "string")
+    .sort((a, b) => a.rps - b.rps);
+  if (ok.length === 0) return all[0];
+  return ok[Math.floor(ok.length / 2)];
+}
+
+/** User + system CPU seconds of a process (Linux /proc; 0 elsewhere). */
+function processCpu(pid: number | "self"): number {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    // Fields after the command name (which may hold spaces) in parentheses.
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime, stime: fields 14 and 15 (1-based), in 1/100 s.
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
   }
 }
 
@@ -213,6 +264,7 @@ async function tensile(
 ): Promise<Figures> {
   const runDir = await Deno.makeTempDir();
   try {
+    const cpu0 = processCpu("self");
     const result = await runPlan(
       testPlan({
         target: "http",
@@ -241,6 +293,15 @@ async function tensile(
       p50_ms: m.latency.p50,
       p99_ms: m.latency.p99,
       requests: m.total,
+      // The load's CPU, from the engine's per-interval samples of this
+      // process (like the loops below; the worker's start, about 0.3 s of
+      // CPU, is left out): the whole run's is printed under "run cpu".
+      cpu_s: m.timeseries.reduce(
+        (sum, i) =>
+          sum + (i.throughput > 0 ? i.cpu / 100 * i.ops / i.throughput : 0),
+        0,
+      ),
+      run_cpu_s: processCpu("self") - cpu0,
     };
   } finally {
     await Deno.remove(runDir, { recursive: true });
@@ -283,16 +344,17 @@ async function fetchLoop(
 async function loop(
   seconds: number,
   connections: number,
-  one: () => Promise<void>,
+  one: (task: number) => Promise<void>,
 ): Promise<Figures> {
   const latencies: number[] = [];
   const end = performance.now() + seconds * 1000;
   const start = performance.now();
+  const cpu0 = processCpu("self");
   await Promise.all(
-    Array.from({ length: connections }, async () => {
+    Array.from({ length: connections }, async (_, task) => {
       let t0 = performance.now();
       while (t0 < end && latencies.length < 50_000_000) {
-        await one();
+        await one(task);
         const t1 = performance.now();
         latencies.push(t1 - t0);
         t0 = t1;
@@ -300,6 +362,7 @@ async function loop(
     }),
   );
   const elapsed = (performance.now() - start) / 1000;
+  const cpu_s = processCpu("self") - cpu0;
   const sorted = Float64Array.from(latencies).sort();
   const at = (q: number) =>
     sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
@@ -308,7 +371,57 @@ async function loop(
     p50_ms: at(0.5),
     p99_ms: at(0.99),
     requests: latencies.length,
+    cpu_s,
   };
+}
+
+/**
+ * The floor for any Deno client: per connection, write one constant
+ * request and read into one buffer until a whole response (of the bench
+ * server's known size) is in. No parsing, no timeouts, no pool.
+ */
+async function bareLoop(
+  url: string,
+  seconds: number,
+  connections: number,
+): Promise<Figures> {
+  const { hostname, port } = new URL(url);
+  const request = new TextEncoder().encode(
+    `GET / HTTP/1.1\r\nhost: ${hostname}:${port}\r\n\r\n`,
+  );
+  const conns = await Promise.all(
+    Array.from(
+      { length: connections },
+      () => Deno.connect({ hostname, port: Number(port) }),
+    ),
+  );
+  // One exchange first, to learn the response's size.
+  const probe = new Uint8Array(64 * 1024);
+  await conns[0].write(request);
+  let size = 0;
+  for (;;) {
+    size += (await conns[0].read(probe.subarray(size))) ?? 0;
+    const head = new TextDecoder().decode(probe.subarray(0, size));
+    const end = head.indexOf("\r\n\r\n");
+    const length = /content-length: *(\d+)/i.exec(head);
+    if (end >= 0 && length && size >= end + 4 + Number(length[1])) break;
+  }
+  const bufs = conns.map(() => new Uint8Array(64 * 1024));
+  try {
+    return await loop(seconds, connections, async (task) => {
+      const conn = conns[task];
+      const buf = bufs[task];
+      await conn.write(request);
+      let got = 0;
+      while (got < size) {
+        const n = await conn.read(buf.subarray(got));
+        if (n === null) throw new Error("closed");
+        got += n;
+      }
+    });
+  } finally {
+    for (const conn of conns) conn.close();
+  }
 }
 
 async function autocannon(
@@ -317,8 +430,10 @@ async function autocannon(
   connections: number,
 ): Promise<Figures> {
   const { default: run } = await import("autocannon");
+  const cpu0 = processCpu("self");
   const result = await run({ url, connections, duration: seconds });
   return {
+    cpu_s: processCpu("self") - cpu0,
     rps: result.requests.average,
     p50_ms: result.latency.p50,
     p99_ms: result.latency.p99,
@@ -343,9 +458,13 @@ async function wrk(
       return "skipped: wrk is not installed and apt-get install wrk failed";
     }
   }
-  // As many threads as tensile runs workers.
-  const out = await new Deno.Command("wrk", {
+  // As many threads as tensile runs workers. Through a shell that prints,
+  // after wrk exits, the CPU of its waited-for children (wrk).
+  const out = await new Deno.Command("sh", {
     args: [
+      "-c",
+      'wrk "$@"; echo "cpu: $(cat /proc/$$/stat)"',
+      "sh",
       `-t${threads}`,
       `-c${connections}`,
       `-d${seconds}s`,
@@ -355,6 +474,9 @@ async function wrk(
     stdout: "piped",
   }).output();
   const text = new TextDecoder().decode(out.stdout);
+  const stat = /^cpu: .*\) (.*)$/m.exec(text)?.[1].split(" ");
+  // cutime and cstime: fields 16 and 17 (1-based), in 1/100 s.
+  const cpu_s = stat ? (Number(stat[13]) + Number(stat[14])) / 100 : 0;
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(text);
   const p50 = /^\s+50%\s+([\d.]+)(us|ms|s)/m.exec(text);
   const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)/m.exec(text);
@@ -367,6 +489,7 @@ async function wrk(
     p50_ms: ms(p50),
     p99_ms: ms(p99),
     requests: Number(total?.[1] ?? 0),
+    cpu_s,
   };
 }
 

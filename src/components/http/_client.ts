@@ -152,39 +152,54 @@ export class HttpClient implements AsyncDisposable {
   }
 
   /** Sends one request and reads its whole response. */
-  async request(request: HttpRequest): Promise<HttpResponse> {
+  request(request: HttpRequest): Promise<HttpResponse> {
     const deadline = performance.now() + this.#o.timeoutMs;
+    // The hot path: an idle connection, one async frame (the exchange).
+    const idle = this.#closed ? undefined : this.#idle.pop();
+    if (idle !== undefined) {
+      return idle.exchange(request, deadline, this.#hooks);
+    }
+    return this.#queued(request, deadline);
+  }
+
+  async #queued(request: HttpRequest, deadline: number) {
     const conn = await this.#acquire(deadline);
-    let reuse = false;
-    try {
-      const response = await conn.exchange(request, deadline);
-      reuse = !conn.closing;
-      return response;
-    } catch (error) {
+    return await conn.exchange(request, deadline, this.#hooks);
+  }
+
+  /** What a connection calls when its exchange ends. */
+  readonly #hooks: Hooks = {
+    done: (conn) => {
+      if (!conn.closing) this.#release(conn);
+      else if (this.#all.has(conn)) this.#drop(conn);
+    },
+    failed: (conn, request, deadline, error) => {
       // A reused connection the server closed while idle fails before any
       // byte of the answer: an idempotent request tries once on a new one.
       if (
-        conn.reused && conn.received === 0 && error instanceof HttpFailure &&
-        error.kind === "reset" && IDEMPOTENT.has(request.method) &&
-        performance.now() < deadline
+        conn.reused && conn.received === 0 && error.kind === "reset" &&
+        IDEMPOTENT.has(request.method) && performance.now() < deadline
       ) {
         this.#drop(conn);
-        const fresh = await this.#connect(deadline);
-        try {
-          const response = await fresh.exchange(request, deadline);
-          if (!fresh.closing) this.#release(fresh);
-          else this.#drop(fresh);
-          return response;
-        } catch (retryError) {
-          this.#drop(fresh);
-          throw retryError;
-        }
+        return this.#retry(request, deadline);
       }
+      if (this.#all.has(conn)) this.#drop(conn);
       throw error;
-    } finally {
-      if (reuse) this.#release(conn);
-      else if (this.#all.has(conn)) this.#drop(conn);
-    }
+    },
+  };
+
+  /** The retry's hooks: release as usual; on failure drop, never retry. */
+  readonly #once: Hooks = {
+    done: this.#hooks.done,
+    failed: (conn, _request, _deadline, error) => {
+      if (this.#all.has(conn)) this.#drop(conn);
+      throw error;
+    },
+  };
+
+  async #retry(request: HttpRequest, deadline: number) {
+    const fresh = await this.#connect(deadline);
+    return await fresh.exchange(request, deadline, this.#once);
   }
 
   /** Closes every connection; pending requests fail. */
@@ -274,6 +289,19 @@ export class HttpClient implements AsyncDisposable {
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
 
+/** How a connection hands itself back to its pool after an exchange. */
+interface Hooks {
+  /** A whole response arrived: keep the connection or drop it. */
+  done(conn: Connection): void;
+  /** The exchange failed: drop the connection; retry, or rethrow `error`. */
+  failed(
+    conn: Connection,
+    request: HttpRequest,
+    deadline: number,
+    error: HttpFailure,
+  ): Promise<HttpResponse>;
+}
+
 function connectFailure(
   error: unknown,
   where: string,
@@ -328,7 +356,8 @@ class Connection {
   #status = 0;
   #bodyStart = 0;
   #bodyLen = 0;
-  #length = 0;
+  #length = -1;
+  #chunked = false;
   #cursor = 0;
   #noBody = false;
   // Request timeout: one timer, re-armed only when it fires early.
@@ -352,10 +381,12 @@ class Connection {
   async exchange(
     request: HttpRequest,
     deadline: number,
+    hooks: Hooks,
   ): Promise<HttpResponse> {
     const tcp = this.#tcp!;
     this.#arm(deadline);
     this.received = 0;
+    let response: HttpResponse;
     try {
       const size = this.#encode(request);
       let written = await tcp.write(this.#outTo(size));
@@ -389,23 +420,31 @@ class Connection {
         if (this.#stage === Stage.Done) break;
       }
       this.reused = true;
-      const body = request.keepBody
-        ? this.#buf.slice(this.#bodyStart, this.#bodyStart + this.#bodyLen)
-        : undefined;
+      response = {
+        status: this.#status,
+        body: request.keepBody
+          ? this.#buf.slice(this.#bodyStart, this.#bodyStart + this.#bodyLen)
+          : undefined,
+      };
       this.#len = 0; // no pipelining: nothing after the response is kept
-      return { status: this.#status, body };
     } catch (error) {
-      this.closing = true;
-      if (this.#timedOut) {
-        throw new HttpFailure(
-          "request_timeout",
-          `no complete response within the timeout (${this.received} bytes received)`,
-        );
-      }
-      throw asFailure(error);
-    } finally {
       this.#deadline = 0;
+      this.closing = true;
+      return hooks.failed(
+        this,
+        request,
+        deadline,
+        this.#timedOut
+          ? new HttpFailure(
+            "request_timeout",
+            `no complete response within the timeout (${this.received} bytes received)`,
+          )
+          : asFailure(error),
+      );
     }
+    this.#deadline = 0;
+    hooks.done(this);
+    return response;
   }
 
   close(): void {
@@ -486,6 +525,8 @@ class Connection {
     this.#scanned = 0;
     this.#noBody = head;
     this.#bodyLen = 0;
+    this.#length = -1;
+    this.#chunked = false;
   }
 
   #grow(): void {
@@ -505,14 +546,7 @@ class Connection {
 
   /** Advances the parser over what has arrived. */
   #parse(): void {
-    if (this.#stage === Stage.Head) {
-      const end = findHeadEnd(this.#buf, this.#scanned, this.#len);
-      if (end < 0) {
-        this.#scanned = Math.max(0, this.#len - 3);
-        return;
-      }
-      this.#head(end);
-    }
+    if (this.#stage === Stage.Head && !this.#headLines()) return;
     if (this.#stage === Stage.Length) {
       if (this.#len - this.#bodyStart >= this.#length) {
         this.#bodyLen = this.#length;
@@ -523,51 +557,78 @@ class Connection {
     }
   }
 
-  /** Parses the status line and headers ending at `end` (after CRLFCRLF). */
-  #head(end: number): void {
+  /**
+   * Parses the head's lines that have arrived whole, in one pass (from
+   * `#scanned`, the first line not parsed yet); true once the blank line
+   * ending the head is in.
+   */
+  #headLines(): boolean {
     const b = this.#buf;
-    // "HTTP/1.x NNN"
+    const len = this.#len;
+    let line = this.#scanned;
+    for (;;) {
+      let cr = line;
+      while (cr + 1 < len && (b[cr] !== 13 || b[cr + 1] !== 10)) cr++;
+      if (cr + 1 >= len) {
+        this.#scanned = line;
+        return false;
+      }
+      if (line === 0) this.#statusLine(cr);
+      else if (cr === line) {
+        this.#headEnd(cr + 2);
+        return this.#stage !== Stage.Head;
+      } else this.#header(line, cr);
+      line = cr + 2;
+    }
+  }
+
+  /** Checks "HTTP/1.x NNN ..." ending at `eol`; keeps the status. */
+  #statusLine(eol: number): void {
+    const b = this.#buf;
     if (
-      end < 16 || b[0] !== 72 || b[1] !== 84 || b[2] !== 84 || b[3] !== 80 ||
+      eol < 12 || b[0] !== 72 || b[1] !== 84 || b[2] !== 84 || b[3] !== 80 ||
       b[4] !== 47 || b[5] !== 49 || b[6] !== 46 || b[8] !== 32 ||
       !isDigit(b[9]) || !isDigit(b[10]) || !isDigit(b[11]) ||
       (b[12] !== 32 && b[12] !== 13)
     ) {
       throw new HttpFailure(
         "protocol_error",
-        `not an HTTP/1.x status line: ${preview(b, end)}`,
+        `not an HTTP/1.x status line: ${preview(b, eol)}`,
       );
     }
-    const status = (b[9] - 48) * 100 + (b[10] - 48) * 10 + (b[11] - 48);
-    this.#status = status;
-    let length = -1;
-    let chunked = false;
+    this.#status = (b[9] - 48) * 100 + (b[10] - 48) * 10 + (b[11] - 48);
     this.closing = b[7] === 48; // HTTP/1.0 closes unless told otherwise
-    let line = indexOfCrlf(b, 12, end) + 2;
-    while (line < end - 2) {
-      const eol = indexOfCrlf(b, line, end);
-      const colon = b.indexOf(58, line);
-      if (colon < 0 || colon > eol) {
-        throw new HttpFailure(
-          "protocol_error",
-          `a header line without a colon: ${
-            preview(b.subarray(line), eol - line)
-          }`,
-        );
-      }
-      const nameLen = colon - line;
-      if (nameLen === 14 && matches(b, line, "content-length")) {
-        length = parseLength(b, colon + 1, eol);
-      } else if (nameLen === 17 && matches(b, line, "transfer-encoding")) {
-        chunked = valueHas(b, colon + 1, eol, "chunked");
-      } else if (nameLen === 10 && matches(b, line, "connection")) {
-        if (valueHas(b, colon + 1, eol, "close")) this.closing = true;
-        else if (valueHas(b, colon + 1, eol, "keep-alive")) {
-          this.closing = false;
-        }
-      }
-      line = eol + 2;
+  }
+
+  /** One header line from `line` to `eol` (its CR). */
+  #header(line: number, eol: number): void {
+    const b = this.#buf;
+    let colon = line;
+    while (colon < eol && b[colon] !== 58) colon++;
+    if (colon === eol) {
+      throw new HttpFailure(
+        "protocol_error",
+        `a header line without a colon: ${
+          preview(b.subarray(line), eol - line)
+        }`,
+      );
     }
+    const nameLen = colon - line;
+    if (nameLen === 14 && matches(b, line, "content-length")) {
+      this.#length = parseLength(b, colon + 1, eol);
+    } else if (nameLen === 17 && matches(b, line, "transfer-encoding")) {
+      this.#chunked = valueHas(b, colon + 1, eol, "chunked");
+    } else if (nameLen === 10 && matches(b, line, "connection")) {
+      if (valueHas(b, colon + 1, eol, "close")) this.closing = true;
+      else if (valueHas(b, colon + 1, eol, "keep-alive")) {
+        this.closing = false;
+      }
+    }
+  }
+
+  /** The head ended just before `end`: how the body is framed. */
+  #headEnd(end: number): void {
+    const status = this.#status;
     this.#bodyStart = end;
     if (
       this.#noBody || status === 204 || status === 304 || status < 200
@@ -577,21 +638,21 @@ class Connection {
         this.#buf.copyWithin(0, end, this.#len);
         this.#len -= end;
         this.#begin(this.#noBody);
-        return this.#parse();
+        this.#parse();
+        return;
       }
       this.#stage = Stage.Done;
-    } else if (chunked) {
+    } else if (this.#chunked) {
       this.#stage = Stage.Chunked;
       this.#cursor = end;
       this.#bodyLen = 0;
-    } else if (length >= 0) {
-      if (length > MAX_BODY) {
+    } else if (this.#length >= 0) {
+      if (this.#length > MAX_BODY) {
         throw new HttpFailure(
           "protocol_error",
-          `content-length ${length} over ${MAX_BODY} bytes`,
+          `content-length ${this.#length} over ${MAX_BODY} bytes`,
         );
       }
-      this.#length = length;
       this.#stage = Stage.Length;
     } else {
       this.#stage = Stage.UntilClose;
