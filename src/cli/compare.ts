@@ -7,7 +7,6 @@
  */
 import { join } from "node:path";
 import {
-  type Compare,
   compareArtifacts,
   hasRegression,
   type NamedArtifact,
@@ -22,12 +21,10 @@ import {
   renderCompareMarkdown,
   renderCompareTerminal,
 } from "../report/mod.ts";
-import { plainReason } from "../files.ts";
-import { quote } from "../suggest.ts";
 import { UsageError } from "./_scenarios.ts";
 import type { CompareFormat } from "./_compare_args.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
-import { type Io, quotedText } from "./io.ts";
+import { appendEach, type Io, quotedText } from "./io.ts";
 
 /** Options of `tensile compare`. */
 export interface CompareCommandOptions {
@@ -99,7 +96,7 @@ export async function compareCommand(
       break;
     case "github":
       io.out(renderCompareGithub(compare));
-      await appendGithub(compare, io);
+      await appendEach(compareGithubAppends(compare), io);
       break;
     case "json":
       io.out(renderCompareJson(compare));
@@ -137,27 +134,4 @@ export async function compareCommand(
   return options.failOnRegression && hasRegression(compare)
     ? EXIT.regression
     : EXIT.ok;
-}
-
-/**
- * Appends the job summary and step outputs to the files GitHub names; says
- * on standard error what was skipped when a variable is not set.
- */
-async function appendGithub(compare: Compare, io: Io): Promise<void> {
-  for (const { env, what, text } of compareGithubAppends(compare)) {
-    const file = io.env(env);
-    if (file === undefined) {
-      io.err(`note: ${env} is not set: skipped writing the ${what}\n`);
-      continue;
-    }
-    try {
-      await io.appendFile(file, text);
-    } catch (error) {
-      throw new Error(
-        `Cannot append the ${what} to $${env} ${quote(file, 200)}: ${
-          plainReason(error)
-        }`,
-      );
-    }
-  }
 }

@@ -3,6 +3,9 @@
  * tests can drive commands without global mocks.
  * @module
  */
+import { plainReason } from "../files.ts";
+import type { ReportAppend } from "../report/mod.ts";
+import { quote } from "../suggest.ts";
 import { terminalText } from "../terminal_text.ts";
 
 /** What a command may touch. */
@@ -187,4 +190,31 @@ export function quotedText(text: string, io: Pick<Io, "unicode">): string {
   return text.split("\n").map((line) =>
     terminalText(line, { unicode: io.unicode })
   ).join("\n");
+}
+
+/**
+ * Appends what a format adds to the files GitHub names (job summary, step
+ * outputs); says on standard error what was skipped when a variable is not
+ * set, and names the file when an append fails.
+ */
+export async function appendEach(
+  appends: readonly ReportAppend[],
+  io: Io,
+): Promise<void> {
+  for (const { env, what, text } of appends) {
+    const file = io.env(env);
+    if (file === undefined) {
+      io.err(`note: ${env} is not set: skipped writing the ${what}\n`);
+      continue;
+    }
+    try {
+      await io.appendFile(file, text);
+    } catch (error) {
+      throw new Error(
+        `Cannot append the ${what} to $${env} ${quote(file, 200)}: ${
+          plainReason(error)
+        }`,
+      );
+    }
+  }
 }

@@ -1,6 +1,4 @@
 import { measuredNothing, readArtifact } from "../artifact/mod.ts";
-import { plainReason } from "../files.ts";
-import { quote } from "../suggest.ts";
 import {
   type Reporter,
   REPORTERS,
@@ -8,7 +6,7 @@ import {
   type ReportOptions,
 } from "../report/mod.ts";
 import { EXIT, type ExitCode, exitCodeOf } from "./exit_codes.ts";
-import type { Io } from "./io.ts";
+import { appendEach, type Io } from "./io.ts";
 
 /** Every format `tensile report --format` accepts, the default first. */
 export { FORMAT_CHOICES } from "./_formats.ts";
@@ -38,22 +36,7 @@ export async function reportCommand(
       : exitCodeOf(artifact.status),
   };
   io.out(reporter.render(artifact, style));
-  for (const { env, what, text } of reporter.appends?.(artifact, style) ?? []) {
-    const file = io.env(env);
-    if (file === undefined) {
-      io.err(`note: ${env} is not set: skipped writing the ${what}\n`);
-      continue;
-    }
-    try {
-      await io.appendFile(file, text);
-    } catch (error) {
-      throw new Error(
-        `Cannot append the ${what} to $${env} ${quote(file, 200)}: ${
-          plainReason(error)
-        }`,
-      );
-    }
-  }
+  await appendEach(reporter.appends?.(artifact, style) ?? [], io);
   // Rendered, but no measurement is no verdict: a script must not read it
   // as a pass.
   return measuredNothing(artifact) ? EXIT.failed : EXIT.ok;
