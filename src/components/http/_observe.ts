@@ -21,6 +21,18 @@ const KEY_PREFIX = "/v1/context/";
 const MAX_VERSIONS = 2_000_000;
 
 /** One key's acknowledged writes. */
+/** A key nothing was written to yet. */
+function noWrites(): KeyWrites {
+  return {
+    acked: 0,
+    unknown: 0,
+    versions: [],
+    top: 0,
+    topBody: "",
+    deleted: false,
+  };
+}
+
 interface KeyWrites {
   /** PUTs and DELETEs answered 200/201. */
   acked: number;
@@ -127,14 +139,7 @@ export class Observer {
 
   #key(path: string): KeyWrites {
     const key = keyOf(path);
-    return this.#o.writes[key] ??= {
-      acked: 0,
-      unknown: 0,
-      versions: [],
-      top: 0,
-      topBody: "",
-      deleted: false,
-    };
+    return this.#o.writes[key] ??= noWrites();
   }
 }
 
@@ -197,14 +202,7 @@ export async function gather(
   };
   for (const seen of all) {
     for (const [key, w] of Object.entries(seen.writes)) {
-      const into = merged.writes[key] ??= {
-        acked: 0,
-        unknown: 0,
-        versions: [],
-        top: 0,
-        topBody: "",
-        deleted: false,
-      };
+      const into = merged.writes[key] ??= noWrites();
       into.acked += w.acked;
       into.unknown += w.unknown;
       for (const v of w.versions) into.versions.push(v);
