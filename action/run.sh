@@ -52,11 +52,16 @@ if [ "$code" -ne 2 ] && [ -s "$result" ]; then
   # outputs appended to the files GitHub names.
   "${tensile[@]}" report "$result" --format github || true
   [ -s "$out/report.html" ] && output report-html "$out/report.html"
-  # The regression gate: exit 4 when HEAD is worse than the baseline.
-  if [ -n "${INPUT_BASELINE:-}" ] && [ "${INPUT_FAIL_ON_REGRESSION:-false}" = "true" ]; then
-    "${tensile[@]}" compare "$INPUT_BASELINE" "$result" --fail-on-regression
+  # With a baseline, the comparison joins the job summary (and
+  # $out/compare/); with fail-on-regression it is the gate: exit 4 when HEAD
+  # is worse than the baseline.
+  if [ -n "${INPUT_BASELINE:-}" ]; then
+    gate=()
+    [ "${INPUT_FAIL_ON_REGRESSION:-false}" = "true" ] && gate=(--fail-on-regression)
+    "${tensile[@]}" compare "$INPUT_BASELINE" "$result" --format github \
+      --out "$out/compare" ${gate[@]+"${gate[@]}"}
     compared=$?
-    [ "$code" -eq 0 ] && code=$compared
+    [ "$code" -eq 0 ] && [ "${#gate[@]}" -gt 0 ] && code=$compared
   fi
 else
   # No artifact: the arguments or a scenario file were refused (exit 2) or

@@ -270,6 +270,79 @@ Deno.test("the action's run step: a failing scenario exits 1 with annotations an
   }
 });
 
+Deno.test("the action's run step with a baseline: the comparison joins the summary, and fail-on-regression gates on it", async (t) => {
+  const cwd = await workspace();
+  try {
+    const base = await runStep(
+      "run",
+      cwd,
+      localContexts({ scenarios: "pass.yaml", profile: "smoke", out: "base" }),
+    );
+    assert.equal(base.code, 0, base.stderr);
+    await t.step("same scenario: compared, no regression, exit 0", async () => {
+      const run = await runStep(
+        "run",
+        cwd,
+        localContexts({
+          scenarios: "pass.yaml",
+          profile: "smoke",
+          out: "head",
+          baseline: "base/result.json",
+          "fail-on-regression": "true",
+        }),
+      );
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(
+        run.summary,
+        /^# tensile compare: 1 BASE run vs 1 HEAD run/m,
+      );
+      assert.equal(run.outputs.regression, "false");
+      assert.ok(
+        (await Deno.stat(join(cwd, "head/compare/compare.html"))).size > 0,
+      );
+    });
+    await t.step(
+      "a baseline sharing no scenario fails the gate (exit 2)",
+      async () => {
+        const artifact = JSON.parse(
+          await Deno.readTextFile(join(cwd, "base/result.json")),
+        );
+        artifact.scenarios[0].name = "another-scenario";
+        await Deno.writeTextFile(
+          join(cwd, "other.json"),
+          JSON.stringify(artifact),
+        );
+        const gated = await runStep(
+          "run",
+          cwd,
+          localContexts({
+            scenarios: "pass.yaml",
+            profile: "smoke",
+            out: "gated",
+            baseline: "other.json",
+            "fail-on-regression": "true",
+          }),
+        );
+        assert.equal(gated.code, 2, gated.stderr);
+        assert.match(gated.stderr, /no scenario ran on both sides/);
+        const shown = await runStep(
+          "run",
+          cwd,
+          localContexts({
+            scenarios: "pass.yaml",
+            profile: "smoke",
+            out: "shown",
+            baseline: "other.json",
+          }),
+        );
+        assert.equal(shown.code, 0, "without the gate, the run's own code");
+      },
+    );
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
+});
+
 Deno.test("the action's run step: a refused scenario file still writes a summary and exits 2", async () => {
   const cwd = await workspace();
   try {
