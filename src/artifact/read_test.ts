@@ -84,6 +84,37 @@ Deno.test("readArtifact() rejects JSON of another shape, naming the first wrong 
   });
 });
 
+Deno.test("readArtifact() rejects a histogram that is not HDR compressed base64, naming the field", async (t) => {
+  const golden = JSON.parse(await Deno.readTextFile(GOLDEN));
+  const real: string = golden.scenarios[0].measurements.histogram;
+  await withTempDir(async (dir) => {
+    const path = join(dir, "result.json");
+    // Each once reached merge/compare and failed there with zlib's message
+    // ("incorrect header check") and exit 3, naming no file or field.
+    const bogus = {
+      "not base64": "HISTFAAAAlx4!!!notbase64",
+      "base64 of no histogram": "AAAAAAAAAAAAAAAA",
+      "cut short": real.slice(0, real.length - 8),
+    };
+    for (const [what, histogram] of Object.entries(bogus)) {
+      await t.step(what, async () => {
+        const edited = structuredClone(golden);
+        edited.scenarios[0].measurements.histogram = histogram;
+        await Deno.writeTextFile(path, formatJson(edited));
+        await assertRejects(
+          path,
+          /not a tensile\/result@1 file \(scenarios\.0\.measurements\.histogram: not an encoded HDR histogram /,
+        );
+      });
+    }
+    await t.step("the real one reads", async () => {
+      await Deno.writeTextFile(path, formatJson(golden));
+      const artifact = await readArtifact(path);
+      assert.equal(artifact.scenarios[0].measurements.histogram, real);
+    });
+  });
+});
+
 Deno.test("readArtifact() rejects a missing file with the system's reason", async () => {
   await withTempDir(async (dir) => {
     const path = join(dir, "missing.json");

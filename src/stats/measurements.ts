@@ -10,6 +10,37 @@ import { FAILURE_OUTCOMES, type Outcome, OUTCOMES } from "../errors.ts";
 
 const count = z.int().min(0);
 
+/**
+ * Whether `text` has the frame of an HDR compressed-base64 histogram: base64,
+ * the V2 compressed cookie, a length that matches the bytes that follow and
+ * a zlib header. Cheap (no inflate), so a hand-edited or truncated artifact
+ * fails when read, naming the field, instead of deep inside merge or compare.
+ */
+function isEncodedHistogram(text: string): boolean {
+  if (text.length < 16 || !/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return false;
+  let head: string;
+  try {
+    head = atob(text.slice(0, 16)); // the first 12 bytes
+  } catch {
+    return false;
+  }
+  const byte = (i: number) => head.charCodeAt(i);
+  const cookie = ((byte(0) << 24) | (byte(1) << 16) | (byte(2) << 8) |
+    byte(3)) & ~0xf0;
+  const length = ((byte(4) << 24) | (byte(5) << 16) | (byte(6) << 8) |
+    byte(7)) >>> 0;
+  const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
+  const bytes = (text.length / 4) * 3 - padding;
+  return text.length % 4 === 0 && cookie === 0x1c849304 &&
+    length + 8 === bytes && (byte(8) & 0x0f) === 8 &&
+    ((byte(8) << 8) | byte(9)) % 31 === 0;
+}
+
+const encodedHistogram = z.string().refine(isEncodedHistogram, {
+  message:
+    "not an encoded HDR histogram (compressed base64 as tensile writes it); was the file edited or cut short?",
+});
+
 /** Ops counted by how they ended, one key per outcome in OUTCOMES order. */
 export const OutcomeCountsSchema = z.object(
   Object.fromEntries(OUTCOMES.map((outcome) => [outcome, count])) as Record<
@@ -50,7 +81,7 @@ export const OpMeasurementSchema = z.object({
    */
   latency: LatencySummarySchema,
   /** HDR histogram of nanoseconds, compressed base64. */
-  histogram: z.string(),
+  histogram: encodedHistogram,
   /**
    * Open model only: milliseconds from each op's actual start to its end,
    * what the target itself took. Absent for the closed model, where it is
@@ -58,7 +89,7 @@ export const OpMeasurementSchema = z.object({
    */
   service_time: LatencySummarySchema.optional(),
   /** Open model only: HDR histogram of service time, as `histogram`. */
-  service_histogram: z.string().optional(),
+  service_histogram: encodedHistogram.optional(),
 });
 /** Measurements of one op, or of all ops together. */
 export type OpMeasurement = z.infer<typeof OpMeasurementSchema>;
@@ -68,7 +99,7 @@ export const IntervalOpSchema = z.object({
   ops: count,
   errors: count,
   /** HDR histogram of nanoseconds, compressed base64; absent when empty. */
-  histogram: z.string().optional(),
+  histogram: encodedHistogram.optional(),
 });
 /** What one op did in one sampling interval. */
 export type IntervalOp = z.infer<typeof IntervalOpSchema>;
