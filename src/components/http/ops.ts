@@ -106,8 +106,21 @@ const SetupSchema = RequestShape.extend({
     .describe("how many times, {seq} going 0, 1, 2, ..."),
 }).superRefine(templatesCompile);
 
+/** Whether a URL is scheme, host and port alone (a trailing "/" allowed). */
+function bareOrigin(text: string): boolean {
+  const url = new URL(text);
+  return url.pathname === "/" && url.search === "" && url.hash === "" &&
+    url.username === "" && url.password === "" && !/[?#]/.test(text);
+}
+
 const httpOptions = z.strictObject({
   base_url: z.url({ protocol: /^http$/, error: "expected an http:// URL" })
+    // Requests go to host:port with each op's path: a path prefix, query,
+    // fragment or credentials here would be dropped without a word.
+    .refine(bareOrigin, {
+      error:
+        "expected http://host:port only, with no path, query, fragment or user: put a path prefix in each request's path",
+    })
     .optional()
     .describe("the service to load (http:// only); not with server"),
   server: z.enum(["context"]).optional()

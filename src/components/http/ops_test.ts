@@ -53,6 +53,39 @@ Deno.test("httpTarget refuses a host beyond loopback unless --allow-host names i
   await Deno.remove(runDir, { recursive: true });
 });
 
+Deno.test("httpTarget refuses a base_url with more than host and port, whose extra parts requests would drop", () => {
+  for (
+    const base_url of [
+      "http://127.0.0.1:8080/api",
+      "http://127.0.0.1:8080/?q=1",
+      "http://127.0.0.1:8080/#top",
+      "http://user:secret@127.0.0.1:8080",
+      "http://127.0.0.1:8080?",
+    ]
+  ) {
+    const parsed = httpTarget.options!.safeParse({ base_url });
+    assert.equal(parsed.success, false, base_url);
+    assert.deepEqual(
+      parsed.error!.issues.map((issue) => [issue.path, issue.message]),
+      [[
+        ["base_url"],
+        "expected http://host:port only, with no path, query, fragment or user: put a path prefix in each request's path",
+      ]],
+      base_url,
+    );
+  }
+  for (
+    const base_url of [
+      "http://127.0.0.1:8080",
+      "http://127.0.0.1:8080/",
+      "http://[::1]:8080",
+      "http://localhost",
+    ]
+  ) {
+    assert.equal(httpTarget.options!.safeParse({ base_url }).success, true);
+  }
+});
+
 Deno.test("httpTarget counts responses and failures by class, and each op's outcome by status", async () => {
   await using server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
