@@ -111,12 +111,24 @@ function linearTicks(
 }
 
 /**
+ * The largest value a linear axis spans: its ticks (a step past it) stay
+ * finite. Only a hand-edited artifact holds more; its points sit at the edge.
+ */
+const LARGEST = 1e300;
+
+/** `v` within `lo`..`hi`. */
+function clamp(v: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, v));
+}
+
+/**
  * Powers of ten covering `min`..`max` (both positive): every decade, or
  * every second or third one when there are many, so labels do not overlap.
  */
 function logTicks(min: number, max: number): number[] {
-  const lo = Math.floor(Math.log10(min));
-  let hi = Math.ceil(Math.log10(max));
+  // Decades kept within ±300, where 10^e is finite and not 0.
+  const lo = clamp(Math.floor(Math.log10(min)), -300, 299);
+  let hi = clamp(Math.ceil(Math.log10(max)), lo + 1, 300);
   const step = Math.ceil(Math.max(1, hi - lo) / 5);
   hi = lo + Math.ceil(Math.max(1, hi - lo) / step) * step;
   const ticks: number[] = [];
@@ -157,11 +169,17 @@ export function lineChart(options: LineChartOptions): string {
     const b = Math.log10(yTicks.at(-1)!);
     yPos = (v) =>
       TOP + PLOT_H -
-      ((Math.log10(Math.max(v, yTicks[0])) - a) / (b - a)) * PLOT_H;
+      ((Math.log10(clamp(v, yTicks[0], yTicks.at(-1)!)) - a) / (b - a)) *
+        PLOT_H;
   } else {
-    yTicks = linearTicks(0, Math.max(0, ...ys), y.integer, 2);
+    yTicks = linearTicks(
+      0,
+      Math.min(Math.max(0, ...ys), LARGEST),
+      y.integer,
+      2,
+    );
     const top = yTicks.at(-1)!;
-    yPos = (v) => TOP + PLOT_H - (v / top) * PLOT_H;
+    yPos = (v) => TOP + PLOT_H - (clamp(v, 0, top) / top) * PLOT_H;
   }
   let xPos: (v: number) => number;
   let xTicks: [number, string][];
@@ -170,9 +188,12 @@ export function lineChart(options: LineChartOptions): string {
     xPos = (i) => LEFT + i * step;
     xTicks = x.labels.map((label, i) => [xPos(i), label]);
   } else {
-    const ticks = linearTicks(0, Math.max(0, ...all.map(([t]) => t)));
+    const ticks = linearTicks(
+      0,
+      Math.min(Math.max(0, ...all.map(([t]) => t)), LARGEST),
+    );
     const right = ticks.at(-1)!;
-    xPos = (v) => LEFT + (v / right) * PLOT_W;
+    xPos = (v) => LEFT + (clamp(v, 0, right) / right) * PLOT_W;
     xTicks = ticks.map((tick) => [xPos(tick), x.format(tick)]);
   }
   const grid = yTicks.map((tick) => `M${LEFT} ${n(yPos(tick))}h${PLOT_W}`)

@@ -41,6 +41,33 @@ Deno.test("lineChart() draws finite paths inside its box for flat, empty, single
   }
 });
 
+Deno.test("lineChart() draws finite paths inside its box for the extremes a hand-edited artifact may hold", () => {
+  // Finite numbers the artifact schema accepts; 1e308 once drew a tick at
+  // 10^309 (Infinity), so its path and label read NaN and "Infinity".
+  const cases = [
+    [[0, 1e308], [1, 1]],
+    [[0, 5e-324], [1, 1]],
+    [[0, -1e308], [1, 1e308]],
+    [[1e308, 1], [-5, 2]],
+  ] as const;
+  for (const points of cases) {
+    for (const log of [false, true]) {
+      const svg = lineChart({
+        title: "t",
+        series: [{ label: "a", points }],
+        x: { kind: "linear", format: String },
+        y: { log, format: String },
+      });
+      assert.doesNotMatch(svg, /NaN|Infinity|undefined/, svg);
+      for (const [, d] of svg.matchAll(/ d="([^"]*)"/g)) {
+        for (const [, x, y] of d.matchAll(/[ML](-?[\d.]+) (-?[\d.]+)/g)) {
+          assert.ok(+x >= 0 && +x <= 360 && +y >= 0 && +y <= 170, d);
+        }
+      }
+    }
+  }
+});
+
 Deno.test("stackedBar() gives a rare part at least a pixel, and draws an empty bar when nothing ran", () => {
   const svg = stackedBar("o", [
     { label: "ok", value: 1_000_000, cls: "o-ok" },
