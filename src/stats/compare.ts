@@ -168,7 +168,10 @@ function percentiles(grid: Float64Array, counts: Float64Array): number[] {
   for (let i = 0; i < counts.length; i++) total += counts[i];
   return COMPARE_PERCENTILES.map(([, percent]) => {
     if (total === 0) return NaN;
-    const wanted = Math.max(1, Math.ceil((percent / 100) * total - 1e-9));
+    // Rounded up less one ulp, as HDR does: a fixed allowance is too small
+    // for large counts, whose product lands just past a whole rank.
+    const rank = (percent / 100) * total;
+    const wanted = Math.max(1, Math.ceil(rank - ulp(rank)));
     let seen = 0;
     for (let i = 0; i < counts.length; i++) {
       seen += counts[i];
@@ -176,6 +179,11 @@ function percentiles(grid: Float64Array, counts: Float64Array): number[] {
     }
     return grid[grid.length - 1] / 1e6;
   });
+}
+
+/** The gap from `x` (positive) to the next double: its last bit's worth. */
+function ulp(x: number): number {
+  return x > 0 ? 2 ** (Math.floor(Math.log2(x)) - 52) : Number.MIN_VALUE;
 }
 
 /** HEAD over BASE; 1 when both are 0, Infinity when only BASE is. */

@@ -121,6 +121,32 @@ Deno.test("sideFigures() percentiles match the HDR summary of the merged histogr
   assert.equal(figures.error_rate, 0.01);
 });
 
+Deno.test("sideFigures() percentiles match HDR when a percentile's rank falls on a bucket edge of a large count", () => {
+  // 99.9% of 72,000,000 is 71,928,000 exactly, but in floating point
+  // 71,928,000.00000001: a fixed 1e-9 allowance took rank 71,928,001, one
+  // bucket too far (p99.9 of 2 ms instead of 1 ms), so a bootstrap interval
+  // could exclude its own point estimate. HDR allows one ulp.
+  const h = createHistogram();
+  h.recordValueWithCount(1_000_000, 71_928_000);
+  h.recordValueWithCount(2_000_000, 72_000);
+  const summary = summarize(h);
+  const latency = decodeDistribution(encodeHistogram(h));
+  h.destroy();
+  const figures = sideFigures([{
+    ops: 72_000_000,
+    errors: 0,
+    seconds: 1,
+    latency,
+  }]);
+  assert.deepEqual(figures.latency, [
+    summary.p50,
+    summary.p90,
+    summary.p99,
+    summary.p99_9,
+  ]);
+  assert.ok(summary.p99_9 < 1.01, String(summary.p99_9));
+});
+
 Deno.test("mannWhitney() matches reference values (SciPy 1.17 mannwhitneyu, two-sided)", async (t) => {
   await t.step("exact, complete separation of 4 and 4", () => {
     assert.deepEqual(mannWhitney([1.1, 2.2, 3.3, 4.4], [5.5, 6.6, 7.7, 8.8]), {
