@@ -97,6 +97,16 @@ export class ContextServer implements AsyncDisposable {
         );
       }
     }
+    if (options.db !== undefined) {
+      // A bad option, not a failed run: SQLite would say only "unable to
+      // open database file".
+      const info = await Deno.stat(options.db).catch(() => undefined);
+      if (info !== undefined && !info.isFile) {
+        throw new RangeError(
+          `Cannot use --db "${options.db}": it is not a file (hint: give --db a file of its own, or a new one)`,
+        );
+      }
+    }
     const store = await ContextStore.open(options.db, resolved.defect);
     try {
       return new ContextServer(store, resolved);

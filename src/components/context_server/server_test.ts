@@ -671,6 +671,26 @@ Deno.test("serve() refuses a database that is not a context database", async () 
   }
 });
 
+Deno.test("serve() refuses a --db that is a directory as a bad option", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await assert.rejects(
+      () => serve({ db: dir }),
+      (error: Error) => {
+        // RangeError: `tensile serve` exits 2 (usage), not 3 (runtime).
+        assert.ok(error instanceof RangeError, String(error));
+        assert.equal(
+          error.message,
+          `Cannot use --db "${dir}": it is not a file (hint: give --db a file of its own, or a new one)`,
+        );
+        return true;
+      },
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("ContextServer defects break their properties", async (t) => {
   await t.step("lost_write: acknowledged writes go missing", async () => {
     await using server = await serve({ defect: "lost_write" });
