@@ -249,7 +249,7 @@ export async function main(
     .option(
       "--resamples <n>",
       "bootstrap resamples",
-      wholeNumber(100, 100_000),
+      wholeNumber(100, 10_000),
       1000,
     )
     .option(
