@@ -26,9 +26,9 @@ export function recommend(
   if (outcomes.error > 0) {
     const sample = measured.error_samples.find((s) => s.outcome === "error");
     advice.push(
-      `${percent(outcomes.error)} of ops crashed with untyped errors${
+      `${percent(outcomes.error)} of ops ended in untyped errors${
         sample ? ` (e.g. ${sample.op}: "${sample.message}")` : ""
-      }: throw a typed error (ValidationError, ConflictError, ...) for expected failures, fix the rest`,
+      }: fix their cause (for a service under load, the error samples name it); a component's expected failures should throw a typed error (ValidationError, ConflictError, ...)`,
     );
   }
   if (share(outcomes.busy) > 0.01) {
