@@ -51,12 +51,25 @@ export const SERVER_DEFECTS = [
   "metrics_undercount",
 ] as const;
 
+const DURATION_HINT =
+  'expected a duration above 0 and at most 10 minutes, like "500ms" or "2s" (a number is milliseconds)';
 const Duration = z.union([
-  z.number().positive().max(600_000),
-  z.string().regex(/^\d+(\.\d+)?(ms|s)$/, {
-    error: 'expected a duration like "500ms" or "2s"',
+  z.number().positive({ error: DURATION_HINT }).max(600_000, {
+    error: DURATION_HINT,
   }),
+  z.string().regex(/^\d+(\.\d+)?(ms|s)$/, { error: DURATION_HINT })
+    .refine((text) => ms(text) > 0 && ms(text) <= 600_000, {
+      error: DURATION_HINT,
+    }),
 ]);
+
+/** Why a base_url is not an http:// URL, naming a port out of range. */
+function baseUrlProblem(input: unknown): string {
+  const port = /^http:\/\/[^/:]*:(\d+)/.exec(String(input))?.[1];
+  return port !== undefined && Number(port) > 65535
+    ? `expected an http:// URL: port ${port} is out of range (1 to 65535)`
+    : "expected an http:// URL";
+}
 
 const Headers = z.record(
   z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, {
@@ -108,13 +121,18 @@ const SetupSchema = RequestShape.extend({
 
 /** Whether a URL is scheme, host and port alone (a trailing "/" allowed). */
 function bareOrigin(text: string): boolean {
+  // Not a URL at all: the url check above says so.
+  if (!URL.canParse(text)) return true;
   const url = new URL(text);
   return url.pathname === "/" && url.search === "" && url.hash === "" &&
     url.username === "" && url.password === "" && !/[?#]/.test(text);
 }
 
 const httpOptions = z.strictObject({
-  base_url: z.url({ protocol: /^http$/, error: "expected an http:// URL" })
+  base_url: z.url({
+    protocol: /^http$/,
+    error: (issue) => baseUrlProblem(issue.input),
+  })
     // Requests go to host:port with each op's path: a path prefix, query,
     // fragment or credentials here would be dropped without a word.
     .refine(bareOrigin, {

@@ -86,6 +86,41 @@ Deno.test("httpTarget refuses a base_url with more than host and port, whose ext
   }
 });
 
+Deno.test("httpTarget says why a base_url or timeout is refused, without throwing", () => {
+  const issues = (options: Record<string, unknown>) => {
+    const parsed = httpTarget.options!.safeParse(options);
+    assert.equal(parsed.success, false, JSON.stringify(options));
+    return parsed.error!.issues.map((issue) => [issue.path, issue.message]);
+  };
+  assert.deepEqual(issues({ base_url: "http://localhost:99999" }), [[
+    ["base_url"],
+    "expected an http:// URL: port 99999 is out of range (1 to 65535)",
+  ]]);
+  assert.deepEqual(issues({ base_url: "http://[::1" }), [[
+    ["base_url"],
+    "expected an http:// URL",
+  ]]);
+  const hint =
+    'expected a duration above 0 and at most 10 minutes, like "500ms" or "2s" (a number is milliseconds)';
+  for (const timeout of [0, "0ms", "0s", 600_001, "601s"]) {
+    const found = issues({ base_url: "http://127.0.0.1:1", timeout });
+    assert.ok(
+      found.some(([path, message]) =>
+        (path as string[])[0] === "timeout" && message === hint
+      ),
+      `${timeout}: ${JSON.stringify(found)}`,
+    );
+  }
+  for (const timeout of [1, "1ms", "600s", "2.5s"]) {
+    assert.equal(
+      httpTarget.options!.safeParse({ base_url: "http://127.0.0.1:1", timeout })
+        .success,
+      true,
+      String(timeout),
+    );
+  }
+});
+
 Deno.test("httpTarget counts responses and failures by class, and each op's outcome by status", async () => {
   await using server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
